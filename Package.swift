@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds target the host CPU (as llama.cpp's default build does); the kernels keep
+// portable code paths, so a debug build or another CPU computes the same numbers.
+let hostCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"], .when(configuration: .release))]
+let fastC: [CSetting] = [.unsafeFlags(["-O3", "-march=native"], .when(configuration: .release))]
+
+let package = Package(
+    name: "bnas",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bnas", targets: ["bnas"]),
+        .library(name: "BNASCore", targets: ["Tensor", "Network", "Datasets"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: hostCPU),
+        .target(name: "Datasets", dependencies: ["Tensor", "CZlib"], swiftSettings: hostCPU),
+        .target(name: "Network", dependencies: ["Tensor", "Datasets"], swiftSettings: hostCPU),
+        .executableTarget(
+            name: "bnas",
+            dependencies: [
+                "Tensor", "Network", "Datasets",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: hostCPU),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "Datasets"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,141 @@
+import Tensor
+
+/// ReLU -> conv kxk -> BN: the cell preprocessing (1x1) and the stem of the auxiliary head.
+public final class ReLUConvBN: UnaryLayer {
+    let conv: Conv2d
+    let norm: BatchNorm2d
+
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, affine: Bool, rng: inout SeededRNG) {
+        conv = Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding, rng: &rng)
+        norm = BatchNorm2d(channels: outChannels, affine: affine)
+    }
+
+    public var sublayers: [any Layer] { [conv, norm] }
+
+    public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
+        norm(conv(x.relu(), training: training), training: training)
+    }
+}
+
+/// ReLU -> depthwise kxk (dilated) -> pointwise 1x1 -> BN (REFERENCE.md §1, `dil_conv_kxk`).
+public final class DilConv: UnaryLayer {
+    let depthwise: Conv2d
+    let pointwise: Conv2d
+    let norm: BatchNorm2d
+
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, dilation: Int,
+                affine: Bool, rng: inout SeededRNG) {
+        depthwise = Conv2d(inChannels: inChannels, outChannels: inChannels, kernel: kernel, stride: stride,
+                           padding: padding, dilation: dilation, groups: inChannels, rng: &rng)
+        pointwise = Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 1, rng: &rng)
+        norm = BatchNorm2d(channels: outChannels, affine: affine)
+    }
+
+    public var sublayers: [any Layer] { [depthwise, pointwise, norm] }
+
+    public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
+        norm(pointwise(depthwise(x.relu(), training: training), training: training), training: training)
+    }
+}
+
+/// Two stacked DilConv blocks without dilation; only the first has the stride (`sep_conv_kxk`).
+public final class SepConv: UnaryLayer {
+    let first: DilConv
+    let second: DilConv
+
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, affine: Bool, rng: inout SeededRNG) {
+        first = DilConv(inChannels: inChannels, outChannels: inChannels, kernel: kernel, stride: stride,
+                        padding: padding, dilation: 1, affine: affine, rng: &rng)
+        second = DilConv(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: 1,
+                         padding: padding, dilation: 1, affine: affine, rng: &rng)
+    }
+
+    public var sublayers: [any Layer] { [first, second] }
+
+    public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
+        second(first(x, training: training), training: training)
+    }
+}
+
+/// Halves the resolution without losing pixels: two 1x1 stride-2 convolutions, the second on the
+/// input shifted by one pixel, concatenated on channels, then BN (skip_connect at stride 2).
+public final class FactorizedReduce: UnaryLayer {
+    let left: Conv2d
+    let right: Conv2d
+    let norm: BatchNorm2d
+
+    public init(inChannels: Int, outChannels: Int, affine: Bool, rng: inout SeededRNG) {
+        precondition(outChannels % 2 == 0, "FactorizedReduce needs an even channel count, got \(outChannels)")
+        left = Conv2d(inChannels: inChannels, outChannels: outChannels / 2, kernel: 1, stride: 2, rng: &rng)
+        right = Conv2d(inChannels: inChannels, outChannels: outChannels / 2, kernel: 1, stride: 2, rng: &rng)
+        norm = BatchNorm2d(channels: outChannels, affine: affine)
+    }
+
+    public var sublayers: [any Layer] { [left, right, norm] }
+
+    public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
+        let activated = x.relu()
+        let halves = [left(activated, training: training), right(activated.cropSpatial(top: 1, left: 1), training: training)]
+        return norm(Tensor.concatChannels(halves), training: training)
+    }
+}
+
+/// 3x3 max or average pooling with padding 1, optionally followed by a non-affine BN (inside the supernet).
+public final class Pool3x3: UnaryLayer {
+    public enum Kind: Sendable { case max, average }
+    let kind: Kind
+    let stride: Int
+    let norm: BatchNorm2d?
+
+    public init(_ kind: Kind, channels: Int, stride: Int, withBatchNorm: Bool) {
+        self.kind = kind
+        self.stride = stride
+        norm = withBatchNorm ? BatchNorm2d(channels: channels, affine: false) : nil
+    }
+
+    public var sublayers: [any Layer] { norm.map { [$0] } ?? [] }
+
+    public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
+        let pooled = kind == .max ? x.maxPool2d(kernel: 3, stride: stride, padding: 1) : x.avgPool2d(kernel: 3, stride: stride, padding: 1)
+        return norm.map { $0(pooled, training: training) } ?? pooled
+    }
+}
+
+/// skip_connect at stride 1.
+public final class Identity: UnaryLayer {
+    public init() {}
+    public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor { x }
+}
+
+/// The `none` operation: zeros of the (strided) output shape.
+public final class Zero: UnaryLayer {
+    let stride: Int
+    public init(stride: Int) { self.stride = stride }
+
+    public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
+        let (height, width) = ((x.shape[2] + stride - 1) / stride, (x.shape[3] + stride - 1) / stride)
+        return Tensor.zeros([x.shape[0], x.shape[1], height, width])
+    }
+}
+
+extension OperationKind {
+    /// Builds the operation for `channels` in and out at `stride` (REFERENCE.md §1). `inSupernet`
+    /// adds the non-affine BN after pools that the DARTS supernet uses.
+    public func makeLayer(channels: Int, stride: Int, affine: Bool, inSupernet: Bool = false, rng: inout SeededRNG) -> any UnaryLayer {
+        switch self {
+        case .none: return Zero(stride: stride)
+        case .maxPool3x3: return Pool3x3(.max, channels: channels, stride: stride, withBatchNorm: inSupernet)
+        case .avgPool3x3: return Pool3x3(.average, channels: channels, stride: stride, withBatchNorm: inSupernet)
+        case .skipConnect:
+            return stride == 1 ? Identity() : FactorizedReduce(inChannels: channels, outChannels: channels, affine: affine, rng: &rng)
+        case .sepConv3x3:
+            return SepConv(inChannels: channels, outChannels: channels, kernel: 3, stride: stride, padding: 1, affine: affine, rng: &rng)
+        case .sepConv5x5:
+            return SepConv(inChannels: channels, outChannels: channels, kernel: 5, stride: stride, padding: 2, affine: affine, rng: &rng)
+        case .dilConv3x3:
+            return DilConv(inChannels: channels, outChannels: channels, kernel: 3, stride: stride, padding: 2, dilation: 2, affine: affine, rng: &rng)
+        case .dilConv5x5:
+            return DilConv(inChannels: channels, outChannels: channels, kernel: 5, stride: stride, padding: 4, dilation: 2, affine: affine, rng: &rng)
+        }
+    }
+}

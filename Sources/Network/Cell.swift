@@ -1,0 +1,70 @@
+import Tensor
+
+/// Drop-path regularisation (DARTS's final training): in training, each sample's output of a
+/// non-identity edge is zeroed with `probability` and otherwise scaled by 1/(1-probability).
+public struct DropPath {
+    public var probability: Float
+    public var rng: SeededRNG
+
+    public init(probability: Float, seed: UInt64) {
+        self.probability = probability
+        rng = SeededRNG(seed: seed)
+    }
+
+    mutating func apply(_ x: Tensor) -> Tensor {
+        guard probability > 0 else { return x }
+        let keep = 1 - probability
+        let factors = (0..<x.shape[0]).map { _ in rng.nextUniform() < keep ? 1 / keep : 0 }
+        return x.scaledPerSample(factors)
+    }
+}
+
+/// A cell built from a genotype (REFERENCE.md §1): two preprocessed inputs, four intermediate nodes
+/// each summing two edges, output = channel concat of the genotype's concat nodes.
+public final class Cell: Layer {
+    public let isReduction: Bool
+    let preprocess0: any UnaryLayer
+    let preprocess1: any UnaryLayer
+    let edges: [GenotypeEdge]
+    let operations: [any UnaryLayer]
+    let concat: [Int]
+
+    /// - Parameters: `previousPrevious`/`previous` are the channel counts of c_{k-2} and c_{k-1};
+    ///   `channels` is C of this cell; `previousWasReduction` makes preprocess0 a FactorizedReduce.
+    public init(genotype: Genotype, previousPrevious: Int, previous: Int, channels: Int,
+                isReduction: Bool, previousWasReduction: Bool, rng: inout SeededRNG) {
+        self.isReduction = isReduction
+        preprocess0 = previousWasReduction
+            ? FactorizedReduce(inChannels: previousPrevious, outChannels: channels, affine: true, rng: &rng)
+            : ReLUConvBN(inChannels: previousPrevious, outChannels: channels, kernel: 1, stride: 1, padding: 0, affine: true, rng: &rng)
+        preprocess1 = ReLUConvBN(inChannels: previous, outChannels: channels, kernel: 1, stride: 1, padding: 0, affine: true, rng: &rng)
+        edges = genotype.edges(isReduction ? .reduce : .normal)
+        concat = genotype.concat(isReduction ? .reduce : .normal)
+        var operations: [any UnaryLayer] = []
+        for edge in edges {
+            let stride = isReduction && edge.input < 2 ? 2 : 1
+            operations.append(edge.operation.makeLayer(channels: channels, stride: stride, affine: true, rng: &rng))
+        }
+        self.operations = operations
+    }
+
+    /// Output channels: C times the number of concatenated nodes.
+    public var multiplier: Int { concat.count }
+
+    public var sublayers: [any Layer] { [preprocess0, preprocess1] + operations }
+
+    public func callAsFunction(_ s0: Tensor, _ s1: Tensor, training: Bool, dropPath: inout DropPath) -> Tensor {
+        var states = [preprocess0(s0, training: training), preprocess1(s1, training: training)]
+        for node in 0..<Genotype.intermediateNodeCount {
+            var terms: [Tensor] = []
+            for slot in 0..<2 {
+                let index = 2 * node + slot
+                var h = operations[index](states[edges[index].input], training: training)
+                if training && !(operations[index] is Identity) { h = dropPath.apply(h) }
+                terms.append(h)
+            }
+            states.append(Tensor.sum(terms))
+        }
+        return Tensor.concatChannels(concat.map { states[$0] })
+    }
+}

@@ -1,0 +1,113 @@
+import Tensor
+
+/// The shape of a network built from a genotype.
+public struct NetworkShape: Codable, Equatable, Sendable {
+    public var inputChannels: Int
+    public var imageSize: Int
+    public var classes: Int
+    public var layers: Int
+    public var channels: Int
+    public var auxiliary: Bool
+
+    public init(inputChannels: Int, imageSize: Int, classes: Int, layers: Int, channels: Int, auxiliary: Bool = false) {
+        self.inputChannels = inputChannels
+        self.imageSize = imageSize
+        self.classes = classes
+        self.layers = layers
+        self.channels = channels
+        self.auxiliary = auxiliary
+    }
+
+    /// Cells at layers/3 and 2*layers/3 are reduction cells (REFERENCE.md §1).
+    public func isReduction(_ layer: Int) -> Bool { layers >= 3 ? (layer == layers / 3 || layer == 2 * layers / 3) : layer == 1 }
+}
+
+/// Stem conv3x3 (3C) + BN, `layers` cells with reductions at layers/3 and 2*layers/3 (channels
+/// doubling there), global average pool and a linear classifier; an optional auxiliary head after
+/// the second reduction (DARTS's final-training recipe).
+public final class GenotypeNetwork: Layer {
+    public let genotype: Genotype
+    public let shape: NetworkShape
+    let stem: Sequential
+    let cells: [Cell]
+    let classifier: Linear
+    let auxiliaryHead: AuxiliaryHead?
+    let auxiliaryAfter: Int
+
+    public init(genotype: Genotype, shape: NetworkShape, seed: UInt64) {
+        var rng = SeededRNG(seed: seed)
+        self.genotype = genotype
+        self.shape = shape
+        let stemChannels = 3 * shape.channels
+        stem = Sequential([
+            Conv2d(inChannels: shape.inputChannels, outChannels: stemChannels, kernel: 3, padding: 1, rng: &rng),
+            BatchNorm2d(channels: stemChannels),
+        ])
+        var (previousPrevious, previous, channels) = (stemChannels, stemChannels, shape.channels)
+        var previousWasReduction = false
+        var cells: [Cell] = []
+        var size = shape.imageSize
+        var auxiliaryChannels = 0
+        var auxiliarySize = 0
+        for layer in 0..<shape.layers {
+            let reduction = shape.isReduction(layer)
+            if reduction { channels *= 2; size = (size + 1) / 2 }
+            let cell = Cell(genotype: genotype, previousPrevious: previousPrevious, previous: previous, channels: channels,
+                            isReduction: reduction, previousWasReduction: previousWasReduction, rng: &rng)
+            cells.append(cell)
+            previousWasReduction = reduction
+            (previousPrevious, previous) = (previous, cell.multiplier * channels)
+            if layer == 2 * shape.layers / 3 { auxiliaryChannels = previous; auxiliarySize = size }
+        }
+        self.cells = cells
+        auxiliaryAfter = 2 * shape.layers / 3
+        auxiliaryHead = shape.auxiliary
+            ? AuxiliaryHead(inChannels: auxiliaryChannels, inputSize: auxiliarySize, classes: shape.classes, rng: &rng) : nil
+        classifier = Linear(inFeatures: previous, outFeatures: shape.classes, rng: &rng)
+    }
+
+    public var sublayers: [any Layer] { [stem] + cells + [classifier] + (auxiliaryHead.map { [$0] } ?? []) }
+
+    /// Logits [N, classes] and, in training with an auxiliary head, the auxiliary logits.
+    public func callAsFunction(_ x: Tensor, training: Bool, dropPath: inout DropPath) -> (logits: Tensor, auxiliary: Tensor?) {
+        var s0 = stem(x, training: training)
+        var s1 = s0
+        var auxiliary: Tensor?
+        for (layer, cell) in cells.enumerated() {
+            (s0, s1) = (s1, cell(s0, s1, training: training, dropPath: &dropPath))
+            if layer == auxiliaryAfter, training, let auxiliaryHead { auxiliary = auxiliaryHead(s1, training: training) }
+        }
+        return (classifier(s1.globalAvgPool(), training: training), auxiliary)
+    }
+
+    /// Logits for evaluation (no drop-path, no auxiliary head, no graph).
+    public func predict(_ x: Tensor) -> Tensor {
+        var noDrop = DropPath(probability: 0, seed: 0)
+        return GradMode.disabled { self(x, training: false, dropPath: &noDrop).logits }
+    }
+}
+
+/// DARTS's auxiliary classifier: ReLU, 5x5 average pool down to 2x2, conv1x1 128 + BN + ReLU,
+/// conv2x2 768 + BN + ReLU, linear. The pool stride adapts so that 7x7 (28-pixel input) and 8x8
+/// (32-pixel input) maps both come out at 2x2.
+final class AuxiliaryHead: UnaryLayer {
+    let poolStride: Int
+    let features: Sequential
+    let classifier: Linear
+
+    init(inChannels: Int, inputSize: Int, classes: Int, rng: inout SeededRNG) {
+        poolStride = max(1, inputSize - 5)
+        features = Sequential([
+            Conv2d(inChannels: inChannels, outChannels: 128, kernel: 1, rng: &rng), BatchNorm2d(channels: 128), ReLU(),
+            Conv2d(inChannels: 128, outChannels: 768, kernel: 2, rng: &rng), BatchNorm2d(channels: 768), ReLU(),
+        ])
+        classifier = Linear(inFeatures: 768, outFeatures: classes, rng: &rng)
+    }
+
+    var sublayers: [any Layer] { [features, classifier] }
+
+    func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
+        let pooled = x.relu().avgPool2d(kernel: 5, stride: poolStride)
+        return classifier(features(pooled, training: training).globalAvgPool(), training: training)
+    }
+}

@@ -1,0 +1,73 @@
+/// Everything that decides a training run; written to `runs/NAME/config.json`.
+public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    public var genotype: String
+    public var dataset: String
+    public var dataDirectory: String?
+    public var binarize: String
+    public var layers: Int
+    public var channels: Int
+    public var epochs: Int
+    public var batchSize: Int
+    /// Training images used (nil = the whole training set).
+    public var trainSize: Int?
+    public var seed: UInt64
+    public var learningRate: Float
+    public var minimumLearningRate: Float
+    public var momentum: Float
+    public var weightDecay: Float
+    public var gradientClip: Float
+    public var auxiliaryWeight: Float
+    public var dropPath: Float
+    public var cropPadding: Int
+    public var cutout: Int
+
+    public init(genotype: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil, binarize: String = "none",
+                layers: Int = 6, channels: Int = 16, epochs: Int = 10, batchSize: Int = 64, trainSize: Int? = nil,
+                seed: UInt64 = 0, learningRate: Float = 0.05, minimumLearningRate: Float = 0, momentum: Float = 0.9,
+                weightDecay: Float = 3e-4, gradientClip: Float = 5, auxiliaryWeight: Float = 0, dropPath: Float = 0,
+                cropPadding: Int = 0, cutout: Int = 0) {
+        self.genotype = genotype
+        self.dataset = dataset
+        self.dataDirectory = dataDirectory
+        self.binarize = binarize
+        self.layers = layers
+        self.channels = channels
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.trainSize = trainSize
+        self.seed = seed
+        self.learningRate = learningRate
+        self.minimumLearningRate = minimumLearningRate
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+        self.gradientClip = gradientClip
+        self.auxiliaryWeight = auxiliaryWeight
+        self.dropPath = dropPath
+        self.cropPadding = cropPadding
+        self.cutout = cutout
+    }
+}
+
+/// One epoch of training, as reported to the caller and written to metrics.csv.
+public struct EpochMetrics: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var learningRate: Float
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var testLoss: Double?
+    public var testAccuracy: Double?
+    public var seconds: Double
+    public var imagesPerSecond: Double
+}
+
+/// What a finished training run measured; written to `runs/NAME/results.json`.
+public struct TrainingResults: Codable, Equatable, Sendable {
+    public var genotype: Genotype
+    public var testAccuracy: Double
+    public var testLoss: Double
+    public var parameters: Int
+    public var parametersExcludingAuxiliary: Int
+    public var trainSeconds: Double
+    public var evaluationSeconds: Double
+    public var epochs: [EpochMetrics]
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Whether ops record the graph on the current thread. Evaluation runs inside `GradMode.disabled`
+/// so that no closures or saved inputs are kept.
+public enum GradMode {
+    private static let key = "bnas.gradModeDisabled"
+
+    public static var isEnabled: Bool {
+        Thread.current.threadDictionary[key] == nil
+    }
+
+    /// Runs `body` with recording off on this thread.
+    public static func disabled<T>(_ body: () throws -> T) rethrows -> T {
+        let dictionary = Thread.current.threadDictionary
+        let previous = dictionary[key]
+        dictionary[key] = true
+        defer { dictionary[key] = previous }
+        return try body()
+    }
+}
+
+extension Tensor {
+    /// Reverse-mode differentiation from this scalar: the graph reachable from it, in topological
+    /// order, is the tape; it is replayed backwards, each step adding its op's gradient into the
+    /// gradients of its parents. Leaves accumulate (call `zeroGrad` between steps).
+    public func backward() {
+        precondition(count == 1, "backward() starts from a scalar, got shape \(shape)")
+        backward(seed: [1])
+    }
+
+    /// Reverse-mode differentiation with an explicit upstream gradient of the same shape.
+    public func backward(seed: [Float]) {
+        precondition(seed.count == count, "backward seed has \(seed.count) values for shape \(shape)")
+        guard requiresGrad else { return }
+        accumulateGrad { pointer in
+            for index in 0..<seed.count { pointer[index] += seed[index] }
+        }
+        for node in tape().reversed() {
+            node.backwardStep?(node)
+            // Intermediate gradients are no longer needed once passed on.
+            if node.backwardStep != nil { node.grad = [] }
+        }
+    }
+
+    /// The nodes reachable from this one, parents before children (iterative depth-first search,
+    /// so deep graphs do not exhaust a secondary thread's stack).
+    func tape() -> [Tensor] {
+        var order: [Tensor] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(Tensor, Bool)] = [(self, false)]
+        while let (node, expanded) = stack.popLast() {
+            if expanded { order.append(node); continue }
+            guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
+            stack.append((node, true))
+            for parent in node.parents where parent.requiresGrad && !visited.contains(ObjectIdentifier(parent)) {
+                stack.append((parent, false))
+            }
+        }
+        return order
+    }
+}

@@ -1,0 +1,122 @@
+/// Running statistics of a batch-norm layer (PyTorch semantics: momentum 0.1, unbiased running variance).
+public final class BatchNormStatistics {
+    public var mean: [Float]
+    public var variance: [Float]
+    public let momentum: Float
+    public let epsilon: Float
+
+    public init(channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+        mean = [Float](repeating: 0, count: channels)
+        variance = [Float](repeating: 1, count: channels)
+        self.momentum = momentum
+        self.epsilon = epsilon
+    }
+}
+
+extension Tensor {
+    /// Batch normalisation over (N, H, W) per channel. Training normalises with the batch's own
+    /// statistics and updates `statistics`; inference uses the running ones. `gamma`/`beta` ([C]) are
+    /// optional (affine=False in the DARTS search cells).
+    public func batchNorm(gamma: Tensor?, beta: Tensor?, statistics: BatchNormStatistics, training: Bool) -> Tensor {
+        precondition(rank == 4 || rank == 2, "batchNorm expects NCHW or NC, got \(shape)")
+        let (batch, channels) = (shape[0], shape[1])
+        let spatial = rank == 4 ? shape[2] * shape[3] : 1
+        let reduced = batch * spatial
+        precondition(!training || reduced > 1, "batchNorm in training needs more than one value per channel")
+        var mean = [Float](repeating: 0, count: channels)
+        var inverseStd = [Float](repeating: 0, count: channels)
+        var unbiasedVariance = [Float](repeating: 0, count: channels)
+        if training {
+            data.withUnsafeBufferPointer { x in
+                mean.withUnsafeMutableBufferPointer { m in inverseStd.withUnsafeMutableBufferPointer { s in unbiasedVariance.withUnsafeMutableBufferPointer { u in
+                    Parallelism.forEachChunk(channels) { range in
+                        for c in range {
+                            var total: Double = 0
+                            for n in 0..<batch {
+                                let plane = x.baseAddress! + (n * channels + c) * spatial
+                                var partial: Float = 0
+                                for i in 0..<spatial { partial += plane[i] }
+                                total += Double(partial)
+                            }
+                            let average = Float(total / Double(reduced))
+                            var squares: Double = 0
+                            for n in 0..<batch {
+                                let plane = x.baseAddress! + (n * channels + c) * spatial
+                                var partial: Float = 0
+                                for i in 0..<spatial { let d = plane[i] - average; partial += d * d }
+                                squares += Double(partial)
+                            }
+                            m[c] = average
+                            s[c] = Float(1 / (squares / Double(reduced) + Double(statistics.epsilon)).squareRoot())
+                            u[c] = Float(squares / Double(reduced - 1))
+                        }
+                    }
+                } } }
+            }
+            for c in 0..<channels {
+                statistics.mean[c] += statistics.momentum * (mean[c] - statistics.mean[c])
+                statistics.variance[c] += statistics.momentum * (unbiasedVariance[c] - statistics.variance[c])
+            }
+        } else {
+            mean = statistics.mean
+            inverseStd = statistics.variance.map { 1 / ($0 + statistics.epsilon).squareRoot() }
+        }
+        let scale = (0..<channels).map { (gamma?.data[$0] ?? 1) * inverseStd[$0] }
+        let shift = (0..<channels).map { (beta?.data[$0] ?? 0) - mean[$0] * scale[$0] }
+        let output = data.withUnsafeBufferPointer { x in
+            makeFloats(count) { y in
+                Parallelism.forEachChunk(batch * channels, minimumChunk: 16) { planes in
+                    for plane in planes {
+                        let (a, b) = (scale[plane % channels], shift[plane % channels])
+                        let base = plane * spatial
+                        for i in base..<base + spatial { y[i] = x[i] * a + b }
+                    }
+                }
+            }
+        }
+        let parents = [self] + [gamma, beta].compactMap { $0 }
+        return Tensor.result(shape: shape, data: output, parents: parents) { [self] out in
+            // Per channel: sum(dy) and sum(dy * xhat), with xhat = (x - mean) * invstd.
+            var sumDy = [Float](repeating: 0, count: channels)
+            var sumDyXhat = [Float](repeating: 0, count: channels)
+            data.withUnsafeBufferPointer { x in out.grad.withUnsafeBufferPointer { dy in
+                sumDy.withUnsafeMutableBufferPointer { sd in sumDyXhat.withUnsafeMutableBufferPointer { sdx in
+                    Parallelism.forEachChunk(channels) { range in
+                        for c in range {
+                            var (a, b): (Double, Double) = (0, 0)
+                            for n in 0..<batch {
+                                let base = (n * channels + c) * spatial
+                                var (pa, pb): (Float, Float) = (0, 0)
+                                for i in base..<base + spatial { pa += dy[i]; pb += dy[i] * (x[i] - mean[c]) }
+                                a += Double(pa); b += Double(pb)
+                            }
+                            sd[c] = Float(a)
+                            sdx[c] = Float(b) * inverseStd[c]
+                        }
+                    }
+                } }
+            } }
+            if requiresGrad {
+                accumulateGrad { dx in data.withUnsafeBufferPointer { x in out.grad.withUnsafeBufferPointer { dy in
+                    Parallelism.forEachChunk(batch * channels, minimumChunk: 16) { planes in
+                        for plane in planes {
+                            let c = plane % channels
+                            let base = plane * spatial
+                            let gain = scale[c]
+                            if training {
+                                // dx = gamma * invstd * (dy - (sum dy + xhat * sum(dy xhat)) / M)
+                                let meanDy = sumDy[c] / Float(reduced)
+                                let slope = sumDyXhat[c] * inverseStd[c] / Float(reduced)
+                                for i in base..<base + spatial { dx[i] += gain * (dy[i] - meanDy - (x[i] - mean[c]) * slope) }
+                            } else {
+                                for i in base..<base + spatial { dx[i] += gain * dy[i] }
+                            }
+                        }
+                    }
+                } } }
+            }
+            if let gamma, gamma.requiresGrad { gamma.accumulateGrad(from: sumDyXhat) }
+            if let beta, beta.requiresGrad { beta.accumulateGrad(from: sumDy) }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import Foundation
+
+/// Timing for `bnas bench`: the median of repeated runs after warm-up runs.
+public enum Benchmark {
+    /// Median wall-clock seconds of `body` over `runs` runs, after `warmup` untimed runs. With
+    /// `minimumSeconds`, more runs are added until the timed runs add up to at least that long.
+    public static func median(warmup: Int = 2, runs: Int = 7, minimumSeconds: Double = 0, _ body: () -> Void) -> Double {
+        for _ in 0..<warmup { body() }
+        var samples: [Double] = []
+        var total = 0.0
+        while samples.count < runs || (total < minimumSeconds && samples.count < 1000) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            samples.append(seconds)
+            total += seconds
+        }
+        samples.sort()
+        return samples[samples.count / 2]
+    }
+}

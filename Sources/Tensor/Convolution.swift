@@ -1,0 +1,141 @@
+/// 2-d convolution (no bias; a BN follows every convolution in this search space) over NCHW input
+/// with weight [outChannels, inChannels/groups, k, k]. Grouped and dense convolutions go through
+/// im2col + OpenBLAS sgemm per image; depthwise convolutions (one input channel per group) run a
+/// direct loop, which beats a GEMM with a single-row operand.
+extension Tensor {
+    public func conv2d(_ weight: Tensor, stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1) -> Tensor {
+        let geometry = ConvGeometry(input: shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        let input = self
+        let output = Convolution.forward(geometry, input: data, weight: weight.data)
+        let outShape = [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth]
+        return Tensor.result(shape: outShape, data: output, parents: [self, weight]) { out in
+            Convolution.backward(geometry, input: input, weight: weight, outputGrad: out.grad)
+        }
+    }
+}
+
+/// The convolution kernels behind `Tensor.conv2d`, public so that benchmarks can time them alone.
+public enum Convolution {
+    public static func forward(_ g: ConvGeometry, input: [Float], weight: [Float]) -> [Float] {
+        var output = [Float](repeating: 0, count: g.batch * g.outChannels * g.outPixels)
+        input.withUnsafeBufferPointer { x in
+            weight.withUnsafeBufferPointer { w in
+                output.withUnsafeMutableBufferPointer { y in
+                    if g.isDepthwise {
+                        depthwiseForward(g, x.baseAddress!, w.baseAddress!, y.baseAddress!)
+                    } else {
+                        gemmForward(g, x.baseAddress!, w.baseAddress!, y.baseAddress!)
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    static func backward(_ g: ConvGeometry, input: Tensor, weight: Tensor, outputGrad: [Float]) {
+        var weightGrad = weight.requiresGrad ? [Float](repeating: 0, count: weight.count) : []
+        input.data.withUnsafeBufferPointer { x in
+            weight.data.withUnsafeBufferPointer { w in
+                outputGrad.withUnsafeBufferPointer { dy in
+                    weightGrad.withUnsafeMutableBufferPointer { dw in
+                        let dwPointer = weight.requiresGrad ? dw.baseAddress : nil
+                        let run = { (dx: UnsafeMutablePointer<Float>?) in
+                            if g.isDepthwise {
+                                depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, dx, dwPointer)
+                            } else {
+                                gemmBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, dx, dwPointer)
+                            }
+                        }
+                        if input.requiresGrad { input.accumulateGrad { run($0) } } else { run(nil) }
+                    }
+                }
+            }
+        }
+        if weight.requiresGrad {
+            weight.accumulateGrad { g in for i in 0..<weightGrad.count { g[i] += weightGrad[i] } }
+        }
+    }
+
+    // MARK: im2col + GEMM
+
+    static func gemmForward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        let inPlane = g.height * g.width
+        Parallelism.forEachChunk(g.batch) { images in
+            let columns = UnsafeMutablePointer<Float>.allocate(capacity: g.isPointwise ? 1 : g.patchSize * g.outPixels)
+            defer { columns.deallocate() }
+            for n in images {
+                for group in 0..<g.groups {
+                    let image = x + (n * g.inChannels + group * g.channelsPerGroup) * inPlane
+                    let operand: UnsafePointer<Float>
+                    if g.isPointwise { operand = image } else { Im2col.expand(g, image: image, into: columns); operand = UnsafePointer(columns) }
+                    GEMM.multiply(
+                        m: g.outChannelsPerGroup, n: g.outPixels, k: g.patchSize,
+                        a: w + group * g.outChannelsPerGroup * g.patchSize, lda: g.patchSize,
+                        b: operand, ldb: g.outPixels,
+                        c: y + (n * g.outChannels + group * g.outChannelsPerGroup) * g.outPixels, ldc: g.outPixels)
+                }
+            }
+        }
+    }
+
+    /// The images are split into at most this many fixed blocks for the weight gradient.
+    static let weightGradientBlocks = 8
+
+    /// dW = sum_n dY_n col_n^T, dX_n = col2im(W^T dY_n). Each block of images sums its dW into a
+    /// buffer of its own and the blocks are added in order; the blocks do not depend on the thread
+    /// count, so neither do the bits of dW.
+    static func gemmBackward(
+        _ g: ConvGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+        _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?
+    ) {
+        let inPlane = g.height * g.width
+        let weightCount = g.outChannels * g.patchSize
+        let imagesPerBlock = max(1, (g.batch + weightGradientBlocks - 1) / weightGradientBlocks)
+        let blocks = (g.batch + imagesPerBlock - 1) / imagesPerBlock
+        let partials = UnsafeMutablePointer<Float>.allocate(capacity: dw == nil ? 1 : blocks * weightCount)
+        defer { partials.deallocate() }
+        if dw != nil { partials.initialize(repeating: 0, count: blocks * weightCount) }
+        Parallelism.forEachChunk(blocks) { blockRange in
+            let scratch = g.isPointwise ? 1 : g.patchSize * g.outPixels
+            let columns = UnsafeMutablePointer<Float>.allocate(capacity: scratch)
+            let columnGrad = UnsafeMutablePointer<Float>.allocate(capacity: scratch)
+            defer { columns.deallocate(); columnGrad.deallocate() }
+            for n in blockRange.lowerBound * imagesPerBlock..<min(g.batch, blockRange.upperBound * imagesPerBlock) {
+                let block = n / imagesPerBlock
+                for group in 0..<g.groups {
+                    let imageOffset = (n * g.inChannels + group * g.channelsPerGroup) * inPlane
+                    let weightGroup = w + group * g.outChannelsPerGroup * g.patchSize
+                    let outGrad = dy + (n * g.outChannels + group * g.outChannelsPerGroup) * g.outPixels
+                    if dw != nil {
+                        let operand: UnsafePointer<Float>
+                        if g.isPointwise { operand = x + imageOffset } else { Im2col.expand(g, image: x + imageOffset, into: columns); operand = UnsafePointer(columns) }
+                        GEMM.multiply(
+                            transposeB: true, m: g.outChannelsPerGroup, n: g.patchSize, k: g.outPixels,
+                            a: outGrad, lda: g.outPixels, b: operand, ldb: g.outPixels, beta: 1,
+                            c: partials + block * weightCount + group * g.outChannelsPerGroup * g.patchSize, ldc: g.patchSize)
+                    }
+                    if let dx {
+                        if g.isPointwise {
+                            GEMM.multiply(
+                                transposeA: true, m: g.patchSize, n: g.outPixels, k: g.outChannelsPerGroup,
+                                a: weightGroup, lda: g.patchSize, b: outGrad, ldb: g.outPixels, beta: 1,
+                                c: dx + imageOffset, ldc: g.outPixels)
+                        } else {
+                            GEMM.multiply(
+                                transposeA: true, m: g.patchSize, n: g.outPixels, k: g.outChannelsPerGroup,
+                                a: weightGroup, lda: g.patchSize, b: outGrad, ldb: g.outPixels,
+                                c: columnGrad, ldc: g.outPixels)
+                            Im2col.accumulate(g, columns: columnGrad, into: dx + imageOffset)
+                        }
+                    }
+                }
+            }
+        }
+        if let dw {
+            for block in 0..<blocks {
+                let partial = partials + block * weightCount
+                for i in 0..<weightCount { dw[i] += partial[i] }
+            }
+        }
+    }
+}

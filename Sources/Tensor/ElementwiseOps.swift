@@ -1,0 +1,106 @@
+/// Element-wise ops: each forward and its backward side by side.
+extension Tensor {
+    /// a + b, same shapes.
+    public static func + (a: Tensor, b: Tensor) -> Tensor { sum([a, b]) }
+
+    /// The sum of several tensors of one shape (a DARTS node sums its incoming edges).
+    public static func sum(_ terms: [Tensor]) -> Tensor {
+        precondition(!terms.isEmpty, "sum of no tensors")
+        let shape = terms[0].shape
+        for term in terms { precondition(term.shape == shape, "sum: shapes \(shape) and \(term.shape) differ") }
+        var out = terms[0].data
+        out.withUnsafeMutableBufferPointer { op in
+            for term in terms.dropFirst() {
+                term.data.withUnsafeBufferPointer { tp in accumulate(op.baseAddress!, tp.baseAddress!, count: op.count) }
+            }
+        }
+        return Tensor.result(shape: shape, data: out, parents: terms) { out in
+            for term in terms where term.requiresGrad { term.accumulateGrad(from: out.grad) }
+        }
+    }
+
+    /// a * b element-wise, same shapes.
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "mul: shapes \(a.shape) and \(b.shape) differ")
+        let out = a.data.withUnsafeBufferPointer { ap in b.data.withUnsafeBufferPointer { bp in
+            makeFloats(ap.count) { o in for i in 0..<ap.count { o[i] = ap[i] * bp[i] } }
+        } }
+        return Tensor.result(shape: a.shape, data: out, parents: [a, b]) { out in
+            for (target, other) in [(a, b), (b, a)] where target.requiresGrad {
+                target.accumulateGrad { g in out.grad.withUnsafeBufferPointer { dy in other.data.withUnsafeBufferPointer { o in
+                    for i in 0..<dy.count { g[i] += dy[i] * o[i] }
+                } } }
+            }
+        }
+    }
+
+    /// x * factor for a constant factor.
+    public func scaled(by factor: Float) -> Tensor {
+        let out = data.withUnsafeBufferPointer { x in makeFloats(x.count) { o in for i in 0..<x.count { o[i] = x[i] * factor } } }
+        return Tensor.result(shape: shape, data: out, parents: [self]) { [self] out in
+            accumulateGrad(from: out.grad, factor: factor)
+        }
+    }
+
+    /// x * weight[index], where `weight` is a tensor (an architecture weight, say) that gets a gradient too.
+    public func scaled(by weight: Tensor, at index: Int) -> Tensor {
+        let factor = weight.data[index]
+        let out = data.withUnsafeBufferPointer { x in makeFloats(x.count) { o in for i in 0..<x.count { o[i] = x[i] * factor } } }
+        return Tensor.result(shape: shape, data: out, parents: [self, weight]) { [self] out in
+            if requiresGrad { accumulateGrad(from: out.grad, factor: factor) }
+            if weight.requiresGrad {
+                var dot: Float = 0
+                out.grad.withUnsafeBufferPointer { dy in data.withUnsafeBufferPointer { x in
+                    for i in 0..<dy.count { dot += dy[i] * x[i] }
+                } }
+                weight.accumulateGrad { g in g[index] += dot }
+            }
+        }
+    }
+
+    /// Multiplies sample n (the first axis) by factors[n]: drop-path masks.
+    public func scaledPerSample(_ factors: [Float]) -> Tensor {
+        precondition(factors.count == shape[0], "scaledPerSample: \(factors.count) factors for batch \(shape[0])")
+        let perSample = count / shape[0]
+        let out = data.withUnsafeBufferPointer { x in
+            makeFloats(x.count) { o in
+                for n in 0..<factors.count { for i in n * perSample..<(n + 1) * perSample { o[i] = x[i] * factors[n] } }
+            }
+        }
+        return Tensor.result(shape: shape, data: out, parents: [self]) { [self] out in
+            accumulateGrad { g in out.grad.withUnsafeBufferPointer { dy in
+                for n in 0..<factors.count {
+                    accumulate(g + n * perSample, dy.baseAddress! + n * perSample, count: perSample, factor: factors[n])
+                }
+            } }
+        }
+    }
+
+    /// max(x, 0).
+    public func relu() -> Tensor {
+        let out = data.withUnsafeBufferPointer { x in makeFloats(x.count) { o in for i in 0..<x.count { o[i] = max(x[i], 0) } } }
+        return Tensor.result(shape: shape, data: out, parents: [self]) { [self] out in
+            accumulateGrad { g in data.withUnsafeBufferPointer { x in out.grad.withUnsafeBufferPointer { dy in
+                for i in 0..<dy.count { g[i] += x[i] > 0 ? dy[i] : 0 }
+            } } }
+        }
+    }
+
+    /// The same values viewed with another shape of the same size.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        precondition(newShape.reduce(1, *) == count, "reshape: \(shape) cannot become \(newShape)")
+        return Tensor.result(shape: newShape, data: data, parents: [self]) { [self] out in accumulateGrad(from: out.grad) }
+    }
+
+    /// The sum of all elements, as a scalar tensor.
+    public func sum() -> Tensor {
+        let total = data.withUnsafeBufferPointer { x in x.reduce(Float(0), +) }
+        return Tensor.result(shape: [1], data: [total], parents: [self]) { [self] out in
+            let upstream = out.grad[0]
+            accumulateGrad { g in for i in 0..<count { g[i] += upstream } }
+        }
+    }
+
+    /// The mean of all elements, as a scalar tensor.
+    public func mean() -> Tensor { sum().scaled(by: 1 / Float(count)) }
+}

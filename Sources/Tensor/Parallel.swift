@@ -1,0 +1,46 @@
+import CBLAS
+import Dispatch
+import Foundation
+
+/// How the numeric ops use the cores: work is split over images or channels with
+/// `DispatchQueue.concurrentPerform`, and OpenBLAS runs one thread inside each worker.
+public enum Parallelism {
+    /// Worker count for the ops; 1 makes every op single-threaded (for one-thread benchmarks).
+    nonisolated(unsafe) public static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    private static let blasConfigured: Void = { openblas_set_num_threads(1) }()
+
+    /// Keeps OpenBLAS at one thread (our own loops own the cores). Called by every GEMM wrapper.
+    @inline(__always) static func configureBLAS() { _ = blasConfigured }
+
+    /// Sets OpenBLAS's own thread count (benchmarks compare against multi-threaded sgemm).
+    public static func setBLASThreads(_ count: Int) {
+        configureBLAS()
+        openblas_set_num_threads(Int32(count))
+    }
+
+    /// Calls `body(range)` on contiguous chunks of 0..<count, in parallel when worthwhile.
+    /// `body` must only write disjoint memory for distinct ranges.
+    public static func forEachChunk(_ count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        forEachWorkerChunk(count, minimumChunk: minimumChunk) { _, range in body(range) }
+    }
+
+    /// Like `forEachChunk`, also passing the worker's index in 0..<workerCount(count, minimumChunk:),
+    /// so that each worker can accumulate into a buffer of its own.
+    public static func forEachWorkerChunk(_ count: Int, minimumChunk: Int = 1, _ body: (Int, Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let workers = workerCount(count, minimumChunk: minimumChunk)
+        if workers <= 1 { body(0, 0..<count); return }
+        let chunk = (count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let start = worker * chunk
+            let end = min(count, start + chunk)
+            if start < end { body(worker, start..<end) }
+        }
+    }
+
+    /// The number of chunks `forEachChunk` would use, for callers that keep per-worker buffers.
+    public static func workerCount(_ count: Int, minimumChunk: Int = 1) -> Int {
+        min(threads, max(1, count / max(1, minimumChunk)))
+    }
+}

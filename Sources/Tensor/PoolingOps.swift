@@ -1,0 +1,131 @@
+/// Max, average and global-average pooling over NCHW tensors.
+extension Tensor {
+    /// Max pooling with a square window; padded positions never win.
+    public func maxPool2d(kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
+        let g = PoolGeometry(shape, kernel: kernel, stride: stride, padding: padding)
+        var output = [Float](repeating: 0, count: g.outputCount)
+        var winners = [Int32](repeating: 0, count: g.outputCount)
+        data.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                winners.withUnsafeMutableBufferPointer { arg in
+                    Parallelism.forEachChunk(g.planes, minimumChunk: 8) { planes in
+                        for plane in planes {
+                            let source = x.baseAddress! + plane * g.height * g.width
+                            for oy in 0..<g.outHeight {
+                                for ox in 0..<g.outWidth {
+                                    var best = -Float.infinity
+                                    var bestIndex = -1
+                                    for iy in g.rows(oy) {
+                                        for ix in g.columns(ox) where source[iy * g.width + ix] > best || bestIndex < 0 {
+                                            best = source[iy * g.width + ix]
+                                            bestIndex = iy * g.width + ix
+                                        }
+                                    }
+                                    let o = (plane * g.outHeight + oy) * g.outWidth + ox
+                                    y[o] = best
+                                    arg[o] = Int32(bestIndex)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let input = self
+        return Tensor.result(shape: g.outputShape, data: output, parents: [self]) { out in
+            input.accumulateGrad { dx in
+                let perPlane = g.outHeight * g.outWidth
+                for o in 0..<out.count {
+                    dx[(o / perPlane) * g.height * g.width + Int(winners[o])] += out.grad[o]
+                }
+            }
+        }
+    }
+
+    /// Average pooling with a square window; the divisor counts only positions inside the input
+    /// (PyTorch's count_include_pad=False, as DARTS uses).
+    public func avgPool2d(kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
+        let g = PoolGeometry(shape, kernel: kernel, stride: stride, padding: padding)
+        var output = [Float](repeating: 0, count: g.outputCount)
+        data.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                Parallelism.forEachChunk(g.planes, minimumChunk: 8) { planes in
+                    for plane in planes {
+                        let source = x.baseAddress! + plane * g.height * g.width
+                        for oy in 0..<g.outHeight {
+                            for ox in 0..<g.outWidth {
+                                var total: Float = 0
+                                for iy in g.rows(oy) { for ix in g.columns(ox) { total += source[iy * g.width + ix] } }
+                                y[(plane * g.outHeight + oy) * g.outWidth + ox] = total / Float(g.rows(oy).count * g.columns(ox).count)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let input = self
+        return Tensor.result(shape: g.outputShape, data: output, parents: [self]) { out in
+            input.accumulateGrad { dx in
+                for plane in 0..<g.planes {
+                    for oy in 0..<g.outHeight {
+                        for ox in 0..<g.outWidth {
+                            let share = out.grad[(plane * g.outHeight + oy) * g.outWidth + ox] / Float(g.rows(oy).count * g.columns(ox).count)
+                            for iy in g.rows(oy) { for ix in g.columns(ox) { dx[(plane * g.height + iy) * g.width + ix] += share } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// [N, C, H, W] -> [N, C]: the mean of each plane.
+    public func globalAvgPool() -> Tensor {
+        precondition(rank == 4, "globalAvgPool expects NCHW, got \(shape)")
+        let planes = shape[0] * shape[1]
+        let size = shape[2] * shape[3]
+        var output = [Float](repeating: 0, count: planes)
+        data.withUnsafeBufferPointer { x in
+            for plane in 0..<planes {
+                var total: Float = 0
+                for i in plane * size..<(plane + 1) * size { total += x[i] }
+                output[plane] = total / Float(size)
+            }
+        }
+        let input = self
+        return Tensor.result(shape: [shape[0], shape[1]], data: output, parents: [self]) { out in
+            input.accumulateGrad { dx in
+                for plane in 0..<planes {
+                    let share = out.grad[plane] / Float(size)
+                    for i in plane * size..<(plane + 1) * size { dx[i] += share }
+                }
+            }
+        }
+    }
+}
+
+/// Window arithmetic shared by the pooling ops.
+struct PoolGeometry {
+    let batch, channels, height, width, kernel, stride, padding, outHeight, outWidth: Int
+
+    init(_ shape: [Int], kernel: Int, stride: Int, padding: Int) {
+        precondition(shape.count == 4, "pooling expects NCHW, got \(shape)")
+        precondition(padding * 2 < kernel + 1, "pooling: padding \(padding) too large for window \(kernel)")
+        batch = shape[0]; channels = shape[1]; height = shape[2]; width = shape[3]
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+        outHeight = (height + 2 * padding - kernel) / stride + 1
+        outWidth = (width + 2 * padding - kernel) / stride + 1
+        precondition(height + 2 * padding >= kernel && width + 2 * padding >= kernel, "pooling: input \(height)x\(width) smaller than window \(kernel)")
+    }
+
+    var planes: Int { batch * channels }
+    var outputCount: Int { planes * outHeight * outWidth }
+    var outputShape: [Int] { [batch, channels, outHeight, outWidth] }
+
+    @inline(__always) func rows(_ oy: Int) -> Range<Int> { window(oy, size: height) }
+    @inline(__always) func columns(_ ox: Int) -> Range<Int> { window(ox, size: width) }
+
+    @inline(__always) private func window(_ o: Int, size: Int) -> Range<Int> {
+        let start = o * stride - padding
+        return max(0, start)..<min(size, start + kernel)
+    }
+}

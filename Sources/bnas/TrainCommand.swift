@@ -1,0 +1,118 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Network
+import Tensor
+
+enum BinarizeOption: String, ExpressibleByArgument, CaseIterable {
+    case none
+}
+
+/// Where the data comes from; shared by the commands that load a data set.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Data set: \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var dataset: DatasetKindOption = .init(kind: .fashionMNIST)
+
+    @Option(name: .customLong("data-dir"), help: "Folder holding the data set's files (default for Fashion-MNIST: \(DatasetLoader.defaultFashionMNISTDirectory)).")
+    var dataDirectory: String?
+
+    @Option(name: .customLong("train-size"), help: "Use only the first N training images (after a seeded shuffle).")
+    var trainSize: Int?
+}
+
+struct DatasetKindOption: ExpressibleByArgument {
+    let kind: DatasetKind
+    init(kind: DatasetKind) { self.kind = kind }
+    init?(argument: String) {
+        guard let kind = DatasetKind(rawValue: argument) else { return nil }
+        self.kind = kind
+    }
+    var defaultValueDescription: String { kind.rawValue }
+    static var allValueStrings: [String] { DatasetKind.allCases.map(\.rawValue) }
+}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the network a genotype describes, evaluate it on the test set, write runs/NAME/.")
+
+    @Option(help: "A built-in genotype (\(Genotype.builtinNames.joined(separator: ", "))), random:SEED, or a genotype file (.json or DARTS text).")
+    var genotype: String = "pc-darts"
+
+    @Option(help: "Binarization of the cell convolutions.")
+    var binarize: BinarizeOption = .none
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Cells in the network (reductions at layers/3 and 2*layers/3).")
+    var layers: Int = 5
+
+    @Option(help: "Channels C of the first cells (the stem has 3C).")
+    var channels: Int = 16
+
+    @Option(help: "Training epochs.")
+    var epochs: Int = 6
+
+    @Option(name: .customLong("batch-size"), help: "Images per step.")
+    var batchSize: Int = 64
+
+    @Option(name: .customLong("learning-rate"), help: "Initial SGD learning rate (cosine-annealed to 0).")
+    var learningRate: Float = 0.05
+
+    @Option(name: .customLong("auxiliary-weight"), help: "Weight of the auxiliary head's loss (0 = no auxiliary head).")
+    var auxiliaryWeight: Float = 0
+
+    @Option(name: .customLong("drop-path"), help: "Final drop-path probability (ramped linearly over the epochs).")
+    var dropPath: Float = 0
+
+    @Option(name: .customLong("crop-padding"), help: "Random-crop augmentation padding in pixels (0 = off).")
+    var cropPadding: Int = 0
+
+    @Option(help: "Cutout square side in pixels (0 = off).")
+    var cutout: Int = 0
+
+    @Option(help: "Seed for initialisation, shuffling and augmentation.")
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("run"), help: "Run name: files go to runs/NAME/ (default: a timestamp).")
+    var runName: String?
+
+    func validate() throws {
+        guard layers >= 3 else { throw ValidationError("--layers must be at least 3 (two reduction cells), got \(layers)") }
+        guard channels >= 2, channels % 2 == 0 else { throw ValidationError("--channels must be an even number >= 2, got \(channels)") }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        guard batchSize >= 2 else { throw ValidationError("--batch-size must be at least 2 (batch norm needs two images), got \(batchSize)") }
+        if let trainSize = data.trainSize, trainSize < batchSize {
+            throw ValidationError("--train-size \(trainSize) is smaller than one batch of \(batchSize)")
+        }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        guard (0..<1).contains(dropPath) else { throw ValidationError("--drop-path must be in [0, 1), got \(dropPath)") }
+        guard auxiliaryWeight >= 0, cropPadding >= 0, cutout >= 0 else { throw ValidationError("--auxiliary-weight, --crop-padding and --cutout cannot be negative") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let found = try Genotype.resolve(genotype)
+            let splits = try DatasetLoader.load(data.dataset.kind, dataDirectory: data.dataDirectory, trainLimit: data.trainSize, seed: seed)
+            let configuration = TrainingConfiguration(
+                genotype: genotype, dataset: data.dataset.kind.rawValue, dataDirectory: data.dataDirectory, binarize: binarize.rawValue,
+                layers: layers, channels: channels, epochs: epochs, batchSize: batchSize, trainSize: data.trainSize, seed: seed,
+                learningRate: learningRate, auxiliaryWeight: auxiliaryWeight, dropPath: dropPath, cropPadding: cropPadding, cutout: cutout)
+            let folder = try RunFolder.create(name: runName)
+            try folder.writeJSON(configuration, to: "config.json")
+            let train = splits.train
+            let shape = NetworkShape(inputChannels: train.channels, imageSize: train.height, classes: train.classes,
+                                     layers: layers, channels: channels, auxiliary: auxiliaryWeight > 0)
+            let network = GenotypeNetwork(genotype: found, shape: shape, seed: seed)
+            print("bnas train: \(genotype) on \(train.name), \(train.count) training / \(splits.test.count) test images, "
+                  + "\(layers) cells, C=\(channels), \(network.parameterCount) parameters -> \(folder.url.path)")
+            let session = TrainingSession(network: network, configuration: configuration, folder: folder)
+            var printer = ProgressPrinter()
+            let results = try session.run(train: train, test: splits.test, onStep: { printer.step($0) },
+                                          onEpoch: { printer.epoch($0, of: epochs) })
+            print(String(format: "test accuracy %.2f%% (loss %.4f), %d parameters, trained in %.0fs -> %@",
+                         results.testAccuracy * 100, results.testLoss, results.parameters, results.trainSeconds,
+                         folder.file("results.json").path))
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import Tensor
+
+@Suite struct AutogradTests {
+    /// y = sum(x * x + x): x feeds three edges, dy/dx = 2x + 1.
+    @Test func tensorUsedTwiceAccumulatesBothGradients() {
+        let x = Tensor(shape: [3], data: [1, -2, 0.5], requiresGrad: true)
+        (x * x + x).sum().backward()
+        #expect(x.grad == [3, -3, 2])
+    }
+
+    /// A diamond: h = relu(x) feeds both branches of h * 3 + h * h.
+    @Test func diamondGraph() {
+        let x = Tensor(shape: [2], data: [2, -1], requiresGrad: true)
+        let h = x.relu()
+        (h.scaled(by: 3) + h * h).sum().backward()
+        #expect(x.grad == [7, 0])
+        #expect(h.grad.isEmpty, "intermediate gradients are released after use")
+    }
+
+    @Test func disabledModeRecordsNothing() {
+        let x = Tensor(shape: [2, 2], data: [1, 2, 3, 4], requiresGrad: true)
+        let w = Tensor(shape: [2, 2], data: [1, 0, 0, 1], requiresGrad: true)
+        #expect(GradMode.isEnabled)
+        let result = GradMode.disabled { () -> Tensor in
+            #expect(!GradMode.isEnabled)
+            GradMode.disabled { #expect(!GradMode.isEnabled) }
+            #expect(!GradMode.isEnabled, "a nested block restores the outer state")
+            return (x.matmul(w) + x).relu().sum()
+        }
+        #expect(GradMode.isEnabled)
+        #expect(!result.requiresGrad)
+        #expect(result.parents.isEmpty && result.backwardStep == nil)
+        #expect(result.scalar == 20)
+        result.backward()
+        #expect(x.grad.isEmpty && w.grad.isEmpty)
+        #expect(x.sum().requiresGrad, "recording resumes after the block")
+    }
+
+    /// Recording is per thread: disabling it here does not affect another thread.
+    @Test func disabledModeIsPerThread() {
+        final class Observation: @unchecked Sendable { var enabled = false }
+        let observation = Observation()
+        GradMode.disabled {
+            let done = DispatchSemaphore(value: 0)
+            Thread { observation.enabled = GradMode.isEnabled; done.signal() }.start()
+            done.wait()
+        }
+        #expect(observation.enabled)
+    }
+
+    @Test func opsOnConstantsAreNotRecorded() {
+        let a = Tensor(shape: [2], data: [1, 2])
+        let b = Tensor(shape: [2], data: [3, 4])
+        let y = (a * b).sum()
+        #expect(!y.requiresGrad)
+        y.backward()
+        #expect(a.grad.isEmpty)
+    }
+
+    @Test func leafGradientsAccumulateUntilZeroGrad() {
+        let x = Tensor(shape: [2], data: [1.5, -2], requiresGrad: true)
+        let loss = (x * x).sum()
+        loss.backward()
+        #expect(x.grad == [3, -4])
+        loss.backward()
+        #expect(x.grad == [6, -8], "a second backward over the same graph adds to the leaf")
+        (x.scaled(by: 2)).sum().backward()
+        #expect(x.grad == [8, -6], "a new graph adds too")
+        x.zeroGrad()
+        #expect(x.grad.isEmpty)
+        loss.backward()
+        #expect(x.grad == [3, -4])
+    }
+
+    @Test func backwardWithExplicitSeed() {
+        let x = Tensor(shape: [3], data: [1, 2, 3], requiresGrad: true)
+        x.scaled(by: 2).backward(seed: [1, 0, -1])
+        #expect(x.grad == [2, 0, -2])
+    }
+
+    /// A chain 20 000 ops deep is differentiated and released on a thread with a 512 KiB stack:
+    /// neither the tape nor the release of the graph may recurse once per op.
+    @Test func deepGraphOnASmallStack() {
+        final class Outcome: @unchecked Sendable { var grad: [Float] = [] }
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        let worker = Thread {
+            let x = Tensor(shape: [1], data: [0.5], requiresGrad: true)
+            var y = x
+            for _ in 0..<10_000 { y = y.relu() + x.scaled(by: 0) }
+            y.sum().backward()
+            outcome.grad = x.grad
+            done.signal()
+        }
+        worker.stackSize = 512 * 1024
+        worker.start()
+        done.wait()
+        #expect(outcome.grad == [1])
+    }
+}
