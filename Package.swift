@@ -11,7 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "bnas", targets: ["bnas"]),
-        .library(name: "BNASCore", targets: ["Tensor", "Network", "Datasets"]),
+        .library(name: "BNASCore", targets: ["Tensor", "Binary", "Network", "Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,17 +21,20 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: hostCPU),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"], swiftSettings: hostCPU),
-        .target(name: "Network", dependencies: ["Tensor", "Datasets"], swiftSettings: hostCPU),
+        .target(name: "Binary", dependencies: ["Tensor"], swiftSettings: hostCPU),
+        .target(name: "Network", dependencies: ["Tensor", "Binary", "Datasets"], swiftSettings: hostCPU),
         .executableTarget(
             name: "bnas",
             dependencies: [
-                "Tensor", "Network", "Datasets",
+                "Tensor", "Binary", "Network", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hostCPU),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "BinaryTests", dependencies: ["Binary", "Tensor"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "Datasets"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor"]),
+        .testTarget(name: "BNASCommandTests", dependencies: ["bnas"]),
     ],
     swiftLanguageModes: [.v5]
 )

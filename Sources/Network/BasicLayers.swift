@@ -1,21 +1,61 @@
+import Binary
 import Tensor
 
-/// A bias-free 2-d convolution (a batch norm follows every convolution here).
+/// A bias-free 2-d convolution (a batch norm follows every convolution here), optionally
+/// binarized: XNOR or PCNN weights, and sign activations padded with +1 (REFERENCE.md §5).
 public final class Conv2d: UnaryLayer {
     public let weight: Tensor
+    /// PCNN's learned projection P (same shape as the weight, starts at 1); nil otherwise.
+    public let projection: Tensor?
+    public let binarization: BinarizationConfig
     public let stride, padding, dilation, groups: Int
+    let record: PCNNRecord?
+    /// Binary weights loaded from a model file; when set they replace the binarization of `weight`.
+    public private(set) var frozen: BinaryWeights?
 
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                dilation: Int = 1, groups: Int = 1, rng: inout SeededRNG) {
-        weight = Initializer.uniform([outChannels, inChannels / groups, kernel, kernel],
-                                     fanIn: inChannels / groups * kernel * kernel, rng: &rng)
+                dilation: Int = 1, groups: Int = 1, binarization: BinarizationConfig = .float, rng: inout SeededRNG) {
+        let shape = [outChannels, inChannels / groups, kernel, kernel]
+        weight = Initializer.uniform(shape, fanIn: inChannels / groups * kernel * kernel, rng: &rng)
+        let isPCNN = binarization.weights == .pcnn
+        projection = isPCNN ? Tensor.filled(shape, value: 1, requiresGrad: true) : nil
+        record = isPCNN ? PCNNRecord() : nil
+        self.binarization = binarization
         self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
     }
 
-    public var ownParameters: [Tensor] { [weight] }
+    public var ownParameters: [Tensor] { [weight] + (projection.map { [$0] } ?? []) }
+
+    /// The signs and scales this convolution computes with (binarized layers only).
+    public var binaryWeights: BinaryWeights {
+        if let frozen { return frozen }
+        switch binarization.weights {
+        case .pcnn: return BinaryWeights.pcnn(weight.data, projection: projection?.data ?? [], outChannels: weight.shape[0])
+        case .xnor, .none: return BinaryWeights.xnor(weight.data, outChannels: weight.shape[0])
+        }
+    }
+
+    /// Fixes the binary weights (a model loaded for inference).
+    public func freeze(_ weights: BinaryWeights) {
+        precondition(weights.signs.count == weight.count && weights.scales.count == weight.shape[0], "frozen weights do not fit \(weight.shape)")
+        frozen = weights
+    }
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
-        x.conv2d(weight, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        guard binarization.isBinary else {
+            return x.conv2d(weight, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        }
+        let binaryInput = binarization.binarizesActivations
+        let input = binaryInput ? x.signSTE().padded(by: padding, value: 1) : x
+        return input.binarizedConv2d(weight: weight, projection: projection, binary: binaryWeights, kind: binarization.weights,
+                                     record: record, binaryInput: binaryInput, stride: stride,
+                                     padding: binaryInput ? 0 : padding, dilation: dilation, groups: groups)
+    }
+
+    /// Adds PCNN's projection-loss gradients (after the task loss's backward pass); nothing for other kinds.
+    public func addProjectionLossGradients() {
+        guard let projection, let record else { return }
+        PCNNProjectionLoss.addGradients(weight: weight, projection: projection, record: record)
     }
 }
 

@@ -1,19 +1,28 @@
+import Binary
 import Tensor
+
+/// An op's leading activation: ReLU, or nothing when its convolutions take sign(x) themselves
+/// (sign(ReLU(x)) would be +1 everywhere, REFERENCE.md §5).
+func leadingActivation(_ x: Tensor, _ binarization: BinarizationConfig) -> Tensor {
+    binarization.binarizesActivations ? x : x.relu()
+}
 
 /// ReLU -> conv kxk -> BN: the cell preprocessing (1x1) and the stem of the auxiliary head.
 public final class ReLUConvBN: UnaryLayer {
     let conv: Conv2d
     let norm: BatchNorm2d
 
-    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, affine: Bool, rng: inout SeededRNG) {
-        conv = Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding, rng: &rng)
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, affine: Bool,
+                binarization: BinarizationConfig = .float, rng: inout SeededRNG) {
+        conv = Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding,
+                      binarization: binarization, rng: &rng)
         norm = BatchNorm2d(channels: outChannels, affine: affine)
     }
 
     public var sublayers: [any Layer] { [conv, norm] }
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
-        norm(conv(x.relu(), training: training), training: training)
+        norm(conv(leadingActivation(x, conv.binarization), training: training), training: training)
     }
 }
 
@@ -24,17 +33,18 @@ public final class DilConv: UnaryLayer {
     let norm: BatchNorm2d
 
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, dilation: Int,
-                affine: Bool, rng: inout SeededRNG) {
+                affine: Bool, binarization: BinarizationConfig = .float, rng: inout SeededRNG) {
         depthwise = Conv2d(inChannels: inChannels, outChannels: inChannels, kernel: kernel, stride: stride,
-                           padding: padding, dilation: dilation, groups: inChannels, rng: &rng)
-        pointwise = Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 1, rng: &rng)
+                           padding: padding, dilation: dilation, groups: inChannels, binarization: binarization, rng: &rng)
+        pointwise = Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 1, binarization: binarization, rng: &rng)
         norm = BatchNorm2d(channels: outChannels, affine: affine)
     }
 
     public var sublayers: [any Layer] { [depthwise, pointwise, norm] }
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
-        norm(pointwise(depthwise(x.relu(), training: training), training: training), training: training)
+        let activated = leadingActivation(x, depthwise.binarization)
+        return norm(pointwise(depthwise(activated, training: training), training: training), training: training)
     }
 }
 
@@ -43,11 +53,12 @@ public final class SepConv: UnaryLayer {
     let first: DilConv
     let second: DilConv
 
-    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, affine: Bool, rng: inout SeededRNG) {
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, affine: Bool,
+                binarization: BinarizationConfig = .float, rng: inout SeededRNG) {
         first = DilConv(inChannels: inChannels, outChannels: inChannels, kernel: kernel, stride: stride,
-                        padding: padding, dilation: 1, affine: affine, rng: &rng)
+                        padding: padding, dilation: 1, affine: affine, binarization: binarization, rng: &rng)
         second = DilConv(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: 1,
-                         padding: padding, dilation: 1, affine: affine, rng: &rng)
+                         padding: padding, dilation: 1, affine: affine, binarization: binarization, rng: &rng)
     }
 
     public var sublayers: [any Layer] { [first, second] }
@@ -64,17 +75,17 @@ public final class FactorizedReduce: UnaryLayer {
     let right: Conv2d
     let norm: BatchNorm2d
 
-    public init(inChannels: Int, outChannels: Int, affine: Bool, rng: inout SeededRNG) {
+    public init(inChannels: Int, outChannels: Int, affine: Bool, binarization: BinarizationConfig = .float, rng: inout SeededRNG) {
         precondition(outChannels % 2 == 0, "FactorizedReduce needs an even channel count, got \(outChannels)")
-        left = Conv2d(inChannels: inChannels, outChannels: outChannels / 2, kernel: 1, stride: 2, rng: &rng)
-        right = Conv2d(inChannels: inChannels, outChannels: outChannels / 2, kernel: 1, stride: 2, rng: &rng)
+        left = Conv2d(inChannels: inChannels, outChannels: outChannels / 2, kernel: 1, stride: 2, binarization: binarization, rng: &rng)
+        right = Conv2d(inChannels: inChannels, outChannels: outChannels / 2, kernel: 1, stride: 2, binarization: binarization, rng: &rng)
         norm = BatchNorm2d(channels: outChannels, affine: affine)
     }
 
     public var sublayers: [any Layer] { [left, right, norm] }
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
-        let activated = x.relu()
+        let activated = leadingActivation(x, left.binarization)
         let halves = [left(activated, training: training), right(activated.cropSpatial(top: 1, left: 1), training: training)]
         return norm(Tensor.concatChannels(halves), training: training)
     }
@@ -120,22 +131,24 @@ public final class Zero: UnaryLayer {
 
 extension OperationKind {
     /// Builds the operation for `channels` in and out at `stride` (REFERENCE.md §1). `inSupernet`
-    /// adds the non-affine BN after pools that the DARTS supernet uses.
-    public func makeLayer(channels: Int, stride: Int, affine: Bool, inSupernet: Bool = false, rng: inout SeededRNG) -> any UnaryLayer {
+    /// adds the non-affine BN after pools that the DARTS supernet uses; `binarization` reaches
+    /// every convolution of the op.
+    public func makeLayer(channels: Int, stride: Int, affine: Bool, inSupernet: Bool = false,
+                          binarization b: BinarizationConfig = .float, rng: inout SeededRNG) -> any UnaryLayer {
         switch self {
         case .none: return Zero(stride: stride)
         case .maxPool3x3: return Pool3x3(.max, channels: channels, stride: stride, withBatchNorm: inSupernet)
         case .avgPool3x3: return Pool3x3(.average, channels: channels, stride: stride, withBatchNorm: inSupernet)
         case .skipConnect:
-            return stride == 1 ? Identity() : FactorizedReduce(inChannels: channels, outChannels: channels, affine: affine, rng: &rng)
+            return stride == 1 ? Identity() : FactorizedReduce(inChannels: channels, outChannels: channels, affine: affine, binarization: b, rng: &rng)
         case .sepConv3x3:
-            return SepConv(inChannels: channels, outChannels: channels, kernel: 3, stride: stride, padding: 1, affine: affine, rng: &rng)
+            return SepConv(inChannels: channels, outChannels: channels, kernel: 3, stride: stride, padding: 1, affine: affine, binarization: b, rng: &rng)
         case .sepConv5x5:
-            return SepConv(inChannels: channels, outChannels: channels, kernel: 5, stride: stride, padding: 2, affine: affine, rng: &rng)
+            return SepConv(inChannels: channels, outChannels: channels, kernel: 5, stride: stride, padding: 2, affine: affine, binarization: b, rng: &rng)
         case .dilConv3x3:
-            return DilConv(inChannels: channels, outChannels: channels, kernel: 3, stride: stride, padding: 2, dilation: 2, affine: affine, rng: &rng)
+            return DilConv(inChannels: channels, outChannels: channels, kernel: 3, stride: stride, padding: 2, dilation: 2, affine: affine, binarization: b, rng: &rng)
         case .dilConv5x5:
-            return DilConv(inChannels: channels, outChannels: channels, kernel: 5, stride: stride, padding: 4, dilation: 2, affine: affine, rng: &rng)
+            return DilConv(inChannels: channels, outChannels: channels, kernel: 5, stride: stride, padding: 4, dilation: 2, affine: affine, binarization: b, rng: &rng)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Binary
 import Tensor
 
 /// Drop-path regularisation (DARTS's final training): in training, each sample's output of a
@@ -31,19 +32,22 @@ public final class Cell: Layer {
 
     /// - Parameters: `previousPrevious`/`previous` are the channel counts of c_{k-2} and c_{k-1};
     ///   `channels` is C of this cell; `previousWasReduction` makes preprocess0 a FactorizedReduce.
+    ///   `binarization` reaches the preprocessing and every operation's convolutions.
     public init(genotype: Genotype, previousPrevious: Int, previous: Int, channels: Int,
-                isReduction: Bool, previousWasReduction: Bool, rng: inout SeededRNG) {
+                isReduction: Bool, previousWasReduction: Bool, binarization: BinarizationConfig = .float, rng: inout SeededRNG) {
         self.isReduction = isReduction
         preprocess0 = previousWasReduction
-            ? FactorizedReduce(inChannels: previousPrevious, outChannels: channels, affine: true, rng: &rng)
-            : ReLUConvBN(inChannels: previousPrevious, outChannels: channels, kernel: 1, stride: 1, padding: 0, affine: true, rng: &rng)
-        preprocess1 = ReLUConvBN(inChannels: previous, outChannels: channels, kernel: 1, stride: 1, padding: 0, affine: true, rng: &rng)
+            ? FactorizedReduce(inChannels: previousPrevious, outChannels: channels, affine: true, binarization: binarization, rng: &rng)
+            : ReLUConvBN(inChannels: previousPrevious, outChannels: channels, kernel: 1, stride: 1, padding: 0, affine: true,
+                         binarization: binarization, rng: &rng)
+        preprocess1 = ReLUConvBN(inChannels: previous, outChannels: channels, kernel: 1, stride: 1, padding: 0, affine: true,
+                                 binarization: binarization, rng: &rng)
         edges = genotype.edges(isReduction ? .reduce : .normal)
         concat = genotype.concat(isReduction ? .reduce : .normal)
         var operations: [any UnaryLayer] = []
         for edge in edges {
             let stride = isReduction && edge.input < 2 ? 2 : 1
-            operations.append(edge.operation.makeLayer(channels: channels, stride: stride, affine: true, rng: &rng))
+            operations.append(edge.operation.makeLayer(channels: channels, stride: stride, affine: true, binarization: binarization, rng: &rng))
         }
         self.operations = operations
     }

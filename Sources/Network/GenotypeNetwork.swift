@@ -1,3 +1,4 @@
+import Binary
 import Tensor
 
 /// The shape of a network built from a genotype.
@@ -8,18 +9,37 @@ public struct NetworkShape: Codable, Equatable, Sendable {
     public var layers: Int
     public var channels: Int
     public var auxiliary: Bool
+    /// Binarization of the cells' convolutions; the stem, the classifier and the auxiliary head stay real.
+    public var binarization: BinarizationConfig
 
-    public init(inputChannels: Int, imageSize: Int, classes: Int, layers: Int, channels: Int, auxiliary: Bool = false) {
+    public init(inputChannels: Int, imageSize: Int, classes: Int, layers: Int, channels: Int, auxiliary: Bool = false,
+                binarization: BinarizationConfig = .float) {
         self.inputChannels = inputChannels
         self.imageSize = imageSize
         self.classes = classes
         self.layers = layers
         self.channels = channels
         self.auxiliary = auxiliary
+        self.binarization = binarization
+    }
+
+    /// Refuses shapes the network cannot be built for, with the reason.
+    public func validate() throws {
+        guard layers >= 3 else { throw NetworkShapeError("a network needs at least 3 cells (two reductions), got \(layers)") }
+        guard channels >= 2, channels % 2 == 0 else { throw NetworkShapeError("channels must be even and at least 2, got \(channels)") }
+        // Two reductions halve the image twice, and FactorizedReduce needs an even size each time.
+        guard imageSize >= 4, imageSize % 4 == 0 else {
+            throw NetworkShapeError("images of \(imageSize)x\(imageSize) pixels cannot be halved twice: the side must be a multiple of 4")
+        }
     }
 
     /// Cells at layers/3 and 2*layers/3 are reduction cells (REFERENCE.md §1).
     public func isReduction(_ layer: Int) -> Bool { layers >= 3 ? (layer == layers / 3 || layer == 2 * layers / 3) : layer == 1 }
+}
+
+public struct NetworkShapeError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Stem conv3x3 (3C) + BN, `layers` cells with reductions at layers/3 and 2*layers/3 (channels
@@ -53,7 +73,8 @@ public final class GenotypeNetwork: Layer {
             let reduction = shape.isReduction(layer)
             if reduction { channels *= 2; size = (size + 1) / 2 }
             let cell = Cell(genotype: genotype, previousPrevious: previousPrevious, previous: previous, channels: channels,
-                            isReduction: reduction, previousWasReduction: previousWasReduction, rng: &rng)
+                            isReduction: reduction, previousWasReduction: previousWasReduction,
+                            binarization: shape.binarization, rng: &rng)
             cells.append(cell)
             previousWasReduction = reduction
             (previousPrevious, previous) = (previous, cell.multiplier * channels)
@@ -67,6 +88,27 @@ public final class GenotypeNetwork: Layer {
     }
 
     public var sublayers: [any Layer] { [stem] + cells + [classifier] + (auxiliaryHead.map { [$0] } ?? []) }
+
+    /// The convolutions of the cells (binarized when the shape says so).
+    public var cellConvolutions: [Conv2d] { cells.flatMap { $0.allLayers.compactMap { $0 as? Conv2d } } }
+
+    /// Parameters stored with one bit each: the weights of binarized cell convolutions (PCNN's
+    /// projections only serve training and are not counted).
+    public var binaryParameterCount: Int {
+        shape.binarization.isBinary ? cellConvolutions.reduce(0) { $0 + $1.weight.count } : 0
+    }
+
+    /// Parameters kept in 32 bits: everything else but the auxiliary head and PCNN's projections.
+    public var floatParameterCount: Int {
+        let projections = cellConvolutions.reduce(0) { $0 + ($1.projection?.count ?? 0) }
+        return parameterCount - binaryParameterCount - projections - (auxiliaryHead?.parameterCount ?? 0)
+    }
+
+    /// Adds PCNN's projection-loss gradients to every binarized convolution (call after backward).
+    public func addProjectionLossGradients() {
+        guard shape.binarization.weights == .pcnn else { return }
+        for conv in cellConvolutions { conv.addProjectionLossGradients() }
+    }
 
     /// Logits [N, classes] and, in training with an auxiliary head, the auxiliary logits.
     public func callAsFunction(_ x: Tensor, training: Bool, dropPath: inout DropPath) -> (logits: Tensor, auxiliary: Tensor?) {

@@ -59,6 +59,7 @@ public final class Trainer {
             }
             optimizer.zeroGrad()
             loss.backward()
+            network.addProjectionLossGradients()
             GradientClipping.clipNorm(optimizer.parameters, maxNorm: configuration.gradientClip)
             optimizer.step()
             lossSum += Double(loss.scalar) * Double(batch.count)

@@ -4,6 +4,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var dataset: String
     public var dataDirectory: String?
     public var binarize: String
+    public var activations: String
     public var layers: Int
     public var channels: Int
     public var epochs: Int
@@ -22,6 +23,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var cutout: Int
 
     public init(genotype: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil, binarize: String = "none",
+                activations: String = "binary",
                 layers: Int = 6, channels: Int = 16, epochs: Int = 10, batchSize: Int = 64, trainSize: Int? = nil,
                 seed: UInt64 = 0, learningRate: Float = 0.05, minimumLearningRate: Float = 0, momentum: Float = 0.9,
                 weightDecay: Float = 3e-4, gradientClip: Float = 5, auxiliaryWeight: Float = 0, dropPath: Float = 0,
@@ -30,6 +32,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.dataset = dataset
         self.dataDirectory = dataDirectory
         self.binarize = binarize
+        self.activations = activations
         self.layers = layers
         self.channels = channels
         self.epochs = epochs
@@ -67,6 +70,10 @@ public struct TrainingResults: Codable, Equatable, Sendable {
     public var testLoss: Double
     public var parameters: Int
     public var parametersExcludingAuxiliary: Int
+    /// Weights stored with one bit (binarized cell convolutions).
+    public var binaryParameters: Int
+    /// Weights kept in 32 bits (stem, batch norms, classifier; every weight of a float network).
+    public var floatParameters: Int
     public var trainSeconds: Double
     public var evaluationSeconds: Double
     public var epochs: [EpochMetrics]

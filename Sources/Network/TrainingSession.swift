@@ -38,8 +38,10 @@ public struct TrainingSession {
         let results = TrainingResults(
             genotype: network.genotype, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
             parameters: network.parameterCount, parametersExcludingAuxiliary: network.parameterCount - auxiliaryParameters,
+            binaryParameters: network.binaryParameterCount, floatParameters: network.floatParameterCount,
             trainSeconds: trainSeconds, evaluationSeconds: evaluation.seconds, epochs: history)
         try folder.writeJSON(results, to: "results.json")
+        try ModelFile.write(network, to: folder.file("model.bnn"))
         return results
     }
 

@@ -33,18 +33,12 @@ extension Tensor {
                         for c in range {
                             var total: Double = 0
                             for n in 0..<batch {
-                                let plane = x.baseAddress! + (n * channels + c) * spatial
-                                var partial: Float = 0
-                                for i in 0..<spatial { partial += plane[i] }
-                                total += Double(partial)
+                                total += Double(VectorKernels.sum(x.baseAddress! + (n * channels + c) * spatial, count: spatial))
                             }
                             let average = Float(total / Double(reduced))
                             var squares: Double = 0
                             for n in 0..<batch {
-                                let plane = x.baseAddress! + (n * channels + c) * spatial
-                                var partial: Float = 0
-                                for i in 0..<spatial { let d = plane[i] - average; partial += d * d }
-                                squares += Double(partial)
+                                squares += Double(VectorKernels.squaredDeviation(x.baseAddress! + (n * channels + c) * spatial, center: average, count: spatial))
                             }
                             m[c] = average
                             s[c] = Float(1 / (squares / Double(reduced) + Double(statistics.epsilon)).squareRoot())
@@ -86,9 +80,8 @@ extension Tensor {
                             var (a, b): (Double, Double) = (0, 0)
                             for n in 0..<batch {
                                 let base = (n * channels + c) * spatial
-                                var (pa, pb): (Float, Float) = (0, 0)
-                                for i in base..<base + spatial { pa += dy[i]; pb += dy[i] * (x[i] - mean[c]) }
-                                a += Double(pa); b += Double(pb)
+                                a += Double(VectorKernels.sum(dy.baseAddress! + base, count: spatial))
+                                b += Double(VectorKernels.centeredDot(dy.baseAddress! + base, x.baseAddress! + base, center: mean[c], count: spatial))
                             }
                             sd[c] = Float(a)
                             sdx[c] = Float(b) * inverseStd[c]

@@ -18,9 +18,27 @@ func accumulate(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<F
     }
 }
 
+/// Splits an element-wise loop over the workers when it is long enough to pay for the hand-off.
+@inline(__always)
+func forEachElementChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
+    Parallelism.forEachChunk(count, minimumChunk: 1 << 15, body)
+}
+
+/// `accumulate` over all workers.
+func accumulateInParallel(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int, factor: Float = 1) {
+    forEachElementChunk(count) { range in
+        accumulate(target + range.lowerBound, source + range.lowerBound, count: range.count, factor: factor)
+    }
+}
+
 extension Tensor {
-    /// Adds `source` (same element count) into this tensor's gradient.
-    func accumulateGrad(from source: [Float], factor: Float = 1) {
-        accumulateGrad { g in source.withUnsafeBufferPointer { s in accumulate(g, s.baseAddress!, count: s.count, factor: factor) } }
+    /// Adds `source` (same element count) into this tensor's gradient. A first contribution with
+    /// factor 1 is shared rather than copied (arrays are copy-on-write).
+    public func accumulateGrad(from source: [Float], factor: Float = 1) {
+        if grad.isEmpty && factor == 1 {
+            grad = source
+            return
+        }
+        accumulateGrad { g in source.withUnsafeBufferPointer { s in accumulateInParallel(g, s.baseAddress!, count: s.count, factor: factor) } }
     }
 }

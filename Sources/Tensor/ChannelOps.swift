@@ -113,4 +113,34 @@ extension Tensor {
             }
         }
     }
+
+    /// Pads every plane with `amount` rows and columns of `value` on each side. Binarized
+    /// convolutions pad with +1 (REFERENCE.md §5: zero has no 1-bit code), so they pad explicitly
+    /// and convolve without padding.
+    public func padded(by amount: Int, value: Float) -> Tensor {
+        precondition(rank == 4 && amount >= 0, "padded(by: \(amount)) of \(shape)")
+        if amount == 0 { return self }
+        let (planes, height, width) = (shape[0] * shape[1], shape[2], shape[3])
+        let (newHeight, newWidth) = (height + 2 * amount, width + 2 * amount)
+        var output = [Float](repeating: value, count: planes * newHeight * newWidth)
+        data.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                for p in 0..<planes {
+                    for row in 0..<height {
+                        (y.baseAddress! + (p * newHeight + row + amount) * newWidth + amount)
+                            .update(from: x.baseAddress! + (p * height + row) * width, count: width)
+                    }
+                }
+            }
+        }
+        return Tensor.result(shape: [shape[0], shape[1], newHeight, newWidth], data: output, parents: [self]) { [self] out in
+            accumulateGrad { dx in out.grad.withUnsafeBufferPointer { dy in
+                for p in 0..<planes {
+                    for row in 0..<height {
+                        accumulate(dx + (p * height + row) * width, dy.baseAddress! + (p * newHeight + row + amount) * newWidth + amount, count: width)
+                    }
+                }
+            } }
+        }
+    }
 }

@@ -33,26 +33,40 @@ public enum Convolution {
     }
 
     static func backward(_ g: ConvGeometry, input: Tensor, weight: Tensor, outputGrad: [Float]) {
-        var weightGrad = weight.requiresGrad ? [Float](repeating: 0, count: weight.count) : []
-        input.data.withUnsafeBufferPointer { x in
-            weight.data.withUnsafeBufferPointer { w in
+        let (inputGrad, weightGrad) = gradients(g, input: input.data, weight: weight.data, outputGrad: outputGrad,
+                                                wantInput: input.requiresGrad, wantWeight: weight.requiresGrad)
+        if let inputGrad { input.accumulateGrad(from: inputGrad) }
+        if let weightGrad { weight.accumulateGrad(from: weightGrad) }
+    }
+
+    /// The gradients of a convolution with respect to its input and/or weight, for ops built on a
+    /// convolution (the binarized ones) that derive their own gradients from these.
+    public static func gradients(_ g: ConvGeometry, input: [Float], weight: [Float], outputGrad: [Float],
+                                 wantInput: Bool = true, wantWeight: Bool = true) -> (input: [Float]?, weight: [Float]?) {
+        var inputGrad = wantInput ? [Float](repeating: 0, count: input.count) : []
+        var weightGrad = wantWeight ? [Float](repeating: 0, count: weight.count) : []
+        inputGrad.withUnsafeMutableBufferPointer { dx in
+            weightGrad.withUnsafeMutableBufferPointer { dw in
+                run(g, input: input, weight: weight, outputGrad: outputGrad,
+                    inputGrad: wantInput ? dx.baseAddress : nil, weightGrad: wantWeight ? dw.baseAddress : nil)
+            }
+        }
+        return (wantInput ? inputGrad : nil, wantWeight ? weightGrad : nil)
+    }
+
+    /// Adds the input and/or weight gradients into the given buffers (nil = not wanted).
+    private static func run(_ g: ConvGeometry, input: [Float], weight: [Float], outputGrad: [Float],
+                            inputGrad: UnsafeMutablePointer<Float>?, weightGrad: UnsafeMutablePointer<Float>?) {
+        input.withUnsafeBufferPointer { x in
+            weight.withUnsafeBufferPointer { w in
                 outputGrad.withUnsafeBufferPointer { dy in
-                    weightGrad.withUnsafeMutableBufferPointer { dw in
-                        let dwPointer = weight.requiresGrad ? dw.baseAddress : nil
-                        let run = { (dx: UnsafeMutablePointer<Float>?) in
-                            if g.isDepthwise {
-                                depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, dx, dwPointer)
-                            } else {
-                                gemmBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, dx, dwPointer)
-                            }
-                        }
-                        if input.requiresGrad { input.accumulateGrad { run($0) } } else { run(nil) }
+                    if g.isDepthwise {
+                        depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad)
+                    } else {
+                        gemmBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad)
                     }
                 }
             }
-        }
-        if weight.requiresGrad {
-            weight.accumulateGrad { g in for i in 0..<weightGrad.count { g[i] += weightGrad[i] } }
         }
     }
 

@@ -41,7 +41,7 @@ extension Convolution {
                         for kx in 0..<k {
                             let tap = w[(channel * k + ky) * k + kx]
                             let source = padded + layout.offset(g, ky, kx)
-                            for j in 0..<layout.span { wide[j] += tap * source[j] }
+                            VectorKernels.axpy(tap, source, wide, count: layout.span)
                         }
                     }
                     let target = y + plane * ho * wo
@@ -99,15 +99,11 @@ extension Convolution {
                                 let tapIndex = (channel * k + ky) * k + kx
                                 let offset = layout.offset(g, ky, kx)
                                 if let dw {
-                                    var tapGrad: Float = 0
-                                    let source = padded + offset
-                                    for j in 0..<layout.span { tapGrad += wideGrad[j] * source[j] }
-                                    dw[tapIndex] += tapGrad
+                                    dw[tapIndex] += VectorKernels.dot(wideGrad, padded + offset, count: layout.span)
                                 }
                                 if dx != nil {
                                     let tap = w[tapIndex]
-                                    let target = paddedGrad + offset
-                                    for j in 0..<layout.span { target[j] += tap * wideGrad[j] }
+                                    VectorKernels.axpy(tap, wideGrad, paddedGrad + offset, count: layout.span)
                                 }
                             }
                         }

@@ -11,7 +11,7 @@ extension Tensor {
         var out = terms[0].data
         out.withUnsafeMutableBufferPointer { op in
             for term in terms.dropFirst() {
-                term.data.withUnsafeBufferPointer { tp in accumulate(op.baseAddress!, tp.baseAddress!, count: op.count) }
+                term.data.withUnsafeBufferPointer { tp in accumulateInParallel(op.baseAddress!, tp.baseAddress!, count: op.count) }
             }
         }
         return Tensor.result(shape: shape, data: out, parents: terms) { out in
@@ -78,10 +78,12 @@ extension Tensor {
 
     /// max(x, 0).
     public func relu() -> Tensor {
-        let out = data.withUnsafeBufferPointer { x in makeFloats(x.count) { o in for i in 0..<x.count { o[i] = max(x[i], 0) } } }
+        let out = data.withUnsafeBufferPointer { x in
+            makeFloats(x.count) { o in forEachElementChunk(x.count) { range in for i in range { o[i] = max(x[i], 0) } } }
+        }
         return Tensor.result(shape: shape, data: out, parents: [self]) { [self] out in
             accumulateGrad { g in data.withUnsafeBufferPointer { x in out.grad.withUnsafeBufferPointer { dy in
-                for i in 0..<dy.count { g[i] += x[i] > 0 ? dy[i] : 0 }
+                forEachElementChunk(dy.count) { range in for i in range { g[i] += x[i] > 0 ? dy[i] : 0 } }
             } } }
         }
     }

@@ -31,7 +31,9 @@ public final class Tensor {
     }
 
     /// The result of an op: it joins the graph only when recording is on and a parent needs a gradient.
-    static func result(shape: [Int], data: [Float], parents: [Tensor], backward: @escaping (Tensor) -> Void) -> Tensor {
+    /// `backward` receives the result and adds its op's gradient into the parents' (ops defined in
+    /// other modules, such as the binarizers, use this too).
+    public static func result(shape: [Int], data: [Float], parents: [Tensor], backward: @escaping (Tensor) -> Void) -> Tensor {
         let tracked = GradMode.isEnabled && parents.contains(where: \.requiresGrad)
         return Tensor(shape: shape, data: data, parents: parents, backward: tracked ? backward : nil)
     }
@@ -70,7 +72,7 @@ public final class Tensor {
     public func detached() -> Tensor { Tensor(shape: shape, data: data) }
 
     /// Adds into `grad` through a raw pointer, allocating it as zeros first if needed.
-    func accumulateGrad(_ body: (UnsafeMutablePointer<Float>) -> Void) {
+    public func accumulateGrad(_ body: (UnsafeMutablePointer<Float>) -> Void) {
         if grad.isEmpty { grad = [Float](repeating: 0, count: data.count) }
         grad.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
     }

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Binary
 import Network
 import Tensor
 
-enum BinarizeOption: String, ExpressibleByArgument, CaseIterable {
-    case none
-}
+extension WeightBinarization: ExpressibleByArgument {}
+extension ActivationPrecision: ExpressibleByArgument {}
 
 /// Where the data comes from; shared by the commands that load a data set.
 struct DataOptions: ParsableArguments {
@@ -39,8 +39,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "A built-in genotype (\(Genotype.builtinNames.joined(separator: ", "))), random:SEED, or a genotype file (.json or DARTS text).")
     var genotype: String = "pc-darts"
 
-    @Option(help: "Binarization of the cell convolutions.")
-    var binarize: BinarizeOption = .none
+    @Option(help: "Binarization of the cells' convolutions (stem and classifier stay real).")
+    var binarize: WeightBinarization = .none
+
+    @Option(help: "With --binarize xnor|pcnn: binary (sign) or real activations.")
+    var activations: ActivationPrecision = .binary
 
     @OptionGroup var data: DataOptions
 
@@ -48,10 +51,10 @@ struct TrainCommand: ParsableCommand {
     var layers: Int = 5
 
     @Option(help: "Channels C of the first cells (the stem has 3C).")
-    var channels: Int = 16
+    var channels: Int = 8
 
     @Option(help: "Training epochs.")
-    var epochs: Int = 6
+    var epochs: Int = 5
 
     @Option(name: .customLong("batch-size"), help: "Images per step.")
     var batchSize: Int = 64
@@ -96,23 +99,27 @@ struct TrainCommand: ParsableCommand {
             let splits = try DatasetLoader.load(data.dataset.kind, dataDirectory: data.dataDirectory, trainLimit: data.trainSize, seed: seed)
             let configuration = TrainingConfiguration(
                 genotype: genotype, dataset: data.dataset.kind.rawValue, dataDirectory: data.dataDirectory, binarize: binarize.rawValue,
+                activations: activations.rawValue,
                 layers: layers, channels: channels, epochs: epochs, batchSize: batchSize, trainSize: data.trainSize, seed: seed,
                 learningRate: learningRate, auxiliaryWeight: auxiliaryWeight, dropPath: dropPath, cropPadding: cropPadding, cutout: cutout)
-            let folder = try RunFolder.create(name: runName)
-            try folder.writeJSON(configuration, to: "config.json")
             let train = splits.train
             let shape = NetworkShape(inputChannels: train.channels, imageSize: train.height, classes: train.classes,
-                                     layers: layers, channels: channels, auxiliary: auxiliaryWeight > 0)
+                                     layers: layers, channels: channels, auxiliary: auxiliaryWeight > 0,
+                                     binarization: BinarizationConfig(weights: binarize, activations: activations))
+            try shape.validate()
+            let folder = try RunFolder.create(name: runName)
+            try folder.writeJSON(configuration, to: "config.json")
             let network = GenotypeNetwork(genotype: found, shape: shape, seed: seed)
             print("bnas train: \(genotype) on \(train.name), \(train.count) training / \(splits.test.count) test images, "
                   + "\(layers) cells, C=\(channels), \(network.parameterCount) parameters -> \(folder.url.path)")
+            fflush(stdout)
             let session = TrainingSession(network: network, configuration: configuration, folder: folder)
             var printer = ProgressPrinter()
             let results = try session.run(train: train, test: splits.test, onStep: { printer.step($0) },
                                           onEpoch: { printer.epoch($0, of: epochs) })
-            print(String(format: "test accuracy %.2f%% (loss %.4f), %d parameters, trained in %.0fs -> %@",
-                         results.testAccuracy * 100, results.testLoss, results.parameters, results.trainSeconds,
-                         folder.file("results.json").path))
+            print(String(format: "test accuracy %.2f%% (loss %.4f), %d 1-bit + %d 32-bit parameters, trained in %.0fs -> %@",
+                         results.testAccuracy * 100, results.testLoss, results.binaryParameters, results.floatParameters,
+                         results.trainSeconds, folder.file("results.json").path))
         }
     }
 }

@@ -1,0 +1,95 @@
+import Tensor
+
+/// Packs the signs of Float values into `PackedMatrix` rows (layout documented on `PackedMatrix`).
+///
+/// The sign convention is `BitPacking.sign`: +1 for x >= 0 (zero, -0.0 and NaN included), -1 for
+/// x < 0; a packed bit is 1 exactly where the sign is -1. Convolution rows and weights are packed in
+/// the order (ky, kx, channel), channels fastest: bit (ky * k + kx) * C + c of a row is channel c of
+/// kernel tap (ky, kx). Zero padding cannot be a sign, so a tap in the padding is +1 (bit 0), the
+/// "one padding" of REFERENCE.md §5; the float path must pad with +1 too.
+public enum BitPacking {
+    /// The sign the packers use: -1 for x < 0, else +1.
+    @inlinable
+    public static func sign(_ x: Float) -> Float { x < 0 ? -1 : 1 }
+
+    /// Packs `rows` rows of `k` consecutive values each (row-major `rows x k`) along the rows.
+    public static func packRows(values: UnsafePointer<Float>, rows: Int, k: Int, counters: KernelCounters = .shared) -> PackedMatrix {
+        precondition(rows >= 0 && k >= 0, "packRows: negative size \(rows) x \(k)")
+        let wordsPerRow = PackedMatrix.wordCount(bits: k)
+        let (matrix, nanoseconds) = KernelCounters.timed {
+            PackedMatrix(rows: rows, bitsPerRow: k) { words in
+                guard let base = words.baseAddress else { return }
+                Parallelism.forEachChunk(rows, minimumChunk: max(1, 1 << 16 / max(1, k))) { range in
+                    for row in range {
+                        packSigns(values + row * k, count: k, into: base + row * wordsPerRow)
+                    }
+                }
+            }
+        }
+        counters.recordPacking(bits: rows * k, nanoseconds: nanoseconds)
+        return matrix
+    }
+
+    /// `packRows` over an array of `rows * k` values.
+    public static func packRows(values: [Float], rows: Int, k: Int, counters: KernelCounters = .shared) -> PackedMatrix {
+        precondition(values.count == rows * k, "packRows: \(values.count) values for \(rows) x \(k)")
+        return values.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return PackedMatrix(rows: rows, bitsPerRow: k) }
+            return packRows(values: base, rows: rows, k: k, counters: counters)
+        }
+    }
+
+    /// Packs a convolution weight [outChannels, inChannels, kernel, kernel] into `outChannels` rows of
+    /// kernel * kernel * inChannels bits in the (ky, kx, channel) order of `packedIm2col`.
+    public static func packWeights(weight: [Float], outChannels: Int, inChannels: Int, kernel: Int, counters: KernelCounters = .shared) -> PackedMatrix {
+        precondition(outChannels >= 0 && inChannels >= 0 && kernel >= 0, "packWeights: negative size")
+        precondition(weight.count == outChannels * inChannels * kernel * kernel,
+                     "packWeights: \(weight.count) values for [\(outChannels), \(inChannels), \(kernel), \(kernel)]")
+        let taps = kernel * kernel
+        var matrix = PackedMatrix(rows: outChannels, bitsPerRow: taps * inChannels)
+        let (_, nanoseconds) = KernelCounters.timed {
+            let wordsPerRow = matrix.wordsPerRow
+            weight.withUnsafeBufferPointer { values in
+                matrix.words.withUnsafeMutableBufferPointer { words in
+                    for output in 0..<outChannels {
+                        for channel in 0..<inChannels {
+                            let source = (output * inChannels + channel) * taps
+                            for tap in 0..<taps {
+                                let bit = tap * inChannels + channel
+                                let negative: UInt64 = values[source + tap] < 0 ? 1 : 0
+                                words[output * wordsPerRow + bit >> 6] |= negative << UInt64(bit & 63)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        counters.recordPacking(bits: weight.count, nanoseconds: nanoseconds)
+        return matrix
+    }
+
+    /// Writes the sign bits of `count` values to ceil(count / 64) words (every word; the padding bits 0).
+    static func packSigns(_ values: UnsafePointer<Float>, count: Int, into words: UnsafeMutablePointer<UInt64>) {
+        // Lane i holds 1 << i: the lanes of a sign mask summed over these are its 16 bits.
+        let laneBits = SIMD16<UInt32>(
+            1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7,
+            1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15)
+        let fullWords = count >> 6
+        for word in 0..<fullWords {
+            let chunk = UnsafeRawPointer(values + word * 64)
+            var bits: UInt64 = 0
+            for quarter in 0..<4 {
+                let lanes = chunk.loadUnaligned(fromByteOffset: quarter * 64, as: SIMD16<Float>.self)
+                let mask = SIMD16<UInt32>().replacing(with: laneBits, where: lanes .< 0)
+                bits |= UInt64(mask.wrappedSum()) << UInt64(quarter * 16)
+            }
+            words[word] = bits
+        }
+        if count & 63 != 0 {
+            var bits: UInt64 = 0
+            let tail = values + fullWords * 64
+            for index in 0..<(count & 63) where tail[index] < 0 { bits |= 1 << UInt64(index) }
+            words[fullWords] = bits
+        }
+    }
+}

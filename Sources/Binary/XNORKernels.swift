@@ -1,0 +1,229 @@
+/// The XNOR-popcount micro-kernels behind `XNORGEMM`. Each computes one block of C = K - 2 *
+/// popcount(a_m XOR b_n) for rows `rows` of A and column tiles `tiles` of B; `XNORGEMM` splits the
+/// whole product into such blocks over the cores. All of them must equal `XNORGEMM.reference`.
+///
+/// SIMD paths (`V` = SIMD8<UInt64> or SIMD4<UInt64>, L lanes): a column tile is 4 panels of L columns
+/// of B, copied word-interleaved into a buffer (a chunk of tiles at a time, sized for L2):
+/// ```
+/// panel buffer  word w, column j (0 <= j < 4L)  ->  buffer[w * 4L + j] = B[tile * 4L + j][w]   (0 past N)
+/// ```
+/// One step reads word w of four A rows (broadcast to every lane) and the four panel vectors of word w,
+/// and adds popcount(a XOR b) into a 4 x 4 tile of accumulators whose lanes are columns of C, so no
+/// horizontal sums are needed and any K (any number of words) is one step per word. Rows past M reuse
+/// the block's first row and columns past N are zero; neither is stored.
+enum XNORKernels {
+    /// Rows of A per tile (all paths) and columns of B per tile for the portable path.
+    static let tileRows = 4
+    static let portableTileColumns = 4
+
+    /// Columns of B per tile for a path.
+    static func tileColumns(_ path: KernelPath) -> Int {
+        switch path {
+        case .avx512: return 4 * SIMD8<UInt64>.scalarCount
+        case .avx2: return 4 * SIMD4<UInt64>.scalarCount
+        case .portable: return portableTileColumns
+        }
+    }
+
+    /// The shapes and pointers one product shares between its blocks.
+    struct Operands {
+        let a, b: UnsafePointer<UInt64>
+        let m, n, words, k: Int
+        let c: UnsafeMutablePointer<Int32>
+        let ldc: Int
+    }
+
+    /// Rows `rows` x column tiles `tiles` of C on `path` (tiles are `tileColumns(path)` wide).
+    static func block(_ path: KernelPath, _ o: Operands, rows: Range<Int>, tiles: Range<Int>) {
+        switch path {
+        case .avx512: simdBlock(SIMD8<UInt64>.self, o, rows: rows, tiles: tiles)
+        case .avx2: simdBlock(SIMD4<UInt64>.self, o, rows: rows, tiles: tiles)
+        case .portable: portableBlock(o, rows: rows, tiles: tiles)
+        }
+    }
+
+    // MARK: SIMD tiles
+
+    /// Panel words packed at a time (256 KB, well inside L2): the tiles of one chunk are packed, then
+    /// every group of 4 rows runs over all of them, so A's rows stay in L1 and C is written row-wise.
+    static let panelBudgetWords = 1 << 15
+
+    /// Rows `rows` x column tiles `tiles` of C on a SIMD path.
+    @inline(never)
+    static func simdBlock<V: PopcountLanes>(_ type: V.Type, _ o: Operands, rows: Range<Int>, tiles: Range<Int>) {
+        let width = 4 * V.scalarCount
+        let panelWords = o.words * width
+        let chunkTiles = max(1, min(tiles.count, panelBudgetWords / max(1, panelWords)))
+        let panels = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, chunkTiles * panelWords))
+        defer { panels.deallocate() }
+        var chunkStart = tiles.lowerBound
+        while chunkStart < tiles.upperBound {
+            let chunk = chunkStart..<min(tiles.upperBound, chunkStart + chunkTiles)
+            for tile in chunk { packPanel(o, tile: tile, width: width, into: panels + (tile - chunk.lowerBound) * panelWords) }
+            var row = rows.lowerBound
+            while row < rows.upperBound {
+                let count = min(tileRows, rows.upperBound - row)
+                let r0 = o.a + row * o.words
+                let (r1, r2, r3) = (count > 1 ? r0 + o.words : r0, count > 2 ? r0 + 2 * o.words : r0, count > 3 ? r0 + 3 * o.words : r0)
+                for tile in chunk {
+                    let first = tile * width
+                    simdTile(type, r0, r1, r2, r3, panel: panels + (tile - chunk.lowerBound) * panelWords, o,
+                             c: o.c + row * o.ldc + first, rows: count, columns: min(width, o.n - first))
+                }
+                row += tileRows
+            }
+            chunkStart = chunk.upperBound
+        }
+    }
+
+    /// Copies column tile `tile` of B (`width` rows of B) into the word-interleaved panel layout.
+    @inline(__always)
+    static func packPanel(_ o: Operands, tile: Int, width: Int, into panel: UnsafeMutablePointer<UInt64>) {
+        let first = tile * width
+        let columns = min(width, o.n - first)
+        let source = o.b + first * o.words
+        for word in 0..<o.words {
+            let target = panel + word * width
+            for column in 0..<columns { target[column] = source[column * o.words + word] }
+            for column in columns..<width { target[column] = 0 }
+        }
+    }
+
+    /// One 4-row x 4L-column tile of C.
+    @inline(__always)
+    static func simdTile<V: PopcountLanes>(
+        _ type: V.Type, _ r0: UnsafePointer<UInt64>, _ r1: UnsafePointer<UInt64>, _ r2: UnsafePointer<UInt64>, _ r3: UnsafePointer<UInt64>,
+        panel: UnsafePointer<UInt64>, _ o: Operands, c: UnsafeMutablePointer<Int32>, rows: Int, columns: Int
+    ) {
+        var c00 = V(), c01 = V(), c02 = V(), c03 = V()
+        var c10 = V(), c11 = V(), c12 = V(), c13 = V()
+        var c20 = V(), c21 = V(), c22 = V(), c23 = V()
+        var c30 = V(), c31 = V(), c32 = V(), c33 = V()
+        let stride = MemoryLayout<V>.stride
+        var step = UnsafeRawPointer(panel)
+        for word in 0..<o.words {
+            let b0 = step.loadUnaligned(as: V.self)
+            let b1 = step.loadUnaligned(fromByteOffset: stride, as: V.self)
+            let b2 = step.loadUnaligned(fromByteOffset: 2 * stride, as: V.self)
+            let b3 = step.loadUnaligned(fromByteOffset: 3 * stride, as: V.self)
+            step += 4 * stride
+            let a0 = V(repeating: r0[word])
+            c00 &+= (a0 ^ b0).nonzeroBitCount; c01 &+= (a0 ^ b1).nonzeroBitCount
+            c02 &+= (a0 ^ b2).nonzeroBitCount; c03 &+= (a0 ^ b3).nonzeroBitCount
+            let a1 = V(repeating: r1[word])
+            c10 &+= (a1 ^ b0).nonzeroBitCount; c11 &+= (a1 ^ b1).nonzeroBitCount
+            c12 &+= (a1 ^ b2).nonzeroBitCount; c13 &+= (a1 ^ b3).nonzeroBitCount
+            let a2 = V(repeating: r2[word])
+            c20 &+= (a2 ^ b0).nonzeroBitCount; c21 &+= (a2 ^ b1).nonzeroBitCount
+            c22 &+= (a2 ^ b2).nonzeroBitCount; c23 &+= (a2 ^ b3).nonzeroBitCount
+            let a3 = V(repeating: r3[word])
+            c30 &+= (a3 ^ b0).nonzeroBitCount; c31 &+= (a3 ^ b1).nonzeroBitCount
+            c32 &+= (a3 ^ b2).nonzeroBitCount; c33 &+= (a3 ^ b3).nonzeroBitCount
+        }
+        storeRow(c00, c01, c02, c03, k: o.k, into: c, columns: columns)
+        if rows > 1 { storeRow(c10, c11, c12, c13, k: o.k, into: c + o.ldc, columns: columns) }
+        if rows > 2 { storeRow(c20, c21, c22, c23, k: o.k, into: c + 2 * o.ldc, columns: columns) }
+        if rows > 3 { storeRow(c30, c31, c32, c33, k: o.k, into: c + 3 * o.ldc, columns: columns) }
+    }
+
+    /// Stores one row of a tile: K - 2 * popcount for its first `columns` columns.
+    @inline(__always)
+    static func storeRow<V: PopcountLanes>(_ p0: V, _ p1: V, _ p2: V, _ p3: V, k: Int, into out: UnsafeMutablePointer<Int32>, columns: Int) {
+        let lanes = V.scalarCount
+        if columns >= 4 * lanes {
+            let raw = UnsafeMutableRawPointer(out), stride = MemoryLayout<V.Dots>.stride
+            raw.storeBytes(of: dots(p0, k: k), as: V.Dots.self)
+            raw.storeBytes(of: dots(p1, k: k), toByteOffset: stride, as: V.Dots.self)
+            raw.storeBytes(of: dots(p2, k: k), toByteOffset: 2 * stride, as: V.Dots.self)
+            raw.storeBytes(of: dots(p3, k: k), toByteOffset: 3 * stride, as: V.Dots.self)
+        } else {
+            storeEdge(p0, k: k, into: out, count: min(lanes, columns))
+            storeEdge(p1, k: k, into: out + lanes, count: min(lanes, columns - lanes))
+            storeEdge(p2, k: k, into: out + 2 * lanes, count: min(lanes, columns - 2 * lanes))
+            storeEdge(p3, k: k, into: out + 3 * lanes, count: min(lanes, columns - 3 * lanes))
+        }
+    }
+
+    /// K - 2 * popcount, lane by lane.
+    @inline(__always)
+    static func dots<V: PopcountLanes>(_ popcounts: V, k: Int) -> V.Dots {
+        V.Dots(repeating: Int32(truncatingIfNeeded: k)) &- (popcounts.narrowed &<< 1)
+    }
+
+    /// Stores the first `count` lanes of a panel at the right edge of C (none when count <= 0); kept
+    /// out of line so that the full-tile stores stay plain vector stores.
+    @inline(never)
+    static func storeEdge<V: PopcountLanes>(_ popcounts: V, k: Int, into out: UnsafeMutablePointer<Int32>, count: Int) {
+        guard count > 0 else { return }
+        let values = dots(popcounts, k: k)
+        for lane in 0..<count { out[lane] = values[lane] }
+    }
+
+    // MARK: Portable tiles
+
+    /// 4 rows of A x 4 rows of B with scalar words, straight from the row layout (no panel copy).
+    @inline(never)
+    static func portableBlock(_ o: Operands, rows: Range<Int>, tiles: Range<Int>) {
+        let width = portableTileColumns
+        for tile in tiles {
+            let first = tile * width
+            let columns = min(width, o.n - first)
+            let q0 = o.b + first * o.words
+            let (q1, q2, q3) = (columns > 1 ? q0 + o.words : q0, columns > 2 ? q0 + 2 * o.words : q0, columns > 3 ? q0 + 3 * o.words : q0)
+            var row = rows.lowerBound
+            while row < rows.upperBound {
+                let count = min(tileRows, rows.upperBound - row)
+                let r0 = o.a + row * o.words
+                let (r1, r2, r3) = (count > 1 ? r0 + o.words : r0, count > 2 ? r0 + 2 * o.words : r0, count > 3 ? r0 + 3 * o.words : r0)
+                var s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0
+                var s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0
+                for word in 0..<o.words {
+                    let (b0, b1, b2, b3) = (q0[word], q1[word], q2[word], q3[word])
+                    let a0 = r0[word]
+                    s00 &+= (a0 ^ b0).nonzeroBitCount; s01 &+= (a0 ^ b1).nonzeroBitCount
+                    s02 &+= (a0 ^ b2).nonzeroBitCount; s03 &+= (a0 ^ b3).nonzeroBitCount
+                    let a1 = r1[word]
+                    s10 &+= (a1 ^ b0).nonzeroBitCount; s11 &+= (a1 ^ b1).nonzeroBitCount
+                    s12 &+= (a1 ^ b2).nonzeroBitCount; s13 &+= (a1 ^ b3).nonzeroBitCount
+                    let a2 = r2[word]
+                    s20 &+= (a2 ^ b0).nonzeroBitCount; s21 &+= (a2 ^ b1).nonzeroBitCount
+                    s22 &+= (a2 ^ b2).nonzeroBitCount; s23 &+= (a2 ^ b3).nonzeroBitCount
+                    let a3 = r3[word]
+                    s30 &+= (a3 ^ b0).nonzeroBitCount; s31 &+= (a3 ^ b1).nonzeroBitCount
+                    s32 &+= (a3 ^ b2).nonzeroBitCount; s33 &+= (a3 ^ b3).nonzeroBitCount
+                }
+                let out = o.c + row * o.ldc + first
+                storeRow(s00, s01, s02, s03, k: o.k, into: out, columns: columns)
+                if count > 1 { storeRow(s10, s11, s12, s13, k: o.k, into: out + o.ldc, columns: columns) }
+                if count > 2 { storeRow(s20, s21, s22, s23, k: o.k, into: out + 2 * o.ldc, columns: columns) }
+                if count > 3 { storeRow(s30, s31, s32, s33, k: o.k, into: out + 3 * o.ldc, columns: columns) }
+                row += tileRows
+            }
+        }
+    }
+
+    /// Stores one row of a portable tile: K - 2 * popcount for its first `columns` (1...4) columns.
+    @inline(__always)
+    static func storeRow(_ p0: Int, _ p1: Int, _ p2: Int, _ p3: Int, k: Int, into out: UnsafeMutablePointer<Int32>, columns: Int) {
+        out[0] = Int32(truncatingIfNeeded: k &- 2 &* p0)
+        if columns > 1 { out[1] = Int32(truncatingIfNeeded: k &- 2 &* p1) }
+        if columns > 2 { out[2] = Int32(truncatingIfNeeded: k &- 2 &* p2) }
+        if columns > 3 { out[3] = Int32(truncatingIfNeeded: k &- 2 &* p3) }
+    }
+}
+
+/// The accumulator vectors of the SIMD tiles: 64-bit popcount lanes, and the Int32 vector of the same
+/// lane count that a panel of C is stored through.
+protocol PopcountLanes: SIMD where Scalar == UInt64 {
+    associatedtype Dots: SIMD where Dots.Scalar == Int32
+    /// The lanes truncated to Int32.
+    var narrowed: Dots { get }
+}
+
+extension SIMD8: PopcountLanes where Scalar == UInt64 {
+    var narrowed: SIMD8<Int32> { SIMD8<Int32>(truncatingIfNeeded: self) }
+}
+
+extension SIMD4: PopcountLanes where Scalar == UInt64 {
+    var narrowed: SIMD4<Int32> { SIMD4<Int32>(truncatingIfNeeded: self) }
+}

@@ -1,0 +1,92 @@
+import Testing
+@testable import Binary
+
+struct XNORGEMMTests {
+    /// (M, N, K): ragged K around word boundaries, M and N off the 4-row and 4/16/32-column tiles.
+    static let shapes: [(Int, Int, Int)] = [
+        (1, 1, 1), (3, 5, 63), (4, 32, 64), (5, 33, 65), (7, 17, 72), (9, 40, 200), (6, 35, 577), (13, 70, 129), (2, 3, 1000),
+    ]
+
+    @Test(arguments: KernelPath.allCases)
+    func everyPathEqualsTheReference(path: KernelPath) {
+        for (index, (m, n, k)) in Self.shapes.enumerated() {
+            let a = TestData.packed(rows: m, k: k, seed: UInt64(2 * index + 1))
+            let b = TestData.packed(rows: n, k: k, seed: UInt64(2 * index + 2))
+            let expected = XNORGEMM.reference(a, b)
+            #expect(XNORGEMM.multiply(a, b, path: path, counters: KernelCounters()) == expected, "\(path) M \(m) N \(n) K \(k)")
+        }
+    }
+
+    /// The reference is the ±1 dot product written out.
+    @Test func referenceIsTheSignDotProduct() {
+        let (m, n, k) = (3, 4, 70)
+        let aValues = TestData.values(m * k, seed: 5), bValues = TestData.values(n * k, seed: 6)
+        let a = BitPacking.packRows(values: aValues, rows: m, k: k, counters: KernelCounters())
+        let b = BitPacking.packRows(values: bValues, rows: n, k: k, counters: KernelCounters())
+        var expected = [Int32](repeating: 0, count: m * n)
+        for row in 0..<m {
+            for column in 0..<n {
+                var dot: Float = 0
+                for index in 0..<k { dot += BitPacking.sign(aValues[row * k + index]) * BitPacking.sign(bValues[column * k + index]) }
+                expected[row * n + column] = Int32(dot)
+            }
+        }
+        #expect(XNORGEMM.reference(a, b) == expected)
+    }
+
+    /// Blocks cut at any row and at any tile compose to the whole product, split by rows or by
+    /// columns over several workers.
+    @Test(arguments: KernelPath.allCases)
+    func blocksAndSplitsCompose(path: KernelPath) {
+        let (m, n, k) = (11, 75, 130)
+        let a = TestData.packed(rows: m, k: k, seed: 21), b = TestData.packed(rows: n, k: k, seed: 22)
+        let expected = XNORGEMM.reference(a, b)
+        let tiles = (n + XNORKernels.tileColumns(path) - 1) / XNORKernels.tileColumns(path)
+        let byBlocks = product(a, b) { operands in
+            for rows in [0..<5, 5..<m] {
+                for range in [0..<1, 1..<tiles] { XNORKernels.block(path, operands, rows: rows, tiles: range) }
+            }
+        }
+        #expect(byBlocks == expected)
+        let split = product(a, b) { XNORGEMM.split(path, $0, minimumWork: 1) }
+        #expect(split == expected)
+        let transposed = XNORGEMM.reference(b, a)
+        let splitByRows = product(b, a) { XNORGEMM.split(path, $0, minimumWork: 1) }
+        #expect(splitByRows == transposed)
+    }
+
+    /// A caller buffer with a leading dimension wider than N keeps its other values.
+    @Test(arguments: KernelPath.allCases)
+    func writesIntoACallerBuffer(path: KernelPath) {
+        let (m, n, k, ldc) = (5, 9, 100, 12)
+        let a = TestData.packed(rows: m, k: k, seed: 31), b = TestData.packed(rows: n, k: k, seed: 32)
+        let expected = XNORGEMM.reference(a, b)
+        var buffer = [Int32](repeating: -7, count: m * ldc)
+        buffer.withUnsafeMutableBufferPointer { XNORGEMM.multiply(a, b, into: $0.baseAddress!, ldc: ldc, path: path, counters: KernelCounters()) }
+        for row in 0..<m {
+            #expect(Array(buffer[row * ldc..<row * ldc + n]) == Array(expected[row * n..<(row + 1) * n]))
+            #expect(buffer[row * ldc + n..<(row + 1) * ldc].allSatisfy { $0 == -7 })
+        }
+    }
+
+    @Test func emptyShapes() {
+        let counters = KernelCounters()
+        #expect(XNORGEMM.multiply(PackedMatrix(rows: 3, bitsPerRow: 0), PackedMatrix(rows: 2, bitsPerRow: 0), counters: counters) == [0, 0, 0, 0, 0, 0])
+        #expect(XNORGEMM.multiply(PackedMatrix(rows: 0, bitsPerRow: 10), PackedMatrix(rows: 2, bitsPerRow: 10), counters: counters).isEmpty)
+        #expect(XNORGEMM.reference(PackedMatrix(rows: 2, bitsPerRow: 0), PackedMatrix(rows: 1, bitsPerRow: 0)) == [0, 0])
+    }
+
+    /// Runs `body` on the operands of A x B^T and returns C.
+    func product(_ a: PackedMatrix, _ b: PackedMatrix, _ body: (XNORKernels.Operands) -> Void) -> [Int32] {
+        var c = [Int32](repeating: .min, count: a.rows * b.rows)
+        a.words.withUnsafeBufferPointer { aWords in
+            b.words.withUnsafeBufferPointer { bWords in
+                c.withUnsafeMutableBufferPointer { out in
+                    body(XNORKernels.Operands(a: aWords.baseAddress!, b: bWords.baseAddress!, m: a.rows, n: b.rows,
+                                              words: a.wordsPerRow, k: a.bitsPerRow, c: out.baseAddress!, ldc: b.rows))
+                }
+            }
+        }
+        return c
+    }
+}
