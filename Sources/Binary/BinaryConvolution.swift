@@ -5,9 +5,32 @@ public enum BinaryConvolution {
     /// Whether ±1 inputs go to the bit kernels (`bnas eval` turns this off to time the float path).
     nonisolated(unsafe) public static var usesBitKernels = true
 
-    /// conv(input, signs) with `signs` in {-1, +1}. Exact either way: the float kernels sum ±1
-    /// products in Float32 without rounding.
+    /// conv(input, signs) with `signs` in {-1, +1}. Dense convolutions of a ±1 input run as packed
+    /// im2col + XNOR-popcount GEMM; depthwise ones (k*k-bit dot products, where packing costs more
+    /// than the float loop) and real inputs use the float kernels. Exact either way: the float
+    /// kernels sum ±1 products in Float32 without rounding.
     public static func forward(_ g: ConvGeometry, input: [Float], signs: [Float], binaryInput: Bool) -> [Float] {
-        Convolution.forward(g, input: input, weight: signs)
+        guard binaryInput, usesBitKernels, g.groups == 1 else {
+            return Convolution.forward(g, input: input, weight: signs)
+        }
+        let weights = BitPacking.packWeights(weight: signs, outChannels: g.outChannels, inChannels: g.inChannels, kernel: g.kernel)
+        let patches = BitPacking.packedIm2col(input: input, geometry: g)
+        // patches x weights: C[n * pixels + p][o], turned into NCHW below.
+        let products = XNORGEMM.multiply(patches, weights)
+        let pixels = g.outPixels
+        var output = [Float](repeating: 0, count: g.batch * g.outChannels * pixels)
+        output.withUnsafeMutableBufferPointer { y in
+            products.withUnsafeBufferPointer { c in
+                Parallelism.forEachChunk(g.batch) { images in
+                    for n in images {
+                        for p in 0..<pixels {
+                            let row = c.baseAddress! + (n * pixels + p) * g.outChannels
+                            for o in 0..<g.outChannels { y[(n * g.outChannels + o) * pixels + p] = Float(row[o]) }
+                        }
+                    }
+                }
+            }
+        }
+        return output
     }
 }

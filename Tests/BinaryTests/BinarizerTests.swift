@@ -157,3 +157,19 @@ import Tensor
         Self.expectClose(p.grad, Self.finiteDifferences(pValues) { loss(wValues, $0) }, "dL_P/dP")
     }
 }
+
+/// The bit path of a binarized convolution equals its float path exactly.
+@Suite(.serialized) struct BinaryConvolutionPathTests {
+    @Test(arguments: [(1, 1, 0), (2, 3, 1), (1, 1, 2)])
+    func bitPathEqualsFloatPath(stride: Int, kernel: Int, padding: Int) {
+        var rng = SeededRNG(seed: 21)
+        let x = Tensor.randomNormal([3, 70, 9, 9], std: 1, rng: &rng).signSTE().padded(by: padding, value: 1)
+        let signs = Tensor.randomNormal([5, 70, kernel, kernel], std: 1, rng: &rng).signSTE()
+        let g = ConvGeometry(input: x.shape, weight: signs.shape, stride: stride, padding: 0, dilation: 1, groups: 1)
+        let bits = BinaryConvolution.forward(g, input: x.data, signs: signs.data, binaryInput: true)
+        BinaryConvolution.usesBitKernels = false
+        defer { BinaryConvolution.usesBitKernels = true }
+        let floats = BinaryConvolution.forward(g, input: x.data, signs: signs.data, binaryInput: true)
+        #expect(bits == floats)
+    }
+}
