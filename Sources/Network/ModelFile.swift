@@ -69,7 +69,9 @@ public enum ModelFile {
             case let conv as Conv2d where conv.binarization.isBinary:
                 let binary = conv.binaryWeights
                 entries.append(Entry(kind: "bits", count: binary.signs.count))
-                let words = SignBits.pack(binary.signs)
+                // One packed row: the bit layout of the 1-bit kernels (bit = 1 for -1, value i in word i/64, bit i%64).
+                let words = BitPacking.packRows(values: binary.signs, rows: 1, k: binary.signs.count, counters: KernelCounters()).words
+                    .map { $0.littleEndian }
                 words.withUnsafeBufferPointer { payload.append(Data(buffer: $0)) }
                 addFloats(binary.scales)
             case let conv as Conv2d:
@@ -208,19 +210,9 @@ struct PayloadReader {
         let packed = bytes[start..<start + words * 8].withUnsafeBytes { raw in
             (0..<words).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
         }
-        return SignBits.unpack(packed, count: count)
-    }
-}
-
-/// ±1 values as bits: bit = 1 for -1, value i in word i/64 at bit i%64.
-enum SignBits {
-    static func pack(_ signs: [Float]) -> [UInt64] {
-        var words = [UInt64](repeating: 0, count: (signs.count + 63) / 64)
-        for (i, sign) in signs.enumerated() where sign < 0 { words[i / 64] |= 1 << UInt64(i % 64) }
-        return words.map { $0.littleEndian }
-    }
-
-    static func unpack(_ words: [UInt64], count: Int) -> [Float] {
-        (0..<count).map { words[$0 / 64] >> UInt64($0 % 64) & 1 == 1 ? -1 : 1 }
+        guard let matrix = PackedMatrix(rows: 1, bitsPerRow: count, words: packed) else {
+            throw ModelFileError.malformedHeader(path, "tensor \(index - 1) has bits set past its \(count) values")
+        }
+        return (0..<count).map { matrix.sign(row: 0, bit: $0) }
     }
 }
