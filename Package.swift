@@ -11,7 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "bnas", targets: ["bnas"]),
-        .library(name: "BNASCore", targets: ["Tensor", "Binary", "Network", "Datasets"]),
+        .library(name: "BNASCore", targets: ["Tensor", "Binary", "Network", "Datasets", "Search"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,10 +23,11 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"], swiftSettings: hostCPU),
         .target(name: "Binary", dependencies: ["Tensor"], swiftSettings: hostCPU),
         .target(name: "Network", dependencies: ["Tensor", "Binary", "Datasets"], swiftSettings: hostCPU),
+        .target(name: "Search", dependencies: ["Tensor", "Binary", "Network", "Datasets"], swiftSettings: hostCPU),
         .executableTarget(
             name: "bnas",
             dependencies: [
-                "Tensor", "Binary", "Network", "Datasets",
+                "Tensor", "Binary", "Network", "Datasets", "Search",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hostCPU),
@@ -34,6 +35,7 @@ let package = Package(
         .testTarget(name: "BinaryTests", dependencies: ["Binary", "Tensor"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "Datasets"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Network", "Tensor", "Datasets", "Binary"]),
         .testTarget(name: "BNASCommandTests", dependencies: ["bnas"]),
     ],
     swiftLanguageModes: [.v5]

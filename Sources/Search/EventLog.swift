@@ -1,0 +1,146 @@
+import Foundation
+
+/// One JSON object per line: `{"type": "...", "t": seconds, ...the event's fields}`.
+extension EventRecord: Codable {
+    private enum Keys: String, CodingKey { case type, t }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(event.type, forKey: .type)
+        try container.encode(t, forKey: .t)
+        switch event {
+        case .runStarted(let payload): try payload.encode(to: encoder)
+        case .step(let payload): try payload.encode(to: encoder)
+        case .epoch(let payload): try payload.encode(to: encoder)
+        case .alpha(let payload): try payload.encode(to: encoder)
+        case .kernels(let payload): try payload.encode(to: encoder)
+        case .reduction(let payload): try payload.encode(to: encoder)
+        case .veto(let payload): try payload.encode(to: encoder)
+        case .paused(let payload), .resumed(let payload): try payload.encode(to: encoder)
+        case .checkpoint(let payload): try payload.encode(to: encoder)
+        case .genotype(let payload): try payload.encode(to: encoder)
+        case .finished(let payload): try payload.encode(to: encoder)
+        case .error(let payload): try payload.encode(to: encoder)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let type = try container.decode(String.self, forKey: .type)
+        t = try container.decode(Double.self, forKey: .t)
+        switch type {
+        case "run_started": event = .runStarted(try RunStartedEvent(from: decoder))
+        case "step": event = .step(try StepEvent(from: decoder))
+        case "epoch": event = .epoch(try EpochEvent(from: decoder))
+        case "alpha": event = .alpha(try AlphaEvent(from: decoder))
+        case "kernels": event = .kernels(try KernelsEvent(from: decoder))
+        case "reduction": event = .reduction(try ReductionEvent(from: decoder))
+        case "veto": event = .veto(try VetoEvent(from: decoder))
+        case "paused": event = .paused(try PositionEvent(from: decoder))
+        case "resumed": event = .resumed(try PositionEvent(from: decoder))
+        case "checkpoint": event = .checkpoint(try CheckpointEvent(from: decoder))
+        case "genotype": event = .genotype(try GenotypeEvent(from: decoder))
+        case "finished": event = .finished(try FinishedEvent(from: decoder))
+        case "error": event = .error(try ErrorEvent(from: decoder))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown event type '\(type)'")
+        }
+    }
+}
+
+/// The encoder and decoder every bnas JSON file of a search uses (events, config, checkpoint header).
+/// Non-finite numbers are written as the strings "nan", "inf" and "-inf" (JSON has no literal for them).
+public enum SearchJSON {
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+}
+
+public enum EventLogError: Error, CustomStringConvertible, Equatable {
+    case unreadable(path: String, reason: String)
+    case malformed(path: String, line: Int, reason: String)
+    case empty(path: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
+        case .malformed(let path, let line, let reason): return "\(path) line \(line) is not a bnas event: \(reason)"
+        case .empty(let path): return "\(path) holds no events: is it the events.jsonl of a bnas search?"
+        }
+    }
+}
+
+/// `events.jsonl`: appended one flushed line per event while a search runs, read back whole by replay.
+public final class EventLog {
+    private let handle: FileHandle
+    private let encoder = SearchJSON.encoder()
+    public let url: URL
+
+    /// Opens `url` for appending, creating it if needed (a resumed search appends to its old log).
+    public init(appendingTo url: URL) throws {
+        self.url = url
+        if !FileManager.default.fileExists(atPath: url.path) {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw EventLogError.unreadable(path: url.path, reason: "cannot create the file")
+            }
+        }
+        do {
+            handle = try FileHandle(forWritingTo: url)
+            try handle.seekToEnd()
+        } catch {
+            throw EventLogError.unreadable(path: url.path, reason: error.localizedDescription)
+        }
+    }
+
+    deinit { try? handle.close() }
+
+    /// Writes one line and hands it to the kernel before returning (a crash loses no written event).
+    public func append(_ record: EventRecord) throws {
+        var line = try encoder.encode(record)
+        line.append(0x0A)
+        try handle.write(contentsOf: line)
+    }
+
+    /// Every event of a log, in order. A truncated last line (a search killed while writing) is
+    /// skipped; any other line that does not parse is an error naming the line.
+    public static func read(_ url: URL) throws -> [EventRecord] {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw EventLogError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
+        }
+        let decoder = SearchJSON.decoder()
+        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
+        var records: [EventRecord] = []
+        for (index, line) in lines.enumerated() where !line.isEmpty {
+            do {
+                records.append(try decoder.decode(EventRecord.self, from: Data(line)))
+            } catch {
+                let isUnterminatedLast = index == lines.count - 1
+                if isUnterminatedLast { break }
+                throw EventLogError.malformed(path: url.path, line: index + 1, reason: Self.reason(error))
+            }
+        }
+        guard !records.isEmpty else { throw EventLogError.empty(path: url.path) }
+        return records
+    }
+
+    static func reason(_ error: Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context): return context.debugDescription
+        case DecodingError.keyNotFound(let key, _): return "missing key '\(key.stringValue)'"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return "wrong type at '\(path)'"
+        default: return "not valid JSON"
+        }
+    }
+}
