@@ -19,15 +19,17 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: hostCPU),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"], swiftSettings: hostCPU),
         .target(name: "Binary", dependencies: ["Tensor"], swiftSettings: hostCPU),
         .target(name: "Network", dependencies: ["Tensor", "Binary", "Datasets"], swiftSettings: hostCPU),
         .target(name: "Search", dependencies: ["Tensor", "Binary", "Network", "Datasets"], swiftSettings: hostCPU),
+        .target(name: "Dashboard", dependencies: ["Search", "Network", "CNCurses"], swiftSettings: hostCPU),
         .executableTarget(
             name: "bnas",
             dependencies: [
-                "Tensor", "Binary", "Network", "Datasets", "Search",
+                "Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hostCPU),
@@ -36,6 +38,7 @@ let package = Package(
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "Datasets"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Network", "Tensor", "Datasets", "Binary"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Search", "Network"]),
         .testTarget(name: "BNASCommandTests", dependencies: ["bnas"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,76 @@
+/// The bottom line: run name, phase, epoch and step with a progress bar, elapsed and remaining time,
+/// then the latest message or the most useful keys (from the key table).
+enum StatusBar {
+    static func draw(_ canvas: Canvas, in rect: Rect, state: DashboardState, view: ViewState, elapsed: Double) {
+        let base = Style(foreground: canvas.theme[.statusForeground], background: canvas.theme[.statusBackground],
+                         reverse: canvas.theme[.statusBackground] == nil)
+        canvas.fill(rect, style: base)
+        var x = rect.x
+        func put(_ text: String, _ style: Style) { x = canvas.text(text, x: x, y: rect.y, style: style, clip: rect) }
+        var strong = base
+        strong.bold = true
+        put(" \(state.runName) ", strong)
+        var phaseStyle = base
+        phaseStyle.bold = true
+        phaseStyle.foreground = canvas.theme[phaseColor(state.phase)] ?? base.foreground
+        put(" \(view.isStopping && state.isRunning ? "STOPPING" : state.phase.rawValue.uppercased()) ", phaseStyle)
+        if state.epochs > 0 {
+            put(" ep \(state.epoch)/\(state.epochs) step \(state.step)/\(state.stepsPerEpoch) ", base)
+            put(canvas.glyphs.bar(state.progress, width: 12).replacingSpaces(with: canvas.glyphs == .ascii ? "." : "░"), base)
+            put(" \(Int((state.progress * 100).rounded()))% ", base)
+        }
+        let remaining = state.progress > 0.001 && state.finished == nil ? "  ~\(Format.duration(elapsed * (1 - state.progress) / state.progress)) left" : ""
+        put(" \(Format.duration(elapsed))\(remaining) ", base)
+        if let replay = view.replay {
+            put(" replay \(replay.isPaused ? "paused" : replay.speedLabel)\(replay.isFollowing ? " · following" : "") ", strong)
+        }
+        put("│ ", base)
+        if let message = view.message {
+            var note = base
+            note.foreground = canvas.theme[message.contains("refused") || message.hasPrefix("error") ? .error : .cursor] ?? base.foreground
+            note.bold = true
+            put(message + "  ", note)
+        }
+        for binding in KeyBindings.bindings(in: view.context) {
+            guard let hint = binding.hint else { continue }
+            let text = "\(binding.label) \(hint)  "
+            guard x + text.count <= rect.maxX else { break }
+            put(binding.label, strong)
+            put(" \(hint)  ", base)
+        }
+    }
+
+    static func phaseColor(_ phase: DashboardState.Phase) -> ThemeColor {
+        switch phase {
+        case .starting, .warmup, .paused: return .warning
+        case .search, .finished: return .ok
+        case .reduction: return .accent
+        case .error: return .error
+        }
+    }
+}
+
+extension String {
+    func replacingSpaces(with character: Character) -> String { String(map { $0 == " " ? character : $0 }) }
+}
+
+/// The `?` overlay: every binding of the key table that does something here, with what it does.
+enum HelpOverlay {
+    static func draw(_ canvas: Canvas, in bounds: Rect, context: DashboardContext) {
+        let bindings = KeyBindings.bindings(in: context)
+        let labelWidth = (bindings.map(\.label.count).max() ?? 4) + 2
+        let lines = bindings.map { $0.label.fitted(to: labelWidth) + ($0.summary(in: context) ?? "") }
+        let width = min(bounds.width, (lines.map(\.count).max() ?? 20) + 4)
+        let height = min(bounds.height, lines.count + 4)
+        let rect = bounds.centred(width: width, height: height)
+        let inner = canvas.panel(rect, title: context == .live ? "keys" : "keys · replay")
+        for (index, binding) in bindings.enumerated() where inner.y + index < inner.maxY {
+            let y = inner.y + index
+            canvas.text(binding.label.fitted(to: labelWidth), x: inner.x + 1, y: y, style: canvas.style(.cursor, bold: true), clip: inner)
+            canvas.text(binding.summary(in: context) ?? "", x: inner.x + 1 + labelWidth, y: y, style: canvas.style(.foreground), clip: inner)
+        }
+        if inner.height > bindings.count + 1 {
+            canvas.text("esc or ? closes", x: inner.x + 1, y: inner.maxY - 1, style: canvas.style(.dim), clip: inner)
+        }
+    }
+}
