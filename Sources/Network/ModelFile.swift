@@ -164,7 +164,7 @@ public enum ModelFile {
     }
 
     /// FNV-1a, 64-bit.
-    static func fnv1a(_ data: Data) -> UInt64 {
+    public static func fnv1a(_ data: Data) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in data { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         return hash

@@ -1,0 +1,84 @@
+import Network
+
+/// Why an operation left the search space.
+public enum RemovalCause: String, Codable, Sendable {
+    case reduction
+    case veto
+}
+
+/// The operations still in the search: for each cell type, edge (0...13) and operation, whether it
+/// survives, or why it was removed. Reductions and vetoes both go through `remove`, so a vetoed op
+/// is gone exactly as a reduced one is (its cost with it).
+public struct OperationSpace: Codable, Equatable, Sendable {
+    /// Edges per search cell: 2 + 3 + 4 + 5 (REFERENCE.md §1).
+    public static let edgeCount = 14
+    public static let operationCount = OperationKind.allCases.count
+    /// The incoming edges of each intermediate node, in the edge numbering of REFERENCE.md §1.
+    public static let nodeEdges: [Range<Int>] = [0..<2, 2..<5, 5..<9, 9..<14]
+
+    /// The node an edge reads: 0 = c_{k-2}, 1 = c_{k-1}, 2... = intermediate node (input - 2).
+    public static func input(ofEdge edge: Int) -> Int {
+        let node = nodeEdges.firstIndex { $0.contains(edge) } ?? 0
+        return edge - nodeEdges[node].lowerBound
+    }
+
+    /// The intermediate node (0...3) an edge feeds.
+    public static func node(ofEdge edge: Int) -> Int { nodeEdges.firstIndex { $0.contains(edge) } ?? 0 }
+
+    /// removals[cell][edge * 8 + op]: nil while the op survives.
+    private var normal: [RemovalCause?]
+    private var reduce: [RemovalCause?]
+
+    /// Every op of every edge surviving.
+    public init() {
+        normal = Array(repeating: nil, count: Self.edgeCount * Self.operationCount)
+        reduce = normal
+    }
+
+    public func removal(_ ref: OperationRef) -> RemovalCause? { table(ref.cell)[ref.edge * Self.operationCount + ref.operation.index] }
+
+    public func isSurviving(_ ref: OperationRef) -> Bool { removal(ref) == nil }
+
+    /// The surviving operations of one edge, in column order.
+    public func surviving(_ cell: CellType, edge: Int) -> [OperationKind] {
+        OperationKind.allCases.filter { isSurviving(OperationRef(cell: cell, edge: edge, operation: $0)) }
+    }
+
+    /// 14x8 flags, row-major: true where the op survives.
+    public func survivalMask(_ cell: CellType) -> [Bool] { table(cell).map { $0 == nil } }
+
+    /// Surviving operations over both cell types.
+    public var survivingCount: Int { (normal + reduce).filter { $0 == nil }.count }
+
+    /// Whether every edge of both cells is down to one operation (the reduction's goal).
+    public var isReduced: Bool {
+        CellType.allCases.allSatisfy { cell in (0..<Self.edgeCount).allSatisfy { surviving(cell, edge: $0).count == 1 } }
+    }
+
+    /// Why `ref` cannot be removed now, or nil when it can. An edge must keep at least one
+    /// operation other than `none` (a final cell has no zero edges).
+    public func refusal(toRemove ref: OperationRef) -> String? {
+        guard (0..<Self.edgeCount).contains(ref.edge) else {
+            return "there is no edge \(ref.edge): edges are numbered 0...\(Self.edgeCount - 1)"
+        }
+        if let cause = removal(ref) {
+            return "\(ref) is already gone (\(cause == .veto ? "vetoed" : "removed by a reduction step"))"
+        }
+        let left = surviving(ref.cell, edge: ref.edge).filter { $0 != ref.operation }
+        if left.isEmpty { return "\(ref) is the last operation of its edge" }
+        if left == [.none] { return "\(ref) is the last real operation of its edge (only none would be left)" }
+        return nil
+    }
+
+    /// Removes `ref`; the caller has checked `refusal(toRemove:)`.
+    public mutating func remove(_ ref: OperationRef, cause: RemovalCause) {
+        precondition(refusal(toRemove: ref) == nil, "removing \(ref): \(refusal(toRemove: ref) ?? "")")
+        let index = ref.edge * Self.operationCount + ref.operation.index
+        switch ref.cell {
+        case .normal: normal[index] = cause
+        case .reduce: reduce[index] = cause
+        }
+    }
+
+    private func table(_ cell: CellType) -> [RemovalCause?] { cell == .normal ? normal : reduce }
+}

@@ -1,0 +1,58 @@
+import Binary
+import Datasets
+import Network
+import Tensor
+
+/// Timings for `bnas bench search`: the cost of the search's minibatch iterations.
+public enum SearchBenchmark {
+    public struct IterationTimes: Encodable, Sendable {
+        /// Median seconds of one weight step (a warm-up iteration).
+        public var weightStep: Double
+        /// Median seconds of one search iteration: an architecture step and a weight step.
+        public var searchIteration: Double
+        public var parameters: Int
+    }
+
+    /// Medians of `runs` iterations after warm-up, on the configuration's first batches, with every
+    /// op of the search space alive (the start of a search, its most expensive point).
+    public static func iterationTimes(_ configuration: SearchConfiguration, data: SearchData, runs: Int) throws -> IterationTimes {
+        let engine = try SearchEngine(configuration: configuration, data: data)
+        let (weightBatches, architectureBatches) = engine.batches(epoch: 0)
+        guard let weightBatch = weightBatches.first(where: { _ in true }),
+              let architectureBatch = architectureBatches.first(where: { _ in true }) else {
+            throw SearchConfigurationError("the data set has fewer images than one batch")
+        }
+        let weightStep = Benchmark.median(warmup: 1, runs: runs) { _ = engine.weightStep(weightBatch) }
+        let searchIteration = Benchmark.median(warmup: 1, runs: runs) {
+            _ = engine.architectureStep(architectureBatch)
+            _ = engine.weightStep(weightBatch)
+        }
+        return IterationTimes(weightStep: weightStep, searchIteration: searchIteration, parameters: engine.parameterCount)
+    }
+
+    public struct OperationTime: Encodable, Sendable {
+        public var operation: OperationKind
+        /// Median milliseconds of a training forward pass and of forward + backward.
+        public var forwardMilliseconds: Double
+        public var trainingMilliseconds: Double
+    }
+
+    /// Each candidate op on what the first cell's mixed ops see: C/K channels of `size` x `size`
+    /// images, a batch of `batch`, with the search's binarization; training mode, stride 1.
+    public static func operationTimes(_ configuration: SearchConfiguration, size: Int, runs: Int) -> [OperationTime] {
+        let channels = configuration.channels / configuration.partialK
+        var rng = SeededRNG(seed: 3)
+        let input = Tensor.randomNormal([configuration.batchSize, channels, size, size], std: 1, rng: &rng, requiresGrad: true)
+        return OperationKind.allCases.filter { $0 != .none }.map { kind in
+            let layer = kind.makeLayer(channels: channels, stride: 1, affine: false, inSupernet: true,
+                                       binarization: configuration.binarization, rng: &rng)
+            let forward = Benchmark.median(warmup: 1, runs: runs) { _ = layer(input, training: true) }
+            let training = Benchmark.median(warmup: 1, runs: runs) {
+                layer(input, training: true).sum().backward()
+                input.zeroGrad()
+                for parameter in layer.parameters { parameter.zeroGrad() }
+            }
+            return OperationTime(operation: kind, forwardMilliseconds: forward * 1000, trainingMilliseconds: training * 1000)
+        }
+    }
+}
