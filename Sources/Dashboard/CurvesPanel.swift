@@ -12,15 +12,15 @@ enum CurvesPanel {
         let losses = state.curve.flatMap { [$0.trainLoss, $0.validationLoss].compactMap { $0 } }.filter(\.isFinite)
         let low = losses.min() ?? 0, high = losses.max() ?? 1
         let pad = max((high - low) * 0.05, 1e-3)
-        let loss = LineChart(series: [
-            .init(name: "train loss", color: .trainLoss, points: state.curve.map { (Double($0.step), $0.trainLoss) }),
-            .init(name: "val loss", color: .validationLoss, points: state.curve.map { (Double($0.step), $0.validationLoss) }),
+        let loss = LineChart(title: "loss", series: [
+            .init(name: "train", color: .trainLoss, points: state.curve.map { (Double($0.step), $0.trainLoss) }),
+            .init(name: "val", color: .validationLoss, points: state.curve.map { (Double($0.step), $0.validationLoss) }),
         ], yRange: max(0, low - pad)...(high + pad), xRange: xRange)
-        let accuracy = LineChart(series: [
-            .init(name: "train acc", color: .trainAccuracy, points: state.curve.map { (Double($0.step), $0.trainAccuracy) }),
-            .init(name: "val acc", color: .validationAccuracy, points: state.curve.map { (Double($0.step), $0.validationAccuracy) }),
+        let accuracy = LineChart(title: "acc", series: [
+            .init(name: "train", color: .trainAccuracy, points: state.curve.map { (Double($0.step), $0.trainAccuracy) }),
+            .init(name: "val", color: .validationAccuracy, points: state.curve.map { (Double($0.step), $0.validationAccuracy) }),
         ], yRange: 0...1, xRange: xRange, yLabel: { "\(Int(($0 * 100).rounded()))%" })
-        if inner.width >= 2 * 34 {
+        if inner.width >= 2 * 30 {
             let (left, right) = inner.splitLeft(inner.width / 2)
             loss.draw(canvas, in: Rect(x: left.x, y: left.y, width: left.width - 1, height: left.height))
             accuracy.draw(canvas, in: right)

@@ -20,11 +20,11 @@ struct DashboardLayout: Equatable {
         (self.body, self.status) = (body, status)
         let (top, bottom) = body.splitTop(AlphaHeatMap.height)
         (alpha, survivors) = top.splitLeft(AlphaHeatMap.width)
-        let sideWidth = 64
+        let sideWidth = 58
         if bottom.height >= 14, bottom.width >= AlphaHeatMap.width + sideWidth {
             let (left, side) = bottom.splitLeft(bottom.width - sideWidth)
             curves = left
-            let (kernelRect, historyRect) = side.splitTop(min(11, side.height - 5))
+            let (kernelRect, historyRect) = side.splitTop(min(9, side.height - 5))
             (kernels, history) = (kernelRect, historyRect)
         } else {
             (curves, kernels) = bottom.splitLeft(bottom.width - 30)

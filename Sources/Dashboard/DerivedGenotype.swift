@@ -5,38 +5,32 @@ import Search
 struct DerivedEdge: Equatable {
     var edge: Int
     var operation: OperationKind
-    /// alpha*beta of the chosen op.
-    var weight: Double
 
     var node: Int { CellTopology.node(of: edge) }
     var genotypeEdge: GenotypeEdge { GenotypeEdge(operation: operation, input: CellTopology.source(of: edge)) }
 }
 
-/// The genotype that would be derived from the search space as it stands (REFERENCE.md §5): per node the
-/// two incoming edges with the largest best non-`none` alpha*beta, and on each its arg-max surviving op.
 extension DashboardState {
-    /// The derived edges of one cell type, two per node in edge order (fewer when a node has fewer
-    /// edges with a surviving real op); empty before the first `alpha` event.
+    /// The genotype that would be derived from the search space as it stands (the engine's own
+    /// `GenotypeDerivation` on the last alpha and beta, with ops vetoed since then left out): per node
+    /// up to two edges, in node order. Empty before the first `alpha` event.
     func derivedEdges(_ cell: CellType) -> [DerivedEdge] {
-        guard alpha[cell] != nil else { return [] }
+        guard alpha[cell] != nil, let beta = beta[cell] else { return [] }
+        let table = (0..<CellTopology.edgeCount).map { edge in
+            CellTopology.operations.map { alphaValue(OperationRef(cell: cell, edge: edge, operation: $0)) }
+        }
+        let chosen = GenotypeDerivation.edges(alpha: table, beta: beta)
+        // The derivation lists min(2, candidates) edges per node, node after node; a candidate is an
+        // edge with a surviving real op.
         var derived: [DerivedEdge] = []
+        var position = 0
         for node in 0..<CellTopology.nodeCount {
-            let candidates = CellTopology.edges(into: node).compactMap { bestOperation(cell: cell, edge: $0) }
-            let kept = candidates.sorted { $0.weight > $1.weight || ($0.weight == $1.weight && $0.edge < $1.edge) }.prefix(2)
-            derived += kept.sorted { $0.edge < $1.edge }
+            let candidates = CellTopology.edges(into: node).filter { edge in table[edge].indices.contains { $0 > 0 && table[edge][$0] != nil } }
+            for genotypeEdge in chosen.dropFirst(position).prefix(min(2, candidates.count)) {
+                derived.append(DerivedEdge(edge: CellTopology.firstEdge[node] + genotypeEdge.input, operation: genotypeEdge.operation))
+            }
+            position += min(2, candidates.count)
         }
-        return derived
-    }
-
-    /// The surviving non-`none` op of an edge with the largest alpha*beta.
-    private func bestOperation(cell: CellType, edge: Int) -> DerivedEdge? {
-        let beta = betaValue(cell: cell, edge: edge) ?? 1
-        var best: DerivedEdge?
-        for op in CellTopology.operations where op != .none {
-            guard let alpha = alphaValue(OperationRef(cell: cell, edge: edge, operation: op)) else { continue }
-            if let current = best, current.weight >= alpha * beta { continue }
-            best = DerivedEdge(edge: edge, operation: op, weight: alpha * beta)
-        }
-        return best
+        return derived.sorted { $0.edge < $1.edge }
     }
 }

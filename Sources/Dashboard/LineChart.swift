@@ -8,6 +8,8 @@ struct LineChart {
         var points: [(x: Double, y: Double?)]
     }
 
+    /// What is plotted ("loss"), first in the legend.
+    var title: String
     var series: [Series]
     var yRange: ClosedRange<Double>
     var xRange: ClosedRange<Double>
@@ -16,16 +18,20 @@ struct LineChart {
 
     static let axisWidth = 6
 
+    /// Draws into `rect`; below 5 rows the legend and the x-axis give way to the plot.
     func draw(_ canvas: Canvas, in rect: Rect) {
-        guard rect.width > Self.axisWidth + 4, rect.height >= 3 else { return }
+        guard rect.width > Self.axisWidth + 4, rect.height >= 1 else { return }
+        let compact = rect.height < 5
         var x = rect.x + Self.axisWidth + 1
-        for item in series {
+        if !compact { x = canvas.text(title + "  ", x: x, y: rect.y, style: canvas.style(.label, bold: true), clip: rect) }
+        for item in series where !compact {
             x = canvas.text(canvas.glyphs == .ascii ? "- " : "━ ", x: x, y: rect.y, style: canvas.style(item.color), clip: rect)
             x = canvas.text(item.name + "  ", x: x, y: rect.y, style: canvas.style(.label), clip: rect)
         }
-        let plot = Rect(x: rect.x + Self.axisWidth + 1, y: rect.y + 1, width: rect.width - Self.axisWidth - 1, height: rect.height - 2)
+        let plot = Rect(x: rect.x + Self.axisWidth + 1, y: rect.y + (compact ? 0 : 1), width: rect.width - Self.axisWidth - 1,
+                        height: rect.height - (compact ? 0 : 2))
         guard !plot.isEmpty else { return }
-        drawAxes(canvas, plot: plot, rect: rect)
+        drawAxes(canvas, plot: plot, rect: rect, withXAxis: !compact)
         var dots = DotCanvas(width: plot.width, height: plot.height, glyphs: canvas.glyphs)
         for (index, item) in series.enumerated() { dots.plot(item.points, series: index, xRange: xRange, yRange: yRange) }
         for row in 0..<plot.height {
@@ -36,7 +42,7 @@ struct LineChart {
         }
     }
 
-    private func drawAxes(_ canvas: Canvas, plot: Rect, rect: Rect) {
+    private func drawAxes(_ canvas: Canvas, plot: Rect, rect: Rect, withXAxis: Bool) {
         let label = canvas.style(.label), line = canvas.style(.border)
         let vertical: Character = canvas.glyphs == .ascii ? "|" : "┤"
         let labelRows = plot.height >= 5 ? [0, plot.height / 2, plot.height - 1] : [0, plot.height - 1]
@@ -48,9 +54,10 @@ struct LineChart {
             let value = yRange.lowerBound + fraction * (yRange.upperBound - yRange.lowerBound)
             canvas.text(yLabel(value).leftPadded(to: Self.axisWidth - 1), x: rect.x, y: plot.y + row, style: label, clip: rect)
         }
+        guard withXAxis else { return }
         let axisY = plot.maxY
         canvas.set(canvas.glyphs == .ascii ? "+" : "└", x: plot.x - 1, y: axisY, style: line)
-        let low = Format.axis(xRange.lowerBound), high = "\(Format.axis(xRange.upperBound)) \(xUnit)s"
+        let low = String(Int(xRange.lowerBound)), high = "\(Int(xRange.upperBound)) \(xUnit)s"
         canvas.text(low, x: plot.x, y: axisY, style: label, clip: rect)
         canvas.text(high, x: plot.maxX - high.count, y: axisY, style: label, clip: rect)
     }

@@ -127,7 +127,7 @@ public enum SampleRun {
     private static let decoder = SearchJSON.decoder()
 
     /// A table with JSON nulls for removed ops.
-    private static func json(_ table: [[Double?]]) -> [[Any]] { table.map { $0.map { $0 ?? NSNull() } } }
+    private static func json(_ table: [[Double?]]) -> [[Any]] { table.map { $0.map { value -> Any in value.map { $0 as Any } ?? NSNull() } } }
 
     private static func object(_ op: OperationRef) throws -> Any {
         try JSONSerialization.jsonObject(with: SearchJSON.encoder().encode(op))

@@ -16,25 +16,32 @@ enum StatusBar {
         put(" \(view.isStopping && state.isRunning ? "STOPPING" : state.phase.rawValue.uppercased()) ", phaseStyle)
         if state.epochs > 0 {
             put(" ep \(state.epoch)/\(state.epochs) step \(state.step)/\(state.stepsPerEpoch) ", base)
-            put(canvas.glyphs.bar(state.progress, width: 12).replacingSpaces(with: canvas.glyphs == .ascii ? "." : "░"), base)
+            put(canvas.glyphs.bar(state.progress, width: rect.width >= 110 ? 12 : 6).replacingSpaces(with: canvas.glyphs == .ascii ? "." : "░"), base)
             put(" \(Int((state.progress * 100).rounded()))% ", base)
         }
-        let remaining = state.progress > 0.001 && state.finished == nil ? "  ~\(Format.duration(elapsed * (1 - state.progress) / state.progress)) left" : ""
+        let remaining = rect.width >= 100 && state.progress > 0.001 && state.finished == nil ? "  ~\(Format.duration(elapsed * (1 - state.progress) / state.progress)) left" : ""
         put(" \(Format.duration(elapsed))\(remaining) ", base)
         if let replay = view.replay {
             put(" replay \(replay.isPaused ? "paused" : replay.speedLabel)\(replay.isFollowing ? " · following" : "") ", strong)
         }
-        put("│ ", base)
+        put(canvas.glyphs == .ascii ? "| " : "│ ", base)
         if let message = view.message {
             var note = base
             note.foreground = canvas.theme[message.contains("refused") || message.hasPrefix("error") ? .error : .cursor] ?? base.foreground
             note.bold = true
             put(message + "  ", note)
         }
-        for binding in KeyBindings.bindings(in: view.context) {
+        // Help and quit always show; the other hints as room allows, in table order.
+        let hinted = KeyBindings.bindings(in: view.context).filter { $0.hint != nil }
+        let essential = hinted.filter { $0.action == .help || $0.action == .quit }
+        var room = rect.maxX - x - essential.map { $0.label.count + ($0.hint?.count ?? 0) + 3 }.reduce(0, +)
+        for binding in hinted {
             guard let hint = binding.hint else { continue }
-            let text = "\(binding.label) \(hint)  "
-            guard x + text.count <= rect.maxX else { break }
+            let width = binding.label.count + hint.count + 3
+            if !essential.contains(where: { $0.action == binding.action }) {
+                guard width <= room else { continue }
+                room -= width
+            }
             put(binding.label, strong)
             put(" \(hint)  ", base)
         }

@@ -45,7 +45,7 @@ enum HistoryPanel {
     static func draw(_ canvas: Canvas, in rect: Rect, state: DashboardState, view: ViewState) {
         let inner = canvas.panel(rect, title: "reductions, vetoes and genotype")
         guard !inner.isEmpty else { return }
-        let genotype = genotypeLines(state: state, arrow: canvas.glyphs.arrow)
+        let genotype = genotypeLines(state: state, width: inner.width)
         let historyRows = max(1, inner.height - genotype.count)
         let lines = state.history.map { line($0, arrow: canvas.glyphs.arrow) }
         let shown = lines.isEmpty ? ["no reduction yet" + (state.configuration.map { " (first after epoch \($0.warmupEpochs + $0.reductionInterval))" } ?? "")]
@@ -83,8 +83,9 @@ enum HistoryPanel {
         "\(op.cell == .normal ? "N" : "R") \(CellTopology.label(of: op.edge, arrow: arrow)) \(op.operation.shortName)"
     }
 
-    /// "genotype now:" (or "final genotype:") and one line per cell type: per node its two inputs.
-    static func genotypeLines(state: DashboardState, arrow: String) -> [String] {
+    /// "genotype derived now:" (or "final genotype:") and per cell type its nodes with their two inputs,
+    /// on one line or, when `width` is too narrow, two.
+    static func genotypeLines(state: DashboardState, width: Int) -> [String] {
         guard state.alpha[.normal] != nil || state.genotype != nil else { return [] }
         let cells: [(CellType, [[GenotypeEdge]])] = CellType.allCases.map { cell in
             if let final = state.genotype?.genotype {
@@ -95,11 +96,16 @@ enum HistoryPanel {
             return (cell, (0..<CellTopology.nodeCount).map { node in derived.filter { $0.node == node }.map(\.genotypeEdge) })
         }
         let title = state.genotype != nil ? "final genotype:" : "genotype derived now:"
-        return [title] + cells.map { cell, nodes in
+        return [title] + cells.flatMap { cell, nodes -> [String] in
             let text = nodes.enumerated().map { node, edges in
                 "n\(node) " + edges.map { "\($0.operation.shortName) \(CellTopology.sourceName($0.input))" }.joined(separator: ", ")
             }
-            return "\(cell == .normal ? "normal" : "reduce"): " + text.joined(separator: " | ")
+            let name = cell == .normal ? "normal: " : "reduce: "
+            let line = name + text.joined(separator: " | ")
+            guard line.count > width else { return [line] }
+            let half = (text.count + 1) / 2
+            return [name + text.prefix(half).joined(separator: " | "),
+                    String(repeating: " ", count: name.count) + text.dropFirst(half).joined(separator: " | ")]
         }
     }
 }
