@@ -16,11 +16,7 @@ public enum SampleRun {
         configuration.warmupEpochs = warmupEpochs
         var records: [EventRecord] = []
         var t = 0.0
-        func add(_ type: String, _ fields: [String: Any]) throws {
-            var object = fields
-            (object["type"], object["t"]) = (type, t)
-            records.append(try decoder.decode(EventRecord.self, from: JSONSerialization.data(withJSONObject: object)))
-        }
+        func add(_ type: String, _ fields: [String: Any]) throws { records.append(try record(type, t: t, fields)) }
         let configurationObject = try JSONSerialization.jsonObject(with: SearchJSON.encoder().encode(configuration))
         try add("run_started", ["configuration": configurationObject, "operations": OperationKind.allCases.map(\.rawValue),
                                 "dataset": "synthetic", "trainImages": stepsPerEpoch * 64, "validationImages": stepsPerEpoch * 64,
@@ -122,6 +118,18 @@ public enum SampleRun {
             (fields["latencyChannels"], fields["latencySize"], fields["latencyBatch"]) = (16, 28, 1)
         }
         return fields
+    }
+
+    /// `finished` at time `t` after `epochs` epochs.
+    public static func finished(t: Double, epochs: Int, stopped: Bool) throws -> EventRecord {
+        try record("finished", t: t, ["epochs": epochs, "seconds": t, "stopped": stopped])
+    }
+
+    /// An event from its JSON fields, decoded as events.jsonl is.
+    private static func record(_ type: String, t: Double, _ fields: [String: Any]) throws -> EventRecord {
+        var object = fields
+        (object["type"], object["t"]) = (type, t)
+        return try decoder.decode(EventRecord.self, from: JSONSerialization.data(withJSONObject: object))
     }
 
     private static let decoder = SearchJSON.decoder()

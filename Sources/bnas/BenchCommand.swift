@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure kernel speed: medians after warm-up, ratios measured in the same process.",
-        subcommands: [ConvBenchCommand.self, KernelBenchCommand.self, SearchBenchCommand.self])
+        subcommands: [ConvBenchCommand.self, KernelBenchCommand.self, SearchBenchCommand.self, DashboardBenchCommand.self])
 }
 
 struct BenchOptions: ParsableArguments {

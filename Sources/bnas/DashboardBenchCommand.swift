@@ -1,0 +1,63 @@
+import ArgumentParser
+import Dashboard
+import Foundation
+import Tensor
+
+/// `bnas bench dashboard`: the time to draw a full frame from a late-run state (target: 5 ms at 200x60),
+/// and the app loop's CPU use while nothing happens (target: near zero, no busy loop).
+struct DashboardBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "dashboard", abstract: "Dashboard frame time and idle CPU use.")
+
+    @OptionGroup var options: BenchOptions
+
+    @Option(help: "Seconds the idle app loop is watched.")
+    var idleSeconds: Double = 3
+
+    struct Row: Encodable {
+        var frame: String
+        var size: String
+        var glyphs: String
+        var medianMilliseconds: Double
+    }
+
+    struct Report: Encodable {
+        var curvePoints: Int
+        var frames: [Row]
+        var idleSeconds: Double
+        var idleCPUSeconds: Double
+        var idleCPUPercent: Double
+        var idleFrames: Int
+    }
+
+    func validate() throws {
+        guard idleSeconds > 0 else { throw ValidationError("--idle-seconds must be positive") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let bench = try DashboardBenchmark(themesDirectory: DashboardOptions.defaultThemesDirectory())
+            var rows: [Row] = []
+            let cases: [(DashboardBenchmark.View, GridSize, GlyphSet)] = [
+                (.panels, GridSize(width: 200, height: 60), .braille), (.panels, GridSize(width: 200, height: 60), .block),
+                (.inspect, GridSize(width: 200, height: 60), .braille), (.help, GridSize(width: 200, height: 60), .braille),
+                (.panels, GridSize(width: 120, height: 36), .braille), (.panels, GridSize(width: 80, height: 24), .braille),
+            ]
+            for (view, size, glyphs) in cases {
+                let seconds = Benchmark.median(warmup: 5, runs: max(options.runs, 25), minimumSeconds: 0.3) {
+                    bench.renderFrame(size: size, view: view, glyphs: glyphs)
+                }
+                rows.append(Row(frame: view.rawValue, size: size.description, glyphs: glyphs.rawValue, medianMilliseconds: seconds * 1000))
+            }
+            let idle = try bench.measureIdle(seconds: idleSeconds)
+            let report = Report(curvePoints: bench.curvePoints, frames: rows, idleSeconds: idle.seconds, idleCPUSeconds: idle.cpuSeconds,
+                                idleCPUPercent: idle.cpuPercent, idleFrames: idle.framesWhileIdle)
+            if options.json { try printJSON(report); return }
+            var table = BenchTable(columns: ["frame", "size", "glyphs", "median ms"])
+            for row in rows { table.rows.append([row.frame, row.size, row.glyphs, String(format: "%.2f", row.medianMilliseconds)]) }
+            print(table.render())
+            print("late-run state: \(report.curvePoints) steps folded; median of at least \(max(options.runs, 25)) frames after 5 warm-up frames")
+            print(String(format: "idle app loop (search running, no events) for %.1f s: %.4f s CPU (%.3f%%), %d frames (the clock's once a second)",
+                         idle.seconds, idle.cpuSeconds, idle.cpuPercent, idle.framesWhileIdle))
+        }
+    }
+}
