@@ -52,11 +52,17 @@ final class NCursesScreen: Screen {
 
     var inputDescriptor: Int32 { STDIN_FILENO }
 
+    /// After SIGWINCH: tells ncurses the new size (it then queues a KEY_RESIZE, which `readKeys` takes).
     func updateSize() {
         var window = winsize()
-        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &window) == 0, window.ws_row > 0, window.ws_col > 0 {
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &window) == 0, window.ws_row > 0, window.ws_col > 0,
+           Int(window.ws_row) != Int(bnas_lines()) || Int(window.ws_col) != Int(bnas_columns()) {
             _ = resizeterm(Int32(window.ws_row), Int32(window.ws_col))
         }
+        takeNewSize()
+    }
+
+    private func takeNewSize() {
         size = GridSize(width: Int(bnas_columns()), height: Int(bnas_lines()))
         shown = nil
         _ = clearok(stdscr, true)
@@ -118,7 +124,7 @@ final class NCursesScreen: Screen {
                 case KEY_LEFT: keys.append(.left)
                 case KEY_RIGHT: keys.append(.right)
                 case KEY_ENTER: keys.append(.enter)
-                case KEY_RESIZE: updateSize()
+                case KEY_RESIZE: takeNewSize()
                 default: break
                 }
                 continue

@@ -16,7 +16,10 @@ enum StatusBar {
         put(" \(view.isStopping && state.isRunning ? "STOPPING" : state.phase.rawValue.uppercased()) ", phaseStyle)
         if state.epochs > 0 {
             put(" ep \(state.epoch)/\(state.epochs) step \(state.step)/\(state.stepsPerEpoch) ", base)
-            put(canvas.glyphs.bar(state.progress, width: rect.width >= 110 ? 12 : 6).replacingSpaces(with: canvas.glyphs == .ascii ? "." : "░"), base)
+            // A message takes the bar's room on narrower terminals.
+            if view.message == nil || rect.width >= 160 {
+                put(canvas.glyphs.bar(state.progress, width: rect.width >= 110 ? 12 : 6).replacingSpaces(with: canvas.glyphs == .ascii ? "." : "░"), base)
+            }
             put(" \(Int((state.progress * 100).rounded()))% ", base)
         }
         let remaining = rect.width >= 100 && state.progress > 0.001 && state.finished == nil ? "  ~\(Format.duration(elapsed * (1 - state.progress) / state.progress)) left" : ""
@@ -25,16 +28,18 @@ enum StatusBar {
             put(" replay \(replay.isPaused ? "paused" : replay.speedLabel)\(replay.isFollowing ? " · following" : "") ", strong)
         }
         put(canvas.glyphs == .ascii ? "| " : "│ ", base)
-        if let message = view.message {
-            var note = base
-            note.foreground = canvas.theme[message.contains("refused") || message.hasPrefix("error") ? .error : .cursor] ?? base.foreground
-            note.bold = true
-            put(message + "  ", note)
-        }
-        // Help and quit always show; the other hints as room allows, in table order.
+        // Help and quit always show; the message and the other hints as room allows, in table order.
         let hinted = KeyBindings.bindings(in: view.context).filter { $0.hint != nil }
         let essential = hinted.filter { $0.action == .help || $0.action == .quit }
         var room = rect.maxX - x - essential.map { $0.label.count + ($0.hint?.count ?? 0) + 3 }.reduce(0, +)
+        if let message = view.message, room > 0 {
+            var note = base
+            note.foreground = canvas.theme[message.contains("refused") || message.hasPrefix("error") ? .error : .cursor] ?? base.foreground
+            note.bold = true
+            let shown = message.count + 2 > room ? String(message.prefix(max(0, room - 3))) + "…" : message
+            put(shown + "  ", note)
+            room -= shown.count + 2
+        }
         for binding in hinted {
             guard let hint = binding.hint else { continue }
             let width = binding.label.count + hint.count + 3
