@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "Datasets"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Network", "Tensor", "Datasets", "Binary"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Search", "Network"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Search", "Network", "bnas"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BNASCommandTests", dependencies: ["bnas"]),
     ],
     swiftLanguageModes: [.v5]

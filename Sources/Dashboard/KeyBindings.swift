@@ -62,7 +62,7 @@ enum KeyBindings {
         KeyBinding(keys: [.right, .character("l")], label: "→ l", action: .moveRight, modes: [.panels],
                    live: "cursor to the next operation", replay: "cursor to the next operation", hint: nil),
         KeyBinding(keys: [.enter], label: "enter", action: .inspect, modes: [.panels],
-                   live: "inspect the cell: its graph with alpha*beta bars", replay: "inspect the cell: its graph with alpha*beta bars",
+                   live: "inspect the cell: its graph with α·β bars", replay: "inspect the cell: its graph with α·β bars",
                    hint: "inspect"),
         KeyBinding(keys: [.escape], label: "esc", action: .close, modes: [.inspect, .help, .confirmVeto],
                    live: "back to the panels / cancel", replay: "back to the panels", hint: nil),
@@ -94,5 +94,29 @@ enum KeyBindings {
     /// The bindings that do something in `context`, in table order (what help lists).
     static func bindings(in context: DashboardContext) -> [KeyBinding] {
         table.filter { $0.summary(in: context) != nil }
+    }
+
+    /// The key table as Markdown (the README's copy, which a test keeps equal to this).
+    static func markdown() -> String {
+        var lines = ["| key | live search | replay |", "| --- | --- | --- |"]
+        for binding in table {
+            let keys = binding.keys.map(name).joined(separator: " ")
+            lines.append("| \(keys) | \(binding.live ?? "–") | \(binding.replay ?? "–") |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func name(_ key: Key) -> String {
+        switch key {
+        case .character(" "): return "`space`"
+        case .character(let character): return "`\(character)`"
+        case .up: return "`↑`"
+        case .down: return "`↓`"
+        case .left: return "`←`"
+        case .right: return "`→`"
+        case .enter: return "`enter`"
+        case .escape: return "`esc`"
+        case .tab: return "`tab`"
+        }
     }
 }

@@ -104,3 +104,10 @@ struct KeyBindingTests {
         #expect(replay.handle(.character("+"), state: state) == .replaySpeed(faster: true))
     }
 }
+
+/// The README's key table is the binding table's own Markdown.
+@Test func theReadmeKeyTableIsTheBindingTable() throws {
+    let readme = ThemeTests.themesDirectory.deletingLastPathComponent().appendingPathComponent("README.md")
+    let text = try String(contentsOf: readme, encoding: .utf8)
+    #expect(text.contains(KeyBindings.markdown()), "README.md's key table is stale; paste:\n\(KeyBindings.markdown())")
+}
