@@ -10,8 +10,10 @@ build: setup
 run: build
 	.build/release/bnas
 
+# Tests run on the release build: the search and bit-kernel tests train real (small) networks, which
+# the unoptimised debug build runs 50-100x slower. -enable-testing keeps @testable imports working.
 test: setup
-	swift test
+	swift test -c release -Xswiftc -enable-testing
 
 bench: build
 	.build/release/bnas bench conv
