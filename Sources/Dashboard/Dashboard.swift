@@ -18,6 +18,13 @@ public struct DashboardOptions: Sendable {
         self.noColor = noColor
     }
 
+    /// Refuses, before a search is created, what would stop the dashboard from starting: a missing or
+    /// bad theme file, or no terminal.
+    public func validate() throws {
+        _ = try ThemeCatalog.load(directory: themesDirectory, preferred: theme)
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw DashboardError.notATerminal }
+    }
+
     /// `./themes` when it exists, else the package's `themes/` beside a `.build/<config>/bnas` binary.
     public static func defaultThemesDirectory() -> URL {
         let local = URL(fileURLWithPath: "themes")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Binary
+import Dashboard
 import Datasets
 import Foundation
 import Network
@@ -109,7 +110,9 @@ struct SearchCommandLine: ParsableCommand {
 
     func run() throws {
         var session: SearchSession?
+        let dashboard = DashboardOptions(theme: theme)
         try reportingErrors {
+            if !headless { try dashboard.validate() }
             if let resume {
                 let path = resume.contains("/") ? resume : "runs/\(resume)"
                 session = try SearchSession.resume(run: path)
@@ -119,6 +122,12 @@ struct SearchCommandLine: ParsableCommand {
         }
         guard let session else { throw ExitCode(1) }
         if let warning = session.checkpointWarning { FileHandle.standardError.write(Data("bnas: \(warning)\n".utf8)) }
+        if !headless {
+            var code: Int32 = 0
+            try reportingErrors { code = try Dashboard.runLive(session: session, options: dashboard) }
+            if code != 0 { throw ExitCode(code) }
+            return
+        }
         let outcome = HeadlessSearch(session: session).run()
         switch outcome {
         case .finished, .stopped: return
