@@ -54,10 +54,13 @@ public final class SearchEngine {
     /// Returns the batch's mean loss and the number of correct predictions.
     func weightStep(_ batch: Batch) -> (loss: Double, correct: Int) {
         let images = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], data: batch.images)
-        let logits = supernet(images, architecture: architecture, space: state.space, training: true)
-        let loss = logits.crossEntropy(labels: batch.labels)
         weightOptimizer.zeroGrad()
-        loss.backward()
+        let (logits, loss) = GradMode.frozen(architecture.all) {
+            let logits = supernet(images, architecture: architecture, space: state.space, training: true)
+            let loss = logits.crossEntropy(labels: batch.labels)
+            loss.backward()
+            return (logits, loss)
+        }
         supernet.addProjectionLossGradients()
         GradientClipping.clipNorm(weightOptimizer.parameters, maxNorm: configuration.gradientClip)
         weightOptimizer.step()
@@ -67,10 +70,13 @@ public final class SearchEngine {
     /// One first-order architecture step on a batch of the architecture half: Adam on alpha and beta.
     func architectureStep(_ batch: Batch) -> (loss: Double, correct: Int) {
         let images = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], data: batch.images)
-        let logits = supernet(images, architecture: architecture, space: state.space, training: true)
-        let loss = logits.crossEntropy(labels: batch.labels)
         architectOptimizer.zeroGrad()
-        loss.backward()
+        let (logits, loss) = GradMode.frozen(weightOptimizer.parameters) {
+            let logits = supernet(images, architecture: architecture, space: state.space, training: true)
+            let loss = logits.crossEntropy(labels: batch.labels)
+            loss.backward()
+            return (logits, loss)
+        }
         architectOptimizer.step()
         state.architectureSteps += 1
         return (Double(loss.scalar), Metrics.correctPredictions(logits, labels: batch.labels))

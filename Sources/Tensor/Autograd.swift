@@ -17,6 +17,16 @@ public enum GradMode {
         defer { dictionary[key] = previous }
         return try body()
     }
+
+    /// Runs `body` with `parameters` frozen: ops treat them as constants, so backward computes no
+    /// gradient for them and skips any part of the graph that only they fed (a first-order
+    /// architecture step does not need the weights' gradients, nor a weight step alpha's).
+    public static func frozen<T>(_ parameters: [Tensor], _ body: () throws -> T) rethrows -> T {
+        let previous = parameters.map(\.requiresGrad)
+        for parameter in parameters { parameter.requiresGrad = false }
+        defer { for (parameter, flag) in zip(parameters, previous) { parameter.requiresGrad = flag } }
+        return try body()
+    }
 }
 
 extension Tensor {

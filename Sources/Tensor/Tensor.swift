@@ -8,7 +8,9 @@ public final class Tensor {
     public var data: [Float]
     /// Gradient of the loss with respect to `data`; empty until something is accumulated.
     public var grad: [Float] = []
-    public let requiresGrad: Bool
+    /// Whether backward computes a gradient for this tensor. Ops derive it from their parents; on a
+    /// leaf (a parameter) it may be switched off for a while to freeze it (see `GradMode.frozen`).
+    public var requiresGrad: Bool
     private(set) var parents: [Tensor]
     private(set) var backwardStep: ((Tensor) -> Void)?
 
