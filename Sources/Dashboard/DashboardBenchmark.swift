@@ -33,54 +33,61 @@ public final class DashboardBenchmark {
         return DashboardRenderer.render(state: state, view: view, theme: theme, size: size, elapsed: state.elapsed)
     }
 
-    /// CPU time and frames of the app loop over `seconds` of a running search that sends no events:
-    /// the loop runs on its own thread with an in-memory screen, then `q` stops it. The clock starts at
-    /// the frame after the events were folded.
-    public func measureIdle(seconds: Double) throws -> IdleMeasurement {
+    /// CPU time and frames of the app loop over `seconds` of a search that sends no events, running or
+    /// `paused`: the loop runs on its own thread with an in-memory screen, then `q` stops it. The clock
+    /// starts at the frame after the events were folded.
+    public func measureIdle(seconds: Double, paused: Bool) throws -> IdleMeasurement {
         let screen = try MemoryScreen(size: GridSize(width: 200, height: 60))
         let wake = try WakePipe()
         let inbox = EventInbox(wake: wake)
         for record in records { inbox.post(record) }
+        if paused { inbox.post(try SampleRun.paused(t: state.elapsed, epoch: state.epoch, step: state.step)) }
         let finished = try SampleRun.finished(t: state.elapsed, epochs: 20, stopped: true)
         let app = DashboardApp(runName: "bench", screen: screen, themes: ThemeCatalog(themes: [theme]), glyphs: .braille, wake: wake,
                                inbox: inbox) { command in
             if command == .stop { inbox.post(finished) }
         }
         let probe = IdleProbe()
-        screen.onPresent = { _ in
-            probe.frames += 1
-            if probe.frames == 2 { (probe.cpuStart, probe.wallStart) = (Self.threadCPUSeconds(), DashboardApp.now()) }
-        }
+        screen.onPresent = { _ in probe.lock.withLock { probe.frames += 1 } }
         let thread = Thread {
+            probe.lock.withLock { probe.thread = pthread_self() }
             _ = app.run()
-            (probe.cpuEnd, probe.wallEnd) = (Self.threadCPUSeconds(), DashboardApp.now())
             probe.done.signal()
         }
         thread.start()
+        // Measured from outside, through the loop thread's CPU clock, between the frame with the
+        // folded events and the `q` that ends it.
+        while probe.lock.withLock({ probe.frames < 2 }) { Thread.sleep(forTimeInterval: 0.01) }
+        Thread.sleep(forTimeInterval: 0.2)
+        guard let loopThread = probe.lock.withLock({ probe.thread }) else { throw DashboardError.system("pthread_self", 0) }
+        var clock = clockid_t()
+        guard pthread_getcpuclockid(loopThread, &clock) == 0 else { throw DashboardError.system("pthread_getcpuclockid", errno) }
+        let (cpuStart, wallStart, framesStart) = (Self.cpuSeconds(clock), DashboardApp.now(), probe.lock.withLock { probe.frames })
         Thread.sleep(forTimeInterval: seconds)
+        let (cpuEnd, wallEnd, framesEnd) = (Self.cpuSeconds(clock), DashboardApp.now(), probe.lock.withLock { probe.frames })
         screen.type("q")
         probe.done.wait()
-        return IdleMeasurement(seconds: probe.wallEnd - probe.wallStart, cpuSeconds: probe.cpuEnd - probe.cpuStart,
-                               framesWhileIdle: max(0, probe.frames - 2))
+        return IdleMeasurement(seconds: wallEnd - wallStart, cpuSeconds: cpuEnd - cpuStart, framesWhileIdle: framesEnd - framesStart)
     }
 
-    /// Written on the loop's thread, read after `done`.
+    /// Shared between the loop's thread and the measuring one.
     private final class IdleProbe: @unchecked Sendable {
+        let lock = NSLock()
         var frames = 0
-        var cpuStart = 0.0, wallStart = 0.0, cpuEnd = 0.0, wallEnd = 0.0
+        var thread: pthread_t?
         let done = DispatchSemaphore(value: 0)
     }
 
-    static func threadCPUSeconds() -> Double {
+    static func cpuSeconds(_ clock: clockid_t) -> Double {
         var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        clock_gettime(clock, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }
 
 /// The app loop's CPU use while idle.
 public struct IdleMeasurement: Sendable {
-    /// Wall-clock seconds from the first full frame to the end of the loop.
+    /// Wall-clock seconds watched.
     public let seconds: Double
     /// CPU seconds of the loop's thread over that time.
     public let cpuSeconds: Double

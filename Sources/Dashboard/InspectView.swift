@@ -69,7 +69,7 @@ enum InspectView {
     private static func drawEdge(_ canvas: Canvas, edge: Int, y: Int, x start: Int, inner: Rect, state: DashboardState, view: ViewState,
                                  isDerived: Bool, maxWeight: Double) {
         let mark = isDerived ? String(canvas.glyphs.keptMark) : " "
-        let head = "n\(CellTopology.node(of: edge)) \(mark) \(CellTopology.sourceName(CellTopology.source(of: edge)))  "
+        let head = "n\(CellTopology.node(of: edge)) \(mark) \(CellTopology.sourceName(CellTopology.source(of: edge)).fitted(to: 3))  "
         var x = canvas.text(head, x: start, y: y, style: canvas.style(isDerived ? .ok : .label, bold: isDerived), clip: inner)
         let ops = weightedOps(state: state, cell: view.cell, edge: edge)
         if ops.isEmpty {

@@ -125,6 +125,11 @@ public enum SampleRun {
         try record("finished", t: t, ["epochs": epochs, "seconds": t, "stopped": stopped])
     }
 
+    /// `paused` at time `t`.
+    public static func paused(t: Double, epoch: Int, step: Int) throws -> EventRecord {
+        try record("paused", t: t, ["epoch": epoch, "step": step])
+    }
+
     /// An event from its JSON fields, decoded as events.jsonl is.
     private static func record(_ type: String, t: Double, _ fields: [String: Any]) throws -> EventRecord {
         var object = fields

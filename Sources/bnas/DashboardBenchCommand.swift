@@ -23,10 +23,15 @@ struct DashboardBenchCommand: ParsableCommand {
     struct Report: Encodable {
         var curvePoints: Int
         var frames: [Row]
-        var idleSeconds: Double
-        var idleCPUSeconds: Double
-        var idleCPUPercent: Double
-        var idleFrames: Int
+        var idle: [Idle]
+    }
+
+    struct Idle: Encodable {
+        var search: String
+        var seconds: Double
+        var cpuSeconds: Double
+        var cpuPercent: Double
+        var frames: Int
     }
 
     func validate() throws {
@@ -48,16 +53,25 @@ struct DashboardBenchCommand: ParsableCommand {
                 }
                 rows.append(Row(frame: view.rawValue, size: size.description, glyphs: glyphs.rawValue, medianMilliseconds: seconds * 1000))
             }
-            let idle = try bench.measureIdle(seconds: idleSeconds)
-            let report = Report(curvePoints: bench.curvePoints, frames: rows, idleSeconds: idle.seconds, idleCPUSeconds: idle.cpuSeconds,
-                                idleCPUPercent: idle.cpuPercent, idleFrames: idle.framesWhileIdle)
+            let idle = try [false, true].map { paused in
+                let measured = try bench.measureIdle(seconds: idleSeconds, paused: paused)
+                return Idle(search: paused ? "paused" : "running", seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
+                            cpuPercent: measured.cpuPercent, frames: measured.framesWhileIdle)
+            }
+            let report = Report(curvePoints: bench.curvePoints, frames: rows, idle: idle)
             if options.json { try printJSON(report); return }
             var table = BenchTable(columns: ["frame", "size", "glyphs", "median ms"])
             for row in rows { table.rows.append([row.frame, row.size, row.glyphs, String(format: "%.2f", row.medianMilliseconds)]) }
             print(table.render())
             print("late-run state: \(report.curvePoints) steps folded; median of at least \(max(options.runs, 25)) frames after 5 warm-up frames")
-            print(String(format: "idle app loop (search running, no events) for %.1f s: %.4f s CPU (%.3f%%), %d frames (the clock's once a second)",
-                         idle.seconds, idle.cpuSeconds, idle.cpuPercent, idle.framesWhileIdle))
+            var idleTable = BenchTable(columns: ["idle app loop, no events", "seconds", "CPU s", "CPU %", "frames"])
+            for row in idle {
+                idleTable.rows.append(["search \(row.search)", String(format: "%.1f", row.seconds), String(format: "%.4f", row.cpuSeconds),
+                                       String(format: "%.3f", row.cpuPercent), String(row.frames)])
+            }
+            print()
+            print(idleTable.render())
+            print("a running search's clock redraws once a second; a paused one draws nothing until a key or an event")
         }
     }
 }
