@@ -70,6 +70,56 @@ public final class DashboardBenchmark {
         return IdleMeasurement(seconds: wallEnd - wallStart, cpuSeconds: cpuEnd - cpuStart, framesWhileIdle: framesEnd - framesStart)
     }
 
+    /// Seconds from typing a key to the frame that shows it, for `presses` presses of `g`, while
+    /// `busyThreads` threads compute flat out (an engine's load), sorted. The loop runs as in `measureIdle`.
+    public func measureKeyLatency(presses: Int, busyThreads: Int) throws -> [Double] {
+        let screen = try MemoryScreen(size: GridSize(width: 200, height: 60))
+        let wake = try WakePipe()
+        let inbox = EventInbox(wake: wake)
+        for record in records { inbox.post(record) }
+        let app = DashboardApp(runName: "bench", screen: screen, themes: ThemeCatalog(themes: [theme]), glyphs: .braille, wake: wake,
+                               inbox: inbox, replay: nil) { _ in }
+        let presented = DispatchSemaphore(value: 0)
+        let probe = IdleProbe()
+        screen.onPresent = { _ in
+            probe.lock.withLock { probe.frames += 1 }
+            presented.signal()
+        }
+        let stop = StopFlag()
+        for _ in 0..<busyThreads {
+            Thread {
+                var x = 1.0
+                while !stop.isSet { for _ in 0..<100_000 { x = x * 1.000001 + 1e-9 } }
+                stop.sink = x
+            }.start()
+        }
+        Thread { _ = app.run(); probe.done.signal() }.start()
+        presented.wait()
+        presented.wait()
+        var latencies: [Double] = []
+        for _ in 0..<presses {
+            let start = DashboardApp.now()
+            screen.type("g")
+            presented.wait()
+            latencies.append(DashboardApp.now() - start)
+        }
+        stop.set()
+        screen.type("q")
+        inbox.post(try SampleRun.finished(t: state.elapsed, epochs: 20, stopped: true))
+        probe.done.wait()
+        return latencies.sorted()
+    }
+
+    /// Tells the busy threads to end.
+    private final class StopFlag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        /// Where a busy thread leaves its result, so the loop is not optimised away.
+        var sink = 0.0
+        var isSet: Bool { lock.withLock { value } }
+        func set() { lock.withLock { value = true } }
+    }
+
     /// Shared between the loop's thread and the measuring one.
     private final class IdleProbe: @unchecked Sendable {
         let lock = NSLock()
