@@ -1,5 +1,5 @@
 // ncursesw (Debian: libncurses-dev) with wide characters, plus small functions for what Swift cannot
-// import: macros (getmaxyx, the A_* attributes) and the locale call that must come before initscr.
+// import: macros (LINES, COLS, COLORS, the A_* attributes) and the locale call that must come before initscr.
 #ifndef BNAS_CNCURSES_SHIM_H
 #define BNAS_CNCURSES_SHIM_H
 
@@ -16,7 +16,6 @@ static inline void bnas_use_user_locale(void) { setlocale(LC_ALL, ""); }
 static inline int bnas_lines(void) { return LINES; }
 static inline int bnas_columns(void) { return COLS; }
 static inline int bnas_colors(void) { return COLORS; }
-static inline int bnas_color_pairs(void) { return COLOR_PAIRS; }
 
 static inline attr_t bnas_attr_bold(void) { return A_BOLD; }
 static inline attr_t bnas_attr_dim(void) { return A_DIM; }
@@ -27,14 +26,5 @@ static inline attr_t bnas_attr_underline(void) { return A_UNDERLINE; }
 static inline int bnas_set_attributes(attr_t attributes, int pair) {
     return attr_set(attributes, (short)(pair < 32767 ? pair : 0), &pair);
 }
-
-static inline int bnas_key_resize(void) { return KEY_RESIZE; }
-static inline int bnas_key_code_yes(void) { return KEY_CODE_YES; }
-static inline int bnas_key_up(void) { return KEY_UP; }
-static inline int bnas_key_down(void) { return KEY_DOWN; }
-static inline int bnas_key_left(void) { return KEY_LEFT; }
-static inline int bnas_key_right(void) { return KEY_RIGHT; }
-static inline int bnas_key_enter(void) { return KEY_ENTER; }
-static inline int bnas_key_backspace(void) { return KEY_BACKSPACE; }
 
 #endif

@@ -103,7 +103,7 @@ public enum DashboardError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .notATerminal: return "the dashboard needs a terminal on stdin and stdout: run with --headless, or in a terminal"
+        case .notATerminal: return "the dashboard needs a terminal on stdin and stdout (bnas search --headless runs without one)"
         case .terminalSetupFailed(let reason): return "cannot set up the terminal: \(reason)"
         case .system(let call, let code): return "\(call) failed: \(String(cString: strerror(code)))"
         }
