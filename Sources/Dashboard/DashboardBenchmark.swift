@@ -37,16 +37,7 @@ public final class DashboardBenchmark {
     /// `paused`: the loop runs on its own thread with an in-memory screen, then `q` stops it. The clock
     /// starts at the frame after the events were folded.
     public func measureIdle(seconds: Double, paused: Bool) throws -> IdleMeasurement {
-        let screen = try MemoryScreen(size: GridSize(width: 200, height: 60))
-        let wake = try WakePipe()
-        let inbox = EventInbox(wake: wake)
-        for record in records { inbox.post(record) }
-        if paused { inbox.post(try SampleRun.paused(t: state.elapsed, epoch: state.epoch, step: state.step)) }
-        let finished = try SampleRun.finished(t: state.elapsed, epochs: 20, stopped: true)
-        let app = DashboardApp(runName: "bench", screen: screen, themes: ThemeCatalog(themes: [theme]), glyphs: .braille, wake: wake,
-                               inbox: inbox) { command in
-            if command == .stop { inbox.post(finished) }
-        }
+        let (screen, app) = try liveApp(extra: paused ? [try SampleRun.paused(t: state.elapsed, epoch: state.epoch, step: state.step)] : [])
         let probe = IdleProbe()
         screen.onPresent = { _ in probe.lock.withLock { probe.frames += 1 } }
         let thread = Thread {
@@ -73,12 +64,7 @@ public final class DashboardBenchmark {
     /// Seconds from typing a key to the frame that shows it, for `presses` presses of `g`, while
     /// `busyThreads` threads compute flat out (an engine's load), sorted. The loop runs as in `measureIdle`.
     public func measureKeyLatency(presses: Int, busyThreads: Int) throws -> [Double] {
-        let screen = try MemoryScreen(size: GridSize(width: 200, height: 60))
-        let wake = try WakePipe()
-        let inbox = EventInbox(wake: wake)
-        for record in records { inbox.post(record) }
-        let app = DashboardApp(runName: "bench", screen: screen, themes: ThemeCatalog(themes: [theme]), glyphs: .braille, wake: wake,
-                               inbox: inbox, replay: nil) { _ in }
+        let (screen, app) = try liveApp(extra: [])
         let presented = DispatchSemaphore(value: 0)
         let probe = IdleProbe()
         screen.onPresent = { _ in
@@ -105,9 +91,23 @@ public final class DashboardBenchmark {
         }
         stop.set()
         screen.type("q")
-        inbox.post(try SampleRun.finished(t: state.elapsed, epochs: 20, stopped: true))
         probe.done.wait()
         return latencies.sorted()
+    }
+
+    /// The app loop of a live search at 200x60 in memory, with the late-run events (and `extra`) waiting
+    /// in its inbox; a `stop` is answered with `finished`, so `q` ends the loop.
+    private func liveApp(extra: [EventRecord]) throws -> (MemoryScreen, DashboardApp) {
+        let screen = try MemoryScreen(size: GridSize(width: 200, height: 60))
+        let wake = try WakePipe()
+        let inbox = EventInbox(wake: wake)
+        for record in records + extra { inbox.post(record) }
+        let finished = try SampleRun.finished(t: state.elapsed, epochs: 20, stopped: true)
+        let app = DashboardApp(runName: "bench", screen: screen, themes: ThemeCatalog(themes: [theme]), glyphs: .braille, wake: wake,
+                               inbox: inbox) { command in
+            if command == .stop { inbox.post(finished) }
+        }
+        return (screen, app)
     }
 
     /// Tells the busy threads to end.
