@@ -17,7 +17,8 @@ public enum BinaryConvolution {
     /// without rounding.
     public static func forward(_ g: ConvGeometry, input: [Float], signs: [Float], binaryInput: Bool) -> [Float] {
         guard binaryInput, usesBitKernels, g.groups == 1, g.inChannels * g.kernel * g.kernel >= minimumBitDepth else {
-            return Convolution.forward(g, input: input, weight: signs)
+            // Reported as float work: these multiply-adds run on the float kernels.
+            return KernelCounters.shared.countingFloat(flops: 2 * g.macs) { Convolution.forward(g, input: input, weight: signs) }
         }
         let weights = BitPacking.packWeights(weight: signs, outChannels: g.outChannels, inChannels: g.inChannels, kernel: g.kernel)
         let patches = BitPacking.packedIm2col(input: input, geometry: g)
