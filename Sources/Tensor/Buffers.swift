@@ -1,12 +1,16 @@
 /// Small helpers for the kernels: arrays filled through a pointer, and element-wise accumulation.
+/// `fill` must initialise all `count` elements.
 @inline(__always)
-func makeFloats(_ count: Int, _ fill: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+func makeArray<Element>(_ count: Int, _ fill: (UnsafeMutablePointer<Element>) -> Void) -> [Element] {
     guard count > 0 else { return [] }
-    return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-        fill(buffer.baseAddress!)
+    return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if let base = buffer.baseAddress { fill(base) }
         initialized = count
     }
 }
+
+@inline(__always)
+func makeFloats(_ count: Int, _ fill: (UnsafeMutablePointer<Float>) -> Void) -> [Float] { makeArray(count, fill) }
 
 /// target[i] += source[i] * factor for i in 0..<count.
 @inline(__always)
