@@ -1,3 +1,7 @@
+/// Which loops a kernel with a specialised path runs: the fastest that fits the geometry, or the
+/// generic ones that the specialised ones must match (tests compare the two).
+enum LoopPath: Sendable { case fastest, generic }
+
 /// Small helpers for the kernels: arrays filled through a pointer, and element-wise accumulation.
 /// `fill` must initialise all `count` elements.
 @inline(__always)

@@ -7,11 +7,8 @@
 /// cells in the same row-major order and round the same way, so they give the same bits
 /// (PoolingKernelTests compares them).
 enum PoolingKernels {
-    /// Which loops to run: the fastest that fits the geometry, or the generic ones (for tests).
-    enum Path: Sendable { case fastest, generic }
-
     /// Lanes of the SIMD 3x3 path for this geometry, or nil when the generic loops run.
-    static func lanes(_ g: PoolGeometry, _ path: Path) -> Int? {
+    static func lanes(_ g: PoolGeometry, _ path: LoopPath) -> Int? {
         guard path == .fastest, g.kernel == 3, g.stride == 1, g.padding == 1 else { return nil }
         return [16, 8, 4].first { g.width - 2 >= $0 }
     }
@@ -33,7 +30,7 @@ enum PoolingKernels {
     /// Output planes `planes` and the plane-relative index of each output's winner: the first
     /// largest cell of the window in row-major order.
     static func maxForward(_ g: PoolGeometry, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                           _ winners: UnsafeMutablePointer<Int32>, planes: Range<Int>, path: Path = .fastest) {
+                           _ winners: UnsafeMutablePointer<Int32>, planes: Range<Int>, path: LoopPath = .fastest) {
         let (inPlane, outPlane) = (g.height * g.width, g.outHeight * g.outWidth)
         for plane in planes {
             let (source, target, indices) = (x + plane * inPlane, y + plane * outPlane, winners + plane * outPlane)
@@ -111,7 +108,7 @@ enum PoolingKernels {
     /// Output planes `planes`: the sum of the window's cells inside the plane, in row-major order
     /// from 0, divided by their count.
     static func averageForward(_ g: PoolGeometry, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                               planes: Range<Int>, path: Path = .fastest) {
+                               planes: Range<Int>, path: LoopPath = .fastest) {
         let (inPlane, outPlane) = (g.height * g.width, g.outHeight * g.outWidth)
         for plane in planes {
             let (source, target) = (x + plane * inPlane, y + plane * outPlane)
@@ -162,7 +159,7 @@ enum PoolingKernels {
     /// output order; the 3x3 path gathers each input cell's shares in that same order, so every cell
     /// sees the same sequence of additions.
     static func averageBackward(_ g: PoolGeometry, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-                                planes: Range<Int>, path: Path = .fastest) {
+                                planes: Range<Int>, path: LoopPath = .fastest) {
         let (inPlane, outPlane) = (g.height * g.width, g.outHeight * g.outWidth)
         guard let lanes = lanes(g, path) else {
             for plane in planes { averageScatter(g, dy + plane * outPlane, dx + plane * inPlane) }

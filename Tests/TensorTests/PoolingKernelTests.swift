@@ -27,8 +27,8 @@ import Testing
         let g = PoolGeometry(shape, kernel: 3, stride: 1, padding: 1)
         #expect((PoolingKernels.lanes(g, .fastest) != nil) == (shape[3] >= 6))
         let x = Self.awkwardValues(shape, seed: 21)
-        var results: [PoolingKernels.Path: ([Float], [Int32])] = [:]
-        for path in [PoolingKernels.Path.fastest, .generic] {
+        var results: [LoopPath: ([Float], [Int32])] = [:]
+        for path in [LoopPath.fastest, .generic] {
             var winners = [Int32](repeating: -1, count: g.outputCount)
             var y = [Float](repeating: 0, count: g.outputCount)
             x.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { y in winners.withUnsafeMutableBufferPointer { w in
@@ -48,7 +48,7 @@ import Testing
         let start = randomTensor(shape, seed: 24).data
         var outputs: [[Float]] = []
         var gradients: [[Float]] = []
-        for path in [PoolingKernels.Path.fastest, .generic] {
+        for path in [LoopPath.fastest, .generic] {
             var y = [Float](repeating: 0, count: g.outputCount)
             var dx = start
             x.withUnsafeBufferPointer { x in dy.withUnsafeBufferPointer { dy in
