@@ -1,9 +1,10 @@
 /// Depthwise convolution (one input channel per group, weight [C, 1, k, k]) as direct loops.
 ///
 /// Stride 1 (every depthwise conv of a normal cell) works on a zero-padded copy of each plane,
-/// (H + 2p) x (W + 2p), and computes the output at the padded row pitch: each kernel tap is then one
-/// long contiguous multiply-add over the whole plane, which vectorises well, and the columns past
-/// the output width are dropped at the end. Other strides loop over output rows of the padded plane.
+/// (H + 2p) x (W + 2p), and computes the output at the padded row pitch: each kernel tap is then a
+/// fixed offset into the plane, so 16 outputs at a time gather all their taps in registers, and
+/// the columns past the output width are dropped at the end. Other strides (and the generic path
+/// that tests compare against) loop over output rows of the padded plane.
 extension Convolution {
     /// Scratch geometry of the padded stride-1 path.
     private struct PaddedPlane {
@@ -25,25 +26,21 @@ extension Convolution {
         }
     }
 
-    static func depthwiseForward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    static func depthwiseForward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                 path: LoopPath = .fastest) {
         let (k, h, wd, ho, wo) = (g.kernel, g.height, g.width, g.outHeight, g.outWidth)
         Parallelism.forEachChunk(g.batch * g.inChannels, minimumChunk: 4) { planes in
-            if g.stride == 1 {
+            if g.stride == 1 && path == .fastest {
                 let layout = PaddedPlane(g)
                 let padded = UnsafeMutablePointer<Float>.allocate(capacity: layout.capacity)
                 let wide = UnsafeMutablePointer<Float>.allocate(capacity: layout.span)
-                defer { padded.deallocate(); wide.deallocate() }
+                let taps = UnsafeMutablePointer<(weight: Float, offset: Int)>.allocate(capacity: k * k)
+                defer { padded.deallocate(); wide.deallocate(); taps.deallocate() }
                 for plane in planes {
                     let channel = plane % g.inChannels
+                    for t in 0..<k * k { taps[t] = (w[channel * k * k + t], layout.offset(g, t / k, t % k)) }
                     layout.pad(g, x + plane * h * wd, into: padded)
-                    wide.update(repeating: 0, count: layout.span)
-                    for ky in 0..<k {
-                        for kx in 0..<k {
-                            let tap = w[(channel * k + ky) * k + kx]
-                            let source = padded + layout.offset(g, ky, kx)
-                            VectorKernels.axpy(tap, source, wide, count: layout.span)
-                        }
-                    }
+                    depthwiseGather(padded, taps, tapCount: k * k, into: wide, count: layout.span)
                     let target = y + plane * ho * wo
                     for oy in 0..<ho { (target + oy * wo).update(from: wide + oy * layout.pitch, count: wo) }
                 }
@@ -93,7 +90,7 @@ extension Convolution {
                 defer { extended.deallocate(); padded.deallocate(); rowsGrad.deallocate(); taps.deallocate() }
                 let wideGrad = extended + margin
                 for channel in channels {
-                    for t in 0..<k * k { taps[t] = (w[channel * k * k + t], layout.offset(g, t / k, t % k)) }
+                    for t in 0..<k * k { taps[t] = (w[channel * k * k + t], -layout.offset(g, t / k, t % k)) }
                     for n in 0..<g.batch {
                         let plane = n * g.inChannels + channel
                         extended.update(repeating: 0, count: margin + layout.span + margin)
@@ -101,7 +98,7 @@ extension Convolution {
                         if let dw {
                             layout.pad(g, x + plane * h * wd, into: padded)
                             for t in 0..<k * k {
-                                dw[channel * k * k + t] += VectorKernels.dot(wideGrad, padded + taps[t].offset, count: layout.span)
+                                dw[channel * k * k + t] += VectorKernels.dot(wideGrad, padded - taps[t].offset, count: layout.span)
                             }
                         }
                         if let dx {
@@ -157,8 +154,9 @@ extension Convolution {
         }
     }
 
-    /// target[i] = sum over taps, in order from 0, of weight * source[i - offset] (the input gradient
-    /// of a stride-1 depthwise conv; source must be readable `offset` values before each i).
+    /// target[i] = sum over taps, in order from 0, of weight * source[i + offset]: the stride-1
+    /// depthwise conv at the padded pitch (offsets of the taps) and its input gradient (the negated
+    /// offsets, with dy between zero margins).
     @inline(__always)
     static func depthwiseGather(_ source: UnsafePointer<Float>, _ taps: UnsafePointer<(weight: Float, offset: Int)>, tapCount: Int,
                                 into target: UnsafeMutablePointer<Float>, count: Int) {
@@ -166,13 +164,13 @@ extension Convolution {
         var i = 0
         while i + Lane.scalarCount <= count {
             var total = Lane()
-            for t in 0..<tapCount { total += Lane(repeating: taps[t].weight) * VectorKernels.load(source + i - taps[t].offset) }
+            for t in 0..<tapCount { total += Lane(repeating: taps[t].weight) * VectorKernels.load(source + i + taps[t].offset) }
             VectorKernels.store(total, target + i)
             i += Lane.scalarCount
         }
         while i < count {
             var total: Float = 0
-            for t in 0..<tapCount { total += taps[t].weight * source[i - taps[t].offset] }
+            for t in 0..<tapCount { total += taps[t].weight * source[i + taps[t].offset] }
             target[i] = total
             i += 1
         }

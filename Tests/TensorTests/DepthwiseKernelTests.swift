@@ -1,7 +1,7 @@
 import Testing
 @testable import Tensor
 
-/// The stride-1 depthwise backward (dots and a gather) against the generic strided loop.
+/// The stride-1 depthwise forward and backward (gathers and dots) against the generic strided loop.
 @Suite struct DepthwiseKernelTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let input: [Int]
@@ -19,13 +19,14 @@ import Testing
     ]
 
     @Test(arguments: cases)
-    func strideOneMatchesTheGenericLoop(_ c: Case) {
+    func strideOneMatchesTheGenericLoops(_ c: Case) {
         let channels = c.input[1]
         let g = ConvGeometry(input: c.input, weight: [channels, 1, c.kernel, c.kernel], stride: 1, padding: c.padding,
                              dilation: c.dilation, groups: channels)
         let x = randomTensor(c.input, seed: 71).data
         let w = randomTensor([channels, 1, c.kernel, c.kernel], seed: 72).data
         let dy = randomTensor([g.batch, channels, g.outHeight, g.outWidth], seed: 73).data
+        var outputs: [[Float]] = []
         var results: [(dx: [Float], dw: [Float])] = []
         for path in [LoopPath.fastest, .generic] {
             var dx = randomTensor(c.input, seed: 74).data
@@ -36,7 +37,13 @@ import Testing
                 } }
             } } }
             results.append((dx, dw))
+            var y = [Float](repeating: .nan, count: g.batch * channels * g.outPixels)
+            x.withUnsafeBufferPointer { x in w.withUnsafeBufferPointer { w in y.withUnsafeMutableBufferPointer { y in
+                Convolution.depthwiseForward(g, x.baseAddress!, w.baseAddress!, y.baseAddress!, path: path)
+            } } }
+            outputs.append(y)
         }
+        #expect(outputs[0].map(\.bitPattern) == outputs[1].map(\.bitPattern))
         // The input gradient adds the same terms in the same order; the weight gradient's sums are
         // vectorised on one path only.
         #expect(results[0].dx == results[1].dx)
