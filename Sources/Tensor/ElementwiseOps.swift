@@ -99,9 +99,9 @@ extension Tensor {
         return Tensor.result(shape: newShape, data: data, parents: [self]) { [self] out in accumulateGrad(from: out.grad) }
     }
 
-    /// The sum of all elements, as a scalar tensor.
+    /// The sum of all elements (16 running sums, then their total), as a scalar tensor.
     public func sum() -> Tensor {
-        let total = data.withUnsafeBufferPointer { x in x.reduce(Float(0), +) }
+        let total = data.withUnsafeBufferPointer { x in x.isEmpty ? 0 : VectorKernels.sum(x.baseAddress!, count: x.count) }
         return Tensor.result(shape: [1], data: [total], parents: [self]) { [self] out in
             let upstream = out.grad[0]
             contributeGrad { g, add in
