@@ -19,8 +19,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: hostCPU),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CMalloc"], swiftSettings: hostCPU),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"], swiftSettings: hostCPU),
         .target(name: "Binary", dependencies: ["Tensor"], swiftSettings: hostCPU),
         .target(name: "Network", dependencies: ["Tensor", "Binary", "Datasets"], swiftSettings: hostCPU),

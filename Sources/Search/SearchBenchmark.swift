@@ -1,5 +1,6 @@
 import Binary
 import Datasets
+import Foundation
 import Network
 import Tensor
 
@@ -28,6 +29,52 @@ public enum SearchBenchmark {
             _ = engine.weightStep(weightBatch)
         }
         return IterationTimes(weightStep: weightStep, searchIteration: searchIteration, parameters: engine.parameterCount)
+    }
+
+    /// PC-DARTS's CIFAR-10 search (8 cells, C = 16, K = 4, batch 256, REFERENCE.md §3) scaled to a
+    /// 2-core machine: batch 256 / `batchDivisor`, on synthetic 32x32 RGB images of CIFAR's shape.
+    public static func pcDartsCIFARTimes(batchDivisor: Int, runs: Int) throws -> (configuration: SearchConfiguration, times: IterationTimes) {
+        var configuration = SearchConfiguration()
+        configuration.dataset = DatasetKind.synthetic.rawValue
+        configuration.layers = 8
+        configuration.channels = 16
+        configuration.partialK = 4
+        configuration.batchSize = 256 / batchDivisor
+        configuration.trainSize = configuration.batchSize
+        let splits = try SyntheticDataset.splits(trainCount: 2 * configuration.batchSize, testCount: 1, channels: 3, side: 32, seed: 1)
+        var rng = SeededRNG(seed: 2)
+        let (weights, architecture) = try splits.train.split(first: configuration.batchSize, second: configuration.batchSize, rng: &rng)
+        let data = SearchData(weights: weights, architecture: architecture, displayName: "synthetic CIFAR-10 shape")
+        return (configuration, try iterationTimes(configuration, data: data, runs: runs))
+    }
+
+    public struct PolicyRun: Encodable, Sendable {
+        public var policy: ReductionPolicyKind
+        public var seconds: Double
+        public var survivingOperations: Int
+        public var genotype: Genotype
+    }
+
+    /// Whole searches of `configuration` under each policy, one after the other in this process
+    /// (their run folders go to a temporary directory that is removed afterwards).
+    public static func policyRuns(_ configuration: SearchConfiguration, policies: [ReductionPolicyKind],
+                                  progress: (String) -> Void) throws -> [PolicyRun] {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bnas-bench-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var results: [PolicyRun] = []
+        for policy in policies {
+            var setting = configuration
+            setting.policy = policy
+            let session = try SearchSession.create(configuration: setting, runName: policy.rawValue, root: root)
+            let start = Date()
+            session.start { _ in }
+            let outcome = session.waitUntilFinished()
+            let seconds = Date().timeIntervalSince(start)
+            guard case .finished(let genotype) = outcome else { throw SearchConfigurationError("the \(policy.rawValue) search failed: \(outcome)") }
+            results.append(PolicyRun(policy: policy, seconds: seconds, survivingOperations: session.engine.space.survivingCount, genotype: genotype))
+            progress(String(format: "policy %@: %.1f s", policy.rawValue, seconds))
+        }
+        return results
     }
 
     public struct OperationTime: Encodable, Sendable {

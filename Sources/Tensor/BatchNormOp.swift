@@ -23,13 +23,16 @@ extension Tensor {
         let spatial = rank == 4 ? shape[2] * shape[3] : 1
         let reduced = batch * spatial
         precondition(!training || reduced > 1, "batchNorm in training needs more than one value per channel")
+        // Work goes to the workers in chunks of at least 2^15 values (smaller ones finish sooner alone).
+        let planesPerChunk = max(1, (1 << 15) / max(1, spatial))
+        let channelsPerChunk = max(1, (1 << 15) / max(1, reduced))
         var mean = [Float](repeating: 0, count: channels)
         var inverseStd = [Float](repeating: 0, count: channels)
         var unbiasedVariance = [Float](repeating: 0, count: channels)
         if training {
             data.withUnsafeBufferPointer { x in
                 mean.withUnsafeMutableBufferPointer { m in inverseStd.withUnsafeMutableBufferPointer { s in unbiasedVariance.withUnsafeMutableBufferPointer { u in
-                    Parallelism.forEachChunk(channels) { range in
+                    Parallelism.forEachChunk(channels, minimumChunk: channelsPerChunk) { range in
                         for c in range {
                             var total: Double = 0
                             for n in 0..<batch {
@@ -59,11 +62,11 @@ extension Tensor {
         let shift = (0..<channels).map { (beta?.data[$0] ?? 0) - mean[$0] * scale[$0] }
         let output = data.withUnsafeBufferPointer { x in
             makeFloats(count) { y in
-                Parallelism.forEachChunk(batch * channels, minimumChunk: 16) { planes in
+                Parallelism.forEachChunk(batch * channels, minimumChunk: planesPerChunk) { planes in
                     for plane in planes {
                         let (a, b) = (scale[plane % channels], shift[plane % channels])
-                        let base = plane * spatial
-                        for i in base..<base + spatial { y[i] = x[i] * a + b }
+                        let (source, target) = (x.baseAddress! + plane * spatial, y + plane * spatial)
+                        for i in 0..<spatial { target[i] = source[i] * a + b }
                     }
                 }
             }
@@ -75,7 +78,7 @@ extension Tensor {
             var sumDyXhat = [Float](repeating: 0, count: channels)
             data.withUnsafeBufferPointer { x in out.grad.withUnsafeBufferPointer { dy in
                 sumDy.withUnsafeMutableBufferPointer { sd in sumDyXhat.withUnsafeMutableBufferPointer { sdx in
-                    Parallelism.forEachChunk(channels) { range in
+                    Parallelism.forEachChunk(channels, minimumChunk: channelsPerChunk) { range in
                         for c in range {
                             var (a, b): (Double, Double) = (0, 0)
                             for n in 0..<batch {
@@ -90,19 +93,29 @@ extension Tensor {
                 } }
             } }
             if requiresGrad {
-                accumulateGrad { dx in data.withUnsafeBufferPointer { x in out.grad.withUnsafeBufferPointer { dy in
-                    Parallelism.forEachChunk(batch * channels, minimumChunk: 16) { planes in
+                data.withUnsafeBufferPointer { x in out.grad.withUnsafeBufferPointer { dy in contributeGrad { dx, add in
+                    Parallelism.forEachChunk(batch * channels, minimumChunk: planesPerChunk) { planes in
                         for plane in planes {
                             let c = plane % channels
                             let base = plane * spatial
+                            let (x, dy, dx) = (x.baseAddress! + base, dy.baseAddress! + base, dx + base)
                             let gain = scale[c]
                             if training {
                                 // dx = gamma * invstd * (dy - (sum dy + xhat * sum(dy xhat)) / M)
                                 let meanDy = sumDy[c] / Float(reduced)
                                 let slope = sumDyXhat[c] * inverseStd[c] / Float(reduced)
-                                for i in base..<base + spatial { dx[i] += gain * (dy[i] - meanDy - (x[i] - mean[c]) * slope) }
+                                let center = mean[c]
+                                if add {
+                                    for i in 0..<spatial { dx[i] += gain * (dy[i] - meanDy - (x[i] - center) * slope) }
+                                } else {
+                                    for i in 0..<spatial { dx[i] = gain * (dy[i] - meanDy - (x[i] - center) * slope) }
+                                }
                             } else {
-                                for i in base..<base + spatial { dx[i] += gain * dy[i] }
+                                if add {
+                                    for i in 0..<spatial { dx[i] += gain * dy[i] }
+                                } else {
+                                    for i in 0..<spatial { dx[i] = gain * dy[i] }
+                                }
                             }
                         }
                     }

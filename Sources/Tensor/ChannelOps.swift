@@ -1,4 +1,6 @@
-/// Channel-axis ops on NCHW tensors: concat, slice, shuffle, and a spatial crop.
+/// Channel-axis ops on NCHW tensors: concat, slice, shuffle, and a spatial crop. Each moves whole
+/// planes or rows with block copies into uninitialised outputs; the backward passes copy (first
+/// gradient) or add (later ones) the same blocks back.
 extension Tensor {
     /// Concatenates tensors [N, Ci, H, W] along channels.
     public static func concatChannels(_ parts: [Tensor]) -> Tensor {
@@ -8,33 +10,30 @@ extension Tensor {
         let plane = height * width
         let channels = parts.map { $0.shape[1] }
         let total = channels.reduce(0, +)
-        var output = [Float](repeating: 0, count: batch * total * plane)
-        output.withUnsafeMutableBufferPointer { y in
+        let output = makeFloats(batch * total * plane) { y in
             var offset = 0
             for (part, c) in zip(parts, channels) {
                 part.data.withUnsafeBufferPointer { x in
                     for n in 0..<batch {
-                        (y.baseAddress! + (n * total + offset) * plane).update(from: x.baseAddress! + n * c * plane, count: c * plane)
+                        (y + (n * total + offset) * plane).update(from: x.baseAddress! + n * c * plane, count: c * plane)
                     }
                 }
                 offset += c
             }
         }
         return Tensor.result(shape: [batch, total, height, width], data: output, parents: parts) { out in
-            var offset = 0
-            for (part, c) in zip(parts, channels) {
-                if part.requiresGrad {
-                    part.accumulateGrad { dx in
-                        out.grad.withUnsafeBufferPointer { dy in
+            out.grad.withUnsafeBufferPointer { dy in
+                var offset = 0
+                for (part, c) in zip(parts, channels) {
+                    if part.requiresGrad {
+                        part.contributeGrad { dx, add in
                             for n in 0..<batch {
-                                let source = dy.baseAddress! + (n * total + offset) * plane
-                                let target = dx + n * c * plane
-                                for i in 0..<c * plane { target[i] += source[i] }
+                                copyOrAdd(dx + n * c * plane, dy.baseAddress! + (n * total + offset) * plane, count: c * plane, add: add)
                             }
                         }
                     }
+                    offset += c
                 }
-                offset += c
             }
         }
     }
@@ -44,19 +43,24 @@ extension Tensor {
         precondition(rank == 4 && range.lowerBound >= 0 && range.upperBound <= shape[1] && !range.isEmpty, "sliceChannels \(range) of \(shape)")
         let (batch, channels, plane) = (shape[0], shape[1], shape[2] * shape[3])
         let kept = range.count
-        var output = [Float](repeating: 0, count: batch * kept * plane)
-        data.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
+        let output = data.withUnsafeBufferPointer { x in
+            makeFloats(batch * kept * plane) { y in
                 for n in 0..<batch {
-                    (y.baseAddress! + n * kept * plane).update(from: x.baseAddress! + (n * channels + range.lowerBound) * plane, count: kept * plane)
+                    (y + n * kept * plane).update(from: x.baseAddress! + (n * channels + range.lowerBound) * plane, count: kept * plane)
                 }
             }
         }
         return Tensor.result(shape: [batch, kept, shape[2], shape[3]], data: output, parents: [self]) { [self] out in
-            accumulateGrad { dx in
-                for n in 0..<batch {
-                    let target = dx + (n * channels + range.lowerBound) * plane
-                    for i in 0..<kept * plane { target[i] += out.grad[n * kept * plane + i] }
+            out.grad.withUnsafeBufferPointer { dy in
+                contributeGrad { dx, add in
+                    for n in 0..<batch {
+                        let image = dx + n * channels * plane
+                        if !add {
+                            image.update(repeating: 0, count: range.lowerBound * plane)
+                            (image + range.upperBound * plane).update(repeating: 0, count: (channels - range.upperBound) * plane)
+                        }
+                        copyOrAdd(image + range.lowerBound * plane, dy.baseAddress! + n * kept * plane, count: kept * plane, add: add)
+                    }
                 }
             }
         }
@@ -69,23 +73,22 @@ extension Tensor {
         let (batch, channels, plane) = (shape[0], shape[1], shape[2] * shape[3])
         let perGroup = channels / groups
         let source = (0..<channels).map { j in (j % groups) * perGroup + j / groups }
-        var output = [Float](repeating: 0, count: count)
-        data.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
+        let output = data.withUnsafeBufferPointer { x in
+            makeFloats(count) { y in
                 for n in 0..<batch {
                     for j in 0..<channels {
-                        (y.baseAddress! + (n * channels + j) * plane).update(from: x.baseAddress! + (n * channels + source[j]) * plane, count: plane)
+                        (y + (n * channels + j) * plane).update(from: x.baseAddress! + (n * channels + source[j]) * plane, count: plane)
                     }
                 }
             }
         }
         return Tensor.result(shape: shape, data: output, parents: [self]) { [self] out in
-            accumulateGrad { dx in
-                for n in 0..<batch {
-                    for j in 0..<channels {
-                        let target = dx + (n * channels + source[j]) * plane
-                        let base = (n * channels + j) * plane
-                        for i in 0..<plane { target[i] += out.grad[base + i] }
+            out.grad.withUnsafeBufferPointer { dy in
+                contributeGrad { dx, add in
+                    for n in 0..<batch {
+                        for j in 0..<channels {
+                            copyOrAdd(dx + (n * channels + source[j]) * plane, dy.baseAddress! + (n * channels + j) * plane, count: plane, add: add)
+                        }
                     }
                 }
             }
@@ -97,20 +100,23 @@ extension Tensor {
         precondition(rank == 4 && top < shape[2] && left < shape[3], "cropSpatial (\(top), \(left)) of \(shape)")
         let (planes, height, width) = (shape[0] * shape[1], shape[2], shape[3])
         let (newHeight, newWidth) = (height - top, width - left)
-        var output = [Float](repeating: 0, count: planes * newHeight * newWidth)
-        for p in 0..<planes {
-            for y in 0..<newHeight {
-                for x in 0..<newWidth { output[(p * newHeight + y) * newWidth + x] = data[(p * height + y + top) * width + x + left] }
-            }
-        }
-        return Tensor.result(shape: [shape[0], shape[1], newHeight, newWidth], data: output, parents: [self]) { [self] out in
-            accumulateGrad { dx in
+        let output = data.withUnsafeBufferPointer { x in
+            makeFloats(planes * newHeight * newWidth) { y in
                 for p in 0..<planes {
-                    for y in 0..<newHeight {
-                        for x in 0..<newWidth { dx[(p * height + y + top) * width + x + left] += out.grad[(p * newHeight + y) * newWidth + x] }
+                    for row in 0..<newHeight {
+                        (y + (p * newHeight + row) * newWidth).update(from: x.baseAddress! + (p * height + row + top) * width + left, count: newWidth)
                     }
                 }
             }
+        }
+        return Tensor.result(shape: [shape[0], shape[1], newHeight, newWidth], data: output, parents: [self]) { [self] out in
+            accumulateGrad { dx in out.grad.withUnsafeBufferPointer { dy in
+                for p in 0..<planes {
+                    for row in 0..<newHeight {
+                        accumulate(dx + (p * height + row + top) * width + left, dy.baseAddress! + (p * newHeight + row) * newWidth, count: newWidth)
+                    }
+                }
+            } }
         }
     }
 
@@ -122,25 +128,32 @@ extension Tensor {
         if amount == 0 { return self }
         let (planes, height, width) = (shape[0] * shape[1], shape[2], shape[3])
         let (newHeight, newWidth) = (height + 2 * amount, width + 2 * amount)
-        var output = [Float](repeating: value, count: planes * newHeight * newWidth)
-        data.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
+        let output = data.withUnsafeBufferPointer { x in
+            makeFloats(planes * newHeight * newWidth) { y in
                 for p in 0..<planes {
+                    let target = y + p * newHeight * newWidth
+                    // The top border, then each row with its side borders (the right one runs into
+                    // the next row's left one), then the bottom border.
+                    target.initialize(repeating: value, count: amount * newWidth + amount)
                     for row in 0..<height {
-                        (y.baseAddress! + (p * newHeight + row + amount) * newWidth + amount)
-                            .update(from: x.baseAddress! + (p * height + row) * width, count: width)
+                        let start = target + (row + amount) * newWidth + amount
+                        start.initialize(from: x.baseAddress! + (p * height + row) * width, count: width)
+                        (start + width).initialize(repeating: value, count: 2 * amount)
                     }
+                    (target + (height + amount) * newWidth + amount).initialize(repeating: value, count: amount * newWidth - amount)
                 }
             }
         }
         return Tensor.result(shape: [shape[0], shape[1], newHeight, newWidth], data: output, parents: [self]) { [self] out in
-            accumulateGrad { dx in out.grad.withUnsafeBufferPointer { dy in
-                for p in 0..<planes {
-                    for row in 0..<height {
-                        accumulate(dx + (p * height + row) * width, dy.baseAddress! + (p * newHeight + row + amount) * newWidth + amount, count: width)
+            out.grad.withUnsafeBufferPointer { dy in
+                contributeGrad { dx, add in
+                    for p in 0..<planes {
+                        for row in 0..<height {
+                            copyOrAdd(dx + (p * height + row) * width, dy.baseAddress! + (p * newHeight + row + amount) * newWidth + amount, count: width, add: add)
+                        }
                     }
                 }
-            } }
+            }
         }
     }
 }

@@ -16,20 +16,19 @@ extension Tensor {
 
 /// The convolution kernels behind `Tensor.conv2d`, public so that benchmarks can time them alone.
 public enum Convolution {
+    /// Both kernels store every output (sgemm with beta 0 does not read C), so the output starts uninitialised.
     public static func forward(_ g: ConvGeometry, input: [Float], weight: [Float]) -> [Float] {
-        var output = [Float](repeating: 0, count: g.batch * g.outChannels * g.outPixels)
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
-                output.withUnsafeMutableBufferPointer { y in
+                makeFloats(g.batch * g.outChannels * g.outPixels) { y in
                     if g.isDepthwise {
-                        depthwiseForward(g, x.baseAddress!, w.baseAddress!, y.baseAddress!)
+                        depthwiseForward(g, x.baseAddress!, w.baseAddress!, y)
                     } else {
-                        gemmForward(g, x.baseAddress!, w.baseAddress!, y.baseAddress!)
+                        gemmForward(g, x.baseAddress!, w.baseAddress!, y)
                     }
                 }
             }
         }
-        return output
     }
 
     static func backward(_ g: ConvGeometry, input: Tensor, weight: Tensor, outputGrad: [Float]) {

@@ -1,9 +1,10 @@
 /// Depthwise convolution (one input channel per group, weight [C, 1, k, k]) as direct loops.
 ///
 /// Stride 1 (every depthwise conv of a normal cell) works on a zero-padded copy of each plane,
-/// (H + 2p) x (W + 2p), and computes the output at the padded row pitch: each kernel tap is then one
-/// long contiguous multiply-add over the whole plane, which vectorises well, and the columns past
-/// the output width are dropped at the end. Other strides loop over output rows of the padded plane.
+/// (H + 2p) x (W + 2p), and computes the output at the padded row pitch: each kernel tap is then a
+/// fixed offset into the plane, so 16 outputs at a time gather all their taps in registers, and
+/// the columns past the output width are dropped at the end. Other strides (and the generic path
+/// that tests compare against) loop over output rows of the padded plane.
 extension Convolution {
     /// Scratch geometry of the padded stride-1 path.
     private struct PaddedPlane {
@@ -25,25 +26,21 @@ extension Convolution {
         }
     }
 
-    static func depthwiseForward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    static func depthwiseForward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                 path: LoopPath = .fastest) {
         let (k, h, wd, ho, wo) = (g.kernel, g.height, g.width, g.outHeight, g.outWidth)
         Parallelism.forEachChunk(g.batch * g.inChannels, minimumChunk: 4) { planes in
-            if g.stride == 1 {
+            if g.stride == 1 && path == .fastest {
                 let layout = PaddedPlane(g)
                 let padded = UnsafeMutablePointer<Float>.allocate(capacity: layout.capacity)
                 let wide = UnsafeMutablePointer<Float>.allocate(capacity: layout.span)
-                defer { padded.deallocate(); wide.deallocate() }
+                let taps = UnsafeMutablePointer<(weight: Float, offset: Int)>.allocate(capacity: k * k)
+                defer { padded.deallocate(); wide.deallocate(); taps.deallocate() }
                 for plane in planes {
                     let channel = plane % g.inChannels
+                    for t in 0..<k * k { taps[t] = (w[channel * k * k + t], layout.offset(g, t / k, t % k)) }
                     layout.pad(g, x + plane * h * wd, into: padded)
-                    wide.update(repeating: 0, count: layout.span)
-                    for ky in 0..<k {
-                        for kx in 0..<k {
-                            let tap = w[(channel * k + ky) * k + kx]
-                            let source = padded + layout.offset(g, ky, kx)
-                            VectorKernels.axpy(tap, source, wide, count: layout.span)
-                        }
-                    }
+                    depthwiseGather(padded, taps, tapCount: k * k, into: wide, count: layout.span)
                     let target = y + plane * ho * wo
                     for oy in 0..<ho { (target + oy * wo).update(from: wide + oy * layout.pitch, count: wo) }
                 }
@@ -72,46 +69,44 @@ extension Convolution {
         }
     }
 
-    /// Split over channels: each worker owns its channels' weight gradients and input planes.
+    /// Split over channels: each worker owns its channels' weight gradients and input planes. The
+    /// generic path (any stride) is the strided loop; stride 1 takes dots and a gather instead.
     static func depthwiseBackward(
         _ g: ConvGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-        _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?
+        _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?, path: LoopPath = .fastest
     ) {
         let (k, h, wd, ho, wo) = (g.kernel, g.height, g.width, g.outHeight, g.outWidth)
         Parallelism.forEachChunk(g.inChannels) { channels in
-            if g.stride == 1 {
+            if g.stride == 1 && path == .fastest {
                 let layout = PaddedPlane(g)
-                let scratch = layout.capacity
-                let padded = UnsafeMutablePointer<Float>.allocate(capacity: scratch)
-                let paddedGrad = UnsafeMutablePointer<Float>.allocate(capacity: scratch)
-                let wideGrad = UnsafeMutablePointer<Float>.allocate(capacity: layout.span)
-                defer { padded.deallocate(); paddedGrad.deallocate(); wideGrad.deallocate() }
+                // dy at the padded pitch, zero in the dropped columns, between zero margins as long as
+                // the farthest tap's offset: the input gradient at padded position q then gathers
+                // sum_t w_t * dy[q - offset_t] over every tap without bounds checks.
+                let margin = layout.offset(g, k - 1, k - 1)
+                let extended = UnsafeMutablePointer<Float>.allocate(capacity: margin + layout.span + margin)
+                let padded = UnsafeMutablePointer<Float>.allocate(capacity: layout.capacity)
+                let rowsGrad = UnsafeMutablePointer<Float>.allocate(capacity: h * layout.pitch)
+                let taps = UnsafeMutablePointer<(weight: Float, offset: Int)>.allocate(capacity: k * k)
+                defer { extended.deallocate(); padded.deallocate(); rowsGrad.deallocate(); taps.deallocate() }
+                let wideGrad = extended + margin
                 for channel in channels {
+                    for t in 0..<k * k { taps[t] = (w[channel * k * k + t], -layout.offset(g, t / k, t % k)) }
                     for n in 0..<g.batch {
                         let plane = n * g.inChannels + channel
-                        // dy at the padded pitch, zero in the dropped columns so they contribute nothing.
-                        wideGrad.update(repeating: 0, count: layout.span)
+                        extended.update(repeating: 0, count: margin + layout.span + margin)
                         for oy in 0..<ho { (wideGrad + oy * layout.pitch).update(from: dy + plane * ho * wo + oy * wo, count: wo) }
-                        if dw != nil { layout.pad(g, x + plane * h * wd, into: padded) }
-                        if dx != nil { paddedGrad.update(repeating: 0, count: scratch) }
-                        for ky in 0..<k {
-                            for kx in 0..<k {
-                                let tapIndex = (channel * k + ky) * k + kx
-                                let offset = layout.offset(g, ky, kx)
-                                if let dw {
-                                    dw[tapIndex] += VectorKernels.dot(wideGrad, padded + offset, count: layout.span)
-                                }
-                                if dx != nil {
-                                    let tap = w[tapIndex]
-                                    VectorKernels.axpy(tap, wideGrad, paddedGrad + offset, count: layout.span)
-                                }
+                        if let dw {
+                            layout.pad(g, x + plane * h * wd, into: padded)
+                            for t in 0..<k * k {
+                                dw[channel * k * k + t] += VectorKernels.dot(wideGrad, padded - taps[t].offset, count: layout.span)
                             }
                         }
                         if let dx {
+                            // The input rows' gradient at the padded pitch, taps added in order from 0.
+                            let first = wideGrad + g.padding * layout.pitch
+                            depthwiseGather(first, taps, tapCount: k * k, into: rowsGrad, count: h * layout.pitch)
                             let target = dx + plane * h * wd
-                            for y in 0..<h {
-                                accumulate(target + y * wd, paddedGrad + (y + g.padding) * layout.pitch + g.padding, count: wd)
-                            }
+                            for y in 0..<h { accumulate(target + y * wd, rowsGrad + y * layout.pitch + g.padding, count: wd) }
                         }
                     }
                 }
@@ -156,6 +151,28 @@ extension Convolution {
                     }
                 }
             }
+        }
+    }
+
+    /// target[i] = sum over taps, in order from 0, of weight * source[i + offset]: the stride-1
+    /// depthwise conv at the padded pitch (offsets of the taps) and its input gradient (the negated
+    /// offsets, with dy between zero margins).
+    @inline(__always)
+    static func depthwiseGather(_ source: UnsafePointer<Float>, _ taps: UnsafePointer<(weight: Float, offset: Int)>, tapCount: Int,
+                                into target: UnsafeMutablePointer<Float>, count: Int) {
+        typealias Lane = VectorKernels.Lane
+        var i = 0
+        while i + Lane.scalarCount <= count {
+            var total = Lane()
+            for t in 0..<tapCount { total += Lane(repeating: taps[t].weight) * VectorKernels.load(source + i + taps[t].offset) }
+            VectorKernels.store(total, target + i)
+            i += Lane.scalarCount
+        }
+        while i < count {
+            var total: Float = 0
+            for t in 0..<tapCount { total += taps[t].weight * source[i + taps[t].offset] }
+            target[i] = total
+            i += 1
         }
     }
 }

@@ -27,9 +27,11 @@ extension Tensor {
         } }
         return Tensor.result(shape: a.shape, data: out, parents: [a, b]) { out in
             for (target, other) in [(a, b), (b, a)] where target.requiresGrad {
-                target.accumulateGrad { g in out.grad.withUnsafeBufferPointer { dy in other.data.withUnsafeBufferPointer { o in
-                    for i in 0..<dy.count { g[i] += dy[i] * o[i] }
-                } } }
+                out.grad.withUnsafeBufferPointer { dy in other.data.withUnsafeBufferPointer { o in
+                    target.contributeGrad { g, add in
+                        if add { for i in 0..<dy.count { g[i] += dy[i] * o[i] } } else { for i in 0..<dy.count { g[i] = dy[i] * o[i] } }
+                    }
+                } }
             }
         }
     }
@@ -49,9 +51,8 @@ extension Tensor {
         return Tensor.result(shape: shape, data: out, parents: [self, weight]) { [self] out in
             if requiresGrad { accumulateGrad(from: out.grad, factor: factor) }
             if weight.requiresGrad {
-                var dot: Float = 0
-                out.grad.withUnsafeBufferPointer { dy in data.withUnsafeBufferPointer { x in
-                    for i in 0..<dy.count { dot += dy[i] * x[i] }
+                let dot = out.grad.withUnsafeBufferPointer { dy in data.withUnsafeBufferPointer { x in
+                    VectorKernels.dot(dy.baseAddress!, x.baseAddress!, count: dy.count)
                 } }
                 weight.accumulateGrad { g in g[index] += dot }
             }
@@ -82,9 +83,13 @@ extension Tensor {
             makeFloats(x.count) { o in forEachElementChunk(x.count) { range in for i in range { o[i] = max(x[i], 0) } } }
         }
         return Tensor.result(shape: shape, data: out, parents: [self]) { [self] out in
-            accumulateGrad { g in data.withUnsafeBufferPointer { x in out.grad.withUnsafeBufferPointer { dy in
-                forEachElementChunk(dy.count) { range in for i in range { g[i] += x[i] > 0 ? dy[i] : 0 } }
-            } } }
+            data.withUnsafeBufferPointer { x in out.grad.withUnsafeBufferPointer { dy in
+                contributeGrad { g, add in
+                    forEachElementChunk(dy.count) { range in
+                        if add { for i in range { g[i] += x[i] > 0 ? dy[i] : 0 } } else { for i in range { g[i] = x[i] > 0 ? dy[i] : 0 } }
+                    }
+                }
+            } }
         }
     }
 
@@ -94,12 +99,14 @@ extension Tensor {
         return Tensor.result(shape: newShape, data: data, parents: [self]) { [self] out in accumulateGrad(from: out.grad) }
     }
 
-    /// The sum of all elements, as a scalar tensor.
+    /// The sum of all elements (16 running sums, then their total), as a scalar tensor.
     public func sum() -> Tensor {
-        let total = data.withUnsafeBufferPointer { x in x.reduce(Float(0), +) }
+        let total = data.withUnsafeBufferPointer { x in x.isEmpty ? 0 : VectorKernels.sum(x.baseAddress!, count: x.count) }
         return Tensor.result(shape: [1], data: [total], parents: [self]) { [self] out in
             let upstream = out.grad[0]
-            accumulateGrad { g in for i in 0..<count { g[i] += upstream } }
+            contributeGrad { g, add in
+                if add { for i in 0..<count { g[i] += upstream } } else { g.initialize(repeating: upstream, count: count) }
+            }
         }
     }
 

@@ -3,42 +3,19 @@ extension Tensor {
     /// Max pooling with a square window; padded positions never win.
     public func maxPool2d(kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
         let g = PoolGeometry(shape, kernel: kernel, stride: stride, padding: padding)
-        var output = [Float](repeating: 0, count: g.outputCount)
-        var winners = [Int32](repeating: 0, count: g.outputCount)
-        data.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                winners.withUnsafeMutableBufferPointer { arg in
-                    Parallelism.forEachChunk(g.planes, minimumChunk: 8) { planes in
-                        for plane in planes {
-                            let source = x.baseAddress! + plane * g.height * g.width
-                            for oy in 0..<g.outHeight {
-                                for ox in 0..<g.outWidth {
-                                    var best = -Float.infinity
-                                    var bestIndex = -1
-                                    for iy in g.rows(oy) {
-                                        for ix in g.columns(ox) where source[iy * g.width + ix] > best || bestIndex < 0 {
-                                            best = source[iy * g.width + ix]
-                                            bestIndex = iy * g.width + ix
-                                        }
-                                    }
-                                    let o = (plane * g.outHeight + oy) * g.outWidth + ox
-                                    y[o] = best
-                                    arg[o] = Int32(bestIndex)
-                                }
-                            }
-                        }
-                    }
+        var winners: [Int32] = []
+        let output = data.withUnsafeBufferPointer { x in
+            makeFloats(g.outputCount) { y in
+                winners = makeArray(g.outputCount) { indices in
+                    g.forEachPlaneChunk { planes in PoolingKernels.maxForward(g, x.baseAddress!, y, indices, planes: planes) }
                 }
             }
         }
         let input = self
-        return Tensor.result(shape: g.outputShape, data: output, parents: [self]) { out in
-            input.accumulateGrad { dx in
-                let perPlane = g.outHeight * g.outWidth
-                for o in 0..<out.count {
-                    dx[(o / perPlane) * g.height * g.width + Int(winners[o])] += out.grad[o]
-                }
-            }
+        return Tensor.result(shape: g.outputShape, data: output, parents: [self]) { [winners] out in
+            input.accumulateGrad { dx in out.grad.withUnsafeBufferPointer { dy in winners.withUnsafeBufferPointer { indices in
+                g.forEachPlaneChunk { planes in PoolingKernels.maxBackward(g, dy.baseAddress!, indices.baseAddress!, dx, planes: planes) }
+            } } }
         }
     }
 
@@ -46,35 +23,16 @@ extension Tensor {
     /// (PyTorch's count_include_pad=False, as DARTS uses).
     public func avgPool2d(kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
         let g = PoolGeometry(shape, kernel: kernel, stride: stride, padding: padding)
-        var output = [Float](repeating: 0, count: g.outputCount)
-        data.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                Parallelism.forEachChunk(g.planes, minimumChunk: 8) { planes in
-                    for plane in planes {
-                        let source = x.baseAddress! + plane * g.height * g.width
-                        for oy in 0..<g.outHeight {
-                            for ox in 0..<g.outWidth {
-                                var total: Float = 0
-                                for iy in g.rows(oy) { for ix in g.columns(ox) { total += source[iy * g.width + ix] } }
-                                y[(plane * g.outHeight + oy) * g.outWidth + ox] = total / Float(g.rows(oy).count * g.columns(ox).count)
-                            }
-                        }
-                    }
-                }
+        let output = data.withUnsafeBufferPointer { x in
+            makeFloats(g.outputCount) { y in
+                g.forEachPlaneChunk { planes in PoolingKernels.averageForward(g, x.baseAddress!, y, planes: planes) }
             }
         }
         let input = self
         return Tensor.result(shape: g.outputShape, data: output, parents: [self]) { out in
-            input.accumulateGrad { dx in
-                for plane in 0..<g.planes {
-                    for oy in 0..<g.outHeight {
-                        for ox in 0..<g.outWidth {
-                            let share = out.grad[(plane * g.outHeight + oy) * g.outWidth + ox] / Float(g.rows(oy).count * g.columns(ox).count)
-                            for iy in g.rows(oy) { for ix in g.columns(ox) { dx[(plane * g.height + iy) * g.width + ix] += share } }
-                        }
-                    }
-                }
-            }
+            input.accumulateGrad { dx in out.grad.withUnsafeBufferPointer { dy in
+                g.forEachPlaneChunk { planes in PoolingKernels.averageBackward(g, dy.baseAddress!, dx, planes: planes) }
+            } }
         }
     }
 
@@ -120,6 +78,12 @@ struct PoolGeometry {
     var planes: Int { batch * channels }
     var outputCount: Int { planes * outHeight * outWidth }
     var outputShape: [Int] { [batch, channels, outHeight, outWidth] }
+
+    /// Splits the planes over the workers in chunks of at least 2^15 input values: smaller pools
+    /// finish before a second thread would have woken up.
+    func forEachPlaneChunk(_ body: (Range<Int>) -> Void) {
+        Parallelism.forEachChunk(planes, minimumChunk: max(1, (1 << 15) / max(1, height * width)), body)
+    }
 
     @inline(__always) func rows(_ oy: Int) -> Range<Int> { window(oy, size: height) }
     @inline(__always) func columns(_ ox: Int) -> Range<Int> { window(ox, size: width) }

@@ -5,12 +5,13 @@
 public enum VectorKernels {
     public typealias Lane = SIMD16<Float>
 
-    @inline(__always) static func load(_ pointer: UnsafePointer<Float>) -> Lane {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Lane.self)
+    /// A vector of any width (the pooling kernels use 4, 8 and 16 lanes) from unaligned memory.
+    @inline(__always) static func load<Vector: SIMD>(_ pointer: UnsafePointer<Vector.Scalar>) -> Vector {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
     }
 
-    @inline(__always) static func store(_ value: Lane, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Lane.self)
+    @inline(__always) static func store<Vector: SIMD>(_ value: Vector, _ pointer: UnsafeMutablePointer<Vector.Scalar>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Vector.self)
     }
 
     /// y[i] += a * x[i].

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Tensor
 
 @main
 struct BNAS: ParsableCommand {
@@ -11,6 +12,7 @@ struct BNAS: ParsableCommand {
 
     static func main() {
         BLASCoreSelection.applyIfNeeded()
+        HeapTuning.apply()
         main(nil)
     }
 }

@@ -11,6 +11,10 @@ struct PoolCase: Sendable, CustomTestStringConvertible {
         PoolCase(kernel: 3, stride: 2, padding: 1, input: [2, 2, 7, 5]),
         PoolCase(kernel: 2, stride: 2, padding: 0, input: [1, 3, 6, 5]),
         PoolCase(kernel: 3, stride: 2, padding: 0, input: [2, 1, 7, 7]),
+        // Widths that take the 3x3 SIMD path with 16, 8 and 4 lanes.
+        PoolCase(kernel: 3, stride: 1, padding: 1, input: [1, 2, 5, 20]),
+        PoolCase(kernel: 3, stride: 1, padding: 1, input: [2, 1, 6, 11]),
+        PoolCase(kernel: 3, stride: 1, padding: 1, input: [1, 2, 4, 6]),
     ]
 }
 

@@ -1,0 +1,66 @@
+import Testing
+@testable import Tensor
+
+/// The 3x3 stride-1 SIMD pooling kernels against the generic loops, bit for bit.
+@Suite struct PoolingKernelTests {
+    /// 16, 8 and 4 lanes (with overlapping last blocks), a single row, and widths below 6 that
+    /// fall back to the generic loops.
+    static let shapes: [[Int]] = [[2, 3, 28, 28], [1, 2, 9, 11], [1, 1, 6, 6], [2, 1, 5, 19], [1, 1, 1, 7], [1, 2, 3, 40], [1, 1, 4, 5]]
+
+    /// Few distinct levels (so windows hold ties), with NaN, -infinity and -0 sprinkled in.
+    static func awkwardValues(_ shape: [Int], seed: UInt64) -> [Float] {
+        var rng = SeededRNG(seed: seed)
+        return (0..<shape.reduce(1, *)).map { _ in
+            switch rng.nextUniform() {
+            case ..<0.03: return .nan
+            case ..<0.06: return -.infinity
+            case ..<0.1: return -0.0
+            default: return Float(Int(rng.nextUniform() * 5)) - 2
+            }
+        }
+    }
+
+    static func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
+
+    @Test(arguments: shapes)
+    func maxPoolMatchesTheGenericLoops(_ shape: [Int]) {
+        let g = PoolGeometry(shape, kernel: 3, stride: 1, padding: 1)
+        #expect((PoolingKernels.lanes(g, .fastest) != nil) == (shape[3] >= 6))
+        let x = Self.awkwardValues(shape, seed: 21)
+        var results: [LoopPath: ([Float], [Int32])] = [:]
+        for path in [LoopPath.fastest, .generic] {
+            var winners = [Int32](repeating: -1, count: g.outputCount)
+            var y = [Float](repeating: 0, count: g.outputCount)
+            x.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { y in winners.withUnsafeMutableBufferPointer { w in
+                PoolingKernels.maxForward(g, x.baseAddress!, y.baseAddress!, w.baseAddress!, planes: 0..<g.planes, path: path)
+            } } }
+            results[path] = (y, winners)
+        }
+        #expect(Self.bits(results[.fastest]!.0) == Self.bits(results[.generic]!.0))
+        #expect(results[.fastest]!.1 == results[.generic]!.1)
+    }
+
+    @Test(arguments: shapes)
+    func averagePoolMatchesTheGenericLoops(_ shape: [Int]) {
+        let g = PoolGeometry(shape, kernel: 3, stride: 1, padding: 1)
+        let x = randomTensor(shape, seed: 22).data
+        let dy = randomTensor(g.outputShape, seed: 23).data
+        let start = randomTensor(shape, seed: 24).data
+        var outputs: [[Float]] = []
+        var gradients: [[Float]] = []
+        for path in [LoopPath.fastest, .generic] {
+            var y = [Float](repeating: 0, count: g.outputCount)
+            var dx = start
+            x.withUnsafeBufferPointer { x in dy.withUnsafeBufferPointer { dy in
+                y.withUnsafeMutableBufferPointer { y in dx.withUnsafeMutableBufferPointer { dx in
+                    PoolingKernels.averageForward(g, x.baseAddress!, y.baseAddress!, planes: 0..<g.planes, path: path)
+                    PoolingKernels.averageBackward(g, dy.baseAddress!, dx.baseAddress!, planes: 0..<g.planes, path: path)
+                } }
+            } }
+            outputs.append(y)
+            gradients.append(dx)
+        }
+        #expect(Self.bits(outputs[0]) == Self.bits(outputs[1]))
+        #expect(Self.bits(gradients[0]) == Self.bits(gradients[1]))
+    }
+}
