@@ -98,17 +98,3 @@ enum Palette {
         ansi16.indices.min { ansi16[$0].distanceSquared(to: color) < ansi16[$1].distanceSquared(to: color) } ?? 7
     }
 }
-
-extension String {
-    /// The string padded on the left to `width` characters (unchanged when already as wide).
-    func leftPadded(to width: Int, with pad: Character = " ") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
-    }
-
-    /// The string padded on the right, or cut, to exactly `width` characters.
-    func fitted(to width: Int) -> String {
-        guard width > 0 else { return "" }
-        if count > width { return String(prefix(width)) }
-        return self + String(repeating: " ", count: width - count)
-    }
-}
