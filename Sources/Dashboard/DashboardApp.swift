@@ -15,6 +15,9 @@ final class DashboardApp {
     private let replay: ReplayPlayer?
     private var lastArrival: Double?
     private var isDone = false
+    /// The terminal went away (hang-up): stop polling it.
+    private var isInputClosed = false
+    private var reportedMalformedLines = 0
 
     /// `send` takes the commands for the engine (nothing in replay). Events arrive through `inbox`
     /// (live) or `replay`.
@@ -33,11 +36,15 @@ final class DashboardApp {
     func run() -> Int32 {
         render()
         while !isDone {
-            var descriptors = [pollfd(fd: screen.inputDescriptor, events: Int16(POLLIN), revents: 0),
+            var descriptors = [pollfd(fd: isInputClosed ? -1 : screen.inputDescriptor, events: Int16(POLLIN), revents: 0),
                                pollfd(fd: wake.readDescriptor, events: Int16(POLLIN), revents: 0)]
             let timeout = nextTimeout()
             let ready = poll(&descriptors, 2, timeout)
             var changed = ready == 0
+            if descriptors[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
+                isInputClosed = true
+                interrupt()
+            }
             for byte in wake.drain() {
                 switch WakeReason(rawValue: byte) {
                 case .resize?: screen.updateSize()
@@ -57,25 +64,29 @@ final class DashboardApp {
         return state.errorMessage == nil ? 0 : 1
     }
 
+    /// Folds the events that arrived (from the engine, or due in replay); whether anything changed.
     private func takeEvents() -> Bool {
         var records = inbox.take()
+        var changed = false
         if let replay {
             replay.readAvailable()
             records += replay.due(now: Self.now())
-            if let line = replay.malformedLines.last { view.message = "line \(line) of events.jsonl is not an event: skipped" }
-            let status = replay.status
-            if status != view.replay {
-                view.replay = status
-                if records.isEmpty { return true }
+            if replay.malformedLines.count > reportedMalformedLines, let line = replay.malformedLines.last {
+                reportedMalformedLines = replay.malformedLines.count
+                view.message = "line \(line) of events.jsonl is not an event: skipped"
+                changed = true
+            }
+            if replay.status != view.replay {
+                view.replay = replay.status
+                changed = true
             }
         }
-        guard !records.isEmpty else { return false }
         for record in records {
             state.apply(record)
             view.note(record.event)
         }
-        lastArrival = Self.now()
-        return true
+        if !records.isEmpty { lastArrival = Self.now() }
+        return changed || !records.isEmpty
     }
 
     private func perform(_ effect: DashboardEffect) {
