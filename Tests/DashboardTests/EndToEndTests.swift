@@ -91,7 +91,7 @@ struct EndToEndTests {
             try? FileManager.default.removeItem(at: directory)
         }
         let search = [Self.executable.path, "search", "--dataset", "synthetic", "--layers", "3", "--channels", "4", "--partial-k", "2", "--epochs", "3",
-                      "--warmup-epochs", "1", "--train-size", "256", "--batch-size", "32", "--run", "e2e"].joined(separator: " ")
+                      "--warmup-epochs", "1", "--train-size", "512", "--batch-size", "32", "--run", "e2e"].joined(separator: " ")
         let script = "cd \(directory.path) && stty -a > stty-before.txt; \(search) 2> stderr.txt; echo $? > exit-code.txt; stty -a > stty-after.txt; sleep 120"
         try window.start("sh -c '\(script)'", width: 120, height: 36)
         let run = directory.appendingPathComponent("runs/e2e")
@@ -139,8 +139,9 @@ struct EndToEndTests {
         try #require(searching != nil, "the search epochs never came:\n\(window.capture())")
         #expect(Self.lines(of: events, containing: "\"type\":\"step\"").count > stepsAtPause)
         let before = alphaRow(searching ?? "")
-        #expect(window.waitFor(30) { alphaRow($0) != before } != nil, "alpha never changed on screen")
-        #expect((curveSteps(window.capture()) ?? 0) > stepsOnScreen, "the curves did not move on")
+        #expect(window.waitFor(30) { alphaRow($0) != before } != nil, "alpha never changed on screen:\n\(window.capture())")
+        let now = window.capture()
+        #expect((curveSteps(now) ?? 0) > stepsOnScreen, "the curves did not move on from \(stepsOnScreen) steps:\n\(now)")
 
         // q: the running search is checkpointed and stopped; the terminal comes back as it was.
         try window.send("q")
