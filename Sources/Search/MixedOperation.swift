@@ -37,23 +37,74 @@ final class MixedOperation: Layer {
         let channels = x.shape[1]
         let partial = channels / partialK
         let routed = partialK == 1 ? x : x.sliceChannels(0..<partial)
-        let operations = plan.operations[edge]
-        let terms = operations.compactMap { kind -> Tensor? in
-            guard let operation = candidates[kind.index] else { return nil }
-            return operation(routed, training: training).scaled(by: plan.coefficients, at: edge * OperationSpace.operationCount + kind.index)
-        }
+        let operations = plan.operations[edge].compactMap { kind in candidates[kind.index].map { (kind, $0) } }
         let mixed: Tensor
-        switch terms.count {
-        case 0:  // a sampled sub-network chose `none` here
+        if operations.isEmpty {  // a sampled sub-network chose `none` here
             let (height, width) = ((x.shape[2] + stride - 1) / stride, (x.shape[3] + stride - 1) / stride)
             mixed = Tensor.zeros([x.shape[0], partial, height, width])
-        case 1: mixed = terms[0]
-        default: mixed = Tensor.sum(terms)
+        } else {
+            let columns = operations.map { edge * OperationSpace.operationCount + $0.0.index }
+            mixed = ParallelSum.weighted(operations.map(\.1), input: routed, coefficients: plan.coefficients, at: columns, training: training)
         }
         guard partialK > 1 else { return mixed }
         var bypass = x.sliceChannels(partial..<channels)
         if stride == 2 { bypass = bypass.maxPool2d(kernel: 2, stride: 2) }
         return Tensor.concatChannels([mixed, bypass.scaled(by: plan.edgeWeights, at: edge)]).channelShuffle(groups: partialK)
+    }
+}
+
+/// sum_o c_o * op_o(x) with the ops run side by side on the cores, forward and backward. Each op
+/// gets its own leaf copy of x and builds its own graph; the sum's backward runs those graphs
+/// (seeded with c_o * dy) in parallel and adds their input gradients into x in op order, so the
+/// result does not depend on which core ran what. The ops of one edge share no parameters or
+/// state, which is what makes this safe.
+enum ParallelSum {
+    static func weighted(_ operations: [any UnaryLayer], input: Tensor, coefficients: Tensor, at columns: [Int],
+                         training: Bool) -> Tensor {
+        let recording = GradMode.isEnabled
+        var leaves = [Tensor?](repeating: nil, count: operations.count)
+        var outputs = [Tensor?](repeating: nil, count: operations.count)
+        leaves.withUnsafeMutableBufferPointer { leafBuffer in
+            outputs.withUnsafeMutableBufferPointer { outputBuffer in
+                let (leafSlots, outputSlots) = (leafBuffer, outputBuffer)
+                Parallelism.forEachTask(operations.count) { index in
+                    let run = {
+                        let leaf = recording ? Tensor(shape: input.shape, data: input.data, requiresGrad: input.requiresGrad) : input
+                        leafSlots[index] = leaf
+                        outputSlots[index] = operations[index](leaf, training: training)
+                    }
+                    if recording { run() } else { GradMode.disabled(run) }
+                }
+            }
+        }
+        let results = outputs.compactMap { $0 }
+        let factors = columns.map { coefficients.data[$0] }
+        var sum = [Float](repeating: 0, count: results[0].count)
+        sum.withUnsafeMutableBufferPointer { y in
+            for (result, factor) in zip(results, factors) {
+                result.data.withUnsafeBufferPointer { VectorKernels.axpy(factor, $0.baseAddress!, y.baseAddress!, count: y.count) }
+            }
+        }
+        // The ops' own parameters make the sum worth differentiating even when x and the coefficients are constants.
+        let throughOperations = results.contains { $0.requiresGrad }
+        let gate = Tensor(shape: [1], data: [0], requiresGrad: throughOperations)
+        return Tensor.result(shape: results[0].shape, data: sum, parents: [input, coefficients, gate]) { out in
+            if coefficients.requiresGrad {
+                let dots = results.map { result in
+                    out.grad.withUnsafeBufferPointer { dy in result.data.withUnsafeBufferPointer { VectorKernels.dot(dy.baseAddress!, $0.baseAddress!, count: dy.count) } }
+                }
+                coefficients.accumulateGrad { g in for (column, dot) in zip(columns, dots) { g[column] += dot } }
+            }
+            Parallelism.forEachTask(results.count) { index in
+                guard results[index].requiresGrad else { return }
+                let factor = factors[index]
+                results[index].backward(seed: out.grad.map { $0 * factor })
+            }
+            guard input.requiresGrad else { return }
+            for leaf in leaves.compactMap({ $0 }) where leaf !== input && !leaf.grad.isEmpty {
+                input.accumulateGrad(from: leaf.grad)
+            }
+        }
     }
 }
 

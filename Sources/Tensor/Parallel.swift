@@ -39,6 +39,17 @@ public enum Parallelism {
         }
     }
 
+    /// Calls `body(index)` for every index in 0..<count, each a task of its own handed to whichever
+    /// core is free (independent pieces of uneven size, such as the candidate ops of one edge).
+    /// `body` must only write memory of its own index.
+    public static func forEachTask(_ count: Int, _ body: (Int) -> Void) {
+        if threads <= 1 || count <= 1 {
+            for index in 0..<count { body(index) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    }
+
     /// The number of chunks `forEachChunk` would use, for callers that keep per-worker buffers.
     public static func workerCount(_ count: Int, minimumChunk: Int = 1) -> Int {
         min(threads, max(1, count / max(1, minimumChunk)))
