@@ -77,8 +77,7 @@ struct SearchCommandLine: ParsableCommand {
     @Option(help: "Continue the search in runs/NAME (or a run folder path) from its last checkpoint.")
     var resume: String?
 
-    @Option(help: "Dashboard colour theme (a themes/NAME.theme file).")
-    var theme: String?
+    @OptionGroup(title: "Dashboard") var dashboardArguments: DashboardArguments
 
     var searchConfiguration: SearchConfiguration {
         var c = SearchConfiguration()
@@ -110,7 +109,7 @@ struct SearchCommandLine: ParsableCommand {
 
     func run() throws {
         var session: SearchSession?
-        let dashboard = DashboardOptions(theme: theme)
+        let dashboard = dashboardArguments.options
         try reportingErrors {
             if !headless { try dashboard.validate() }
             if let resume {
