@@ -8,7 +8,7 @@ struct BNAS: ParsableCommand {
         commandName: "bnas",
         abstract: "Binarized neural architecture search: search, train and benchmark 1-bit networks.",
         subcommands: [SearchCommandLine.self, TrainCommand.self, EvalCommand.self, ExportCommand.self, BenchCommand.self, ReplayCommand.self],
-        defaultSubcommand: TrainCommand.self)
+        defaultSubcommand: SearchCommandLine.self)
 
     static func main() {
         BLASCoreSelection.applyIfNeeded()
