@@ -1,10 +1,11 @@
 import Tensor
 
 extension Tensor {
-    /// sign(x) with sign(0) = +1, and the straight-through estimator for its gradient:
-    /// d sign(x)/dx = 1 where |x| <= 1, else 0 (REFERENCE.md §5; the derivative of hard tanh).
+    /// sign(x) with sign(0) = +1 (`BitPacking.sign`, the bit kernels' convention), and the
+    /// straight-through estimator for its gradient: d sign(x)/dx = 1 where |x| <= 1, else 0
+    /// (REFERENCE.md §5; the derivative of hard tanh).
     public func signSTE() -> Tensor {
-        let signs = data.map { $0 >= 0 ? Float(1) : -1 }
+        let signs = data.map(BitPacking.sign)
         return Tensor.result(shape: shape, data: signs, parents: [self]) { [self] out in
             accumulateGrad { dx in
                 data.withUnsafeBufferPointer { x in out.grad.withUnsafeBufferPointer { dy in

@@ -38,7 +38,7 @@ public enum XNORGEMM {
             a.words.withUnsafeBufferPointer { aWords in
                 b.words.withUnsafeBufferPointer { bWords in
                     guard let aBase = aWords.baseAddress, let bBase = bWords.baseAddress else { return }
-                    let operands = XNORKernels.Operands(a: aBase, b: bBase, m: m, n: n, words: a.wordsPerRow, k: k, c: c, ldc: ldc)
+                    let operands = XNORKernels.Operands(a: aBase, b: bBase, m: m, n: n, words: a.wordsPerRow, k: k, c: UnsafeMutableRawPointer(c), ldc: ldc)
                     split(path, operands)
                 }
             }

@@ -1,0 +1,145 @@
+import Tensor
+
+/// Depthwise convolution (weight [C, 1, k, k]) of sign(x) padded with +1 (REFERENCE.md §5) with a ±1
+/// kernel on bits, for any stride s, dilation d and padding p.
+///
+/// Each plane (image n, channel c) is packed into words of one padded input row each (padding bits 0,
+/// i.e. +1), split by the phase of the row and of the column modulo s, so that the taps of consecutive
+/// output pixels are consecutive bits and the taps of consecutive output rows are consecutive words:
+/// ```
+/// rows[((xPhase * s + yPhase) * rowsPerPhase + j], bit i  =  1 where padded[j * s + yPhase, i * s + xPhase] < 0
+///                                                       (padded[Y, X] = input[n, c, Y - p, X - p], +1 outside)
+/// tap (ky, kx), output row oy   ->   rows[((kx*d % s) * s + ky*d % s) * rowsPerPhase + oy + ky*d / s] >> (kx*d / s)
+///                                    (bit ox of that word is the input under tap (ky, kx) of output pixel (oy, ox))
+/// ```
+/// A tap's word XOR the tap's weight bit spread over a word (0 or all ones) marks the output pixels where
+/// input and weight differ. A bit-sliced counter adds these marks over the k*k taps, eight output rows at
+/// once in the lanes of SIMD8<UInt64>: bit ox of counter word i is bit i of pixel ox's count of
+/// mismatches. Then y = scales[c] * (k*k - 2 * count), the dot product of the ±1 values, rounded once.
+enum DepthwiseBits {
+    /// Counter bits: counts up to 63 mismatches (kernels up to 7x7).
+    static let counterBits = 6
+    /// Output rows per step (the lanes of the counters).
+    static let rowsPerStep = 8
+
+    /// Whether the bit kernel handles this geometry: depthwise, padded rows of at most 64 pixels.
+    static func fits(_ g: ConvGeometry) -> Bool {
+        g.isDepthwise && g.width + 2 * g.padding <= 64 && g.kernel * g.kernel < 1 << counterBits
+    }
+
+    /// y = scales[c] * conv(sign(x) padded with +1, signs)[c] for the NCHW batch at `input`, written to `output`.
+    static func forward(_ g: ConvGeometry, input: UnsafePointer<Float>, kernel: BinaryKernel, output: UnsafeMutablePointer<Float>,
+                        counters: KernelCounters) {
+        precondition(fits(g), "DepthwiseBits: unsupported geometry")
+        let taps = g.kernel * g.kernel
+        // The weight bit of each channel and tap spread over a word.
+        let masks = (0..<g.inChannels * taps).map { index -> UInt64 in
+            kernel.bits.isNegative(row: index / taps, bit: index % taps) ? ~0 : 0
+        }
+        let (_, nanoseconds) = KernelCounters.timed {
+            masks.withUnsafeBufferPointer { masks in kernel.weights.scales.withUnsafeBufferPointer { scales in
+                guard let masks = masks.baseAddress, let scales = scales.baseAddress else { return }
+                Parallelism.forEachChunk(g.batch * g.inChannels, minimumChunk: 4) { planes in
+                    let plane = Plane(g)
+                    defer { plane.deallocate() }
+                    for index in planes {
+                        let channel = index % g.inChannels
+                        plane.pack(input + index * g.height * g.width)
+                        plane.convolve(masks: masks + channel * taps, scale: scales[channel], into: output + index * g.outPixels)
+                    }
+                }
+            } }
+        }
+        counters.recordBinary(macs: g.batch * g.inChannels * g.outPixels * taps, nanoseconds: nanoseconds)
+    }
+
+    /// One worker's packed plane.
+    struct Plane {
+        let g: ConvGeometry
+        let rows: UnsafeMutablePointer<UInt64>
+        /// Words per (xPhase, yPhase) block: the padded plane's rows of that phase plus `rowsPerStep` zero
+        /// words, which the lanes past the last output row read.
+        let rowsPerPhase: Int
+
+        init(_ g: ConvGeometry) {
+            self.g = g
+            rowsPerPhase = (g.height + 2 * g.padding + g.stride - 1) / g.stride + DepthwiseBits.rowsPerStep
+            rows = .allocate(capacity: g.stride * g.stride * rowsPerPhase)
+        }
+
+        func deallocate() { rows.deallocate() }
+
+        /// Packs the signs of one height x width plane, at row and column offset `padding`.
+        func pack(_ plane: UnsafePointer<Float>) {
+            let (s, p) = (g.stride, g.padding)
+            rows.initialize(repeating: 0, count: s * s * rowsPerPhase)
+            for y in 0..<g.height {
+                let source = plane + y * g.width
+                let yBlock = ((y + p) % s) * rowsPerPhase + (y + p) / s
+                if s == 1 {
+                    BitPacking.packSigns(source, count: g.width, into: rows + yBlock)
+                    rows[yBlock] <<= UInt64(p)
+                    continue
+                }
+                for x in 0..<g.width where source[x] < 0 {
+                    rows[((x + p) % s) * s * rowsPerPhase + yBlock] |= 1 << UInt64((x + p) / s)
+                }
+            }
+        }
+
+        /// The plane's outHeight x outWidth outputs, `rowsPerStep` output rows at a time.
+        func convolve(masks: UnsafePointer<UInt64>, scale: Float, into output: UnsafeMutablePointer<Float>) {
+            let (k, s, d) = (g.kernel, g.stride, g.dilation)
+            var oy = 0
+            while oy < g.outHeight {
+                var c0 = SIMD8<UInt64>(), c1 = SIMD8<UInt64>(), c2 = SIMD8<UInt64>()
+                var c3 = SIMD8<UInt64>(), c4 = SIMD8<UInt64>(), c5 = SIMD8<UInt64>()
+                for ky in 0..<k {
+                    let (rowPhase, rowOffset) = ((ky * d) % s, (ky * d) / s)
+                    for kx in 0..<k {
+                        let (columnPhase, shift) = ((kx * d) % s, UInt64((kx * d) / s))
+                        let words = rows + (columnPhase * s + rowPhase) * rowsPerPhase + oy + rowOffset
+                        let taps = UnsafeRawPointer(words).loadUnaligned(as: SIMD8<UInt64>.self) &>> shift
+                        // Ripple-add the mismatch marks into the bit-sliced counter.
+                        var carry = taps ^ SIMD8(repeating: masks[ky * k + kx])
+                        var next = c0 & carry; c0 ^= carry; carry = next
+                        next = c1 & carry; c1 ^= carry; carry = next
+                        next = c2 & carry; c2 ^= carry; carry = next
+                        next = c3 & carry; c3 ^= carry; carry = next
+                        next = c4 & carry; c4 ^= carry; carry = next
+                        c5 ^= carry
+                    }
+                }
+                for lane in 0..<min(DepthwiseBits.rowsPerStep, g.outHeight - oy) {
+                    let counts = SIMD8<UInt64>(c0[lane], c1[lane], c2[lane], c3[lane], c4[lane], c5[lane], 0, 0)
+                    store(counts: counts, scale: scale, into: output + (oy + lane) * g.outWidth)
+                }
+                oy += DepthwiseBits.rowsPerStep
+            }
+        }
+
+        /// Writes one output row from its bit-sliced counts (lane i: bit i of every pixel's count), 16
+        /// pixels at a time.
+        @inline(__always)
+        func store(counts: SIMD8<UInt64>, scale: Float, into row: UnsafeMutablePointer<Float>) {
+            let taps = SIMD16<Int32>(repeating: Int32(g.kernel * g.kernel))
+            let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+            var ox = 0
+            while ox < g.outWidth {
+                var count = SIMD16<UInt32>()
+                for bit in 0..<DepthwiseBits.counterBits {
+                    let slice = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: counts[bit] >> UInt64(ox)))
+                    count |= ((slice &>> lanes) & 1) &<< UInt32(bit)
+                }
+                let values = SIMD16<Float>(taps &- SIMD16<Int32>(truncatingIfNeeded: count) &<< 1) * scale
+                let stored = min(16, g.outWidth - ox)
+                if stored == 16 {
+                    UnsafeMutableRawPointer(row + ox).storeBytes(of: values, as: SIMD16<Float>.self)
+                } else {
+                    for lane in 0..<stored { row[ox + lane] = values[lane] }
+                }
+                ox += 16
+            }
+        }
+    }
+}
