@@ -57,6 +57,8 @@ enum DepthwiseBits {
     struct Plane {
         let g: ConvGeometry
         let rows: UnsafeMutablePointer<UInt64>
+        /// The plane's signs as one stream of height * width bits (scratch for `pack`).
+        let stream: UnsafeMutablePointer<UInt64>
         /// Words per (xPhase, yPhase) block: the padded plane's rows of that phase plus `rowsPerStep` zero
         /// words, which the lanes past the last output row read.
         let rowsPerPhase: Int
@@ -65,24 +67,33 @@ enum DepthwiseBits {
             self.g = g
             rowsPerPhase = (g.height + 2 * g.padding + g.stride - 1) / g.stride + DepthwiseBits.rowsPerStep
             rows = .allocate(capacity: g.stride * g.stride * rowsPerPhase)
+            stream = .allocate(capacity: PackedMatrix.wordCount(bits: g.height * g.width) + 1)
         }
 
-        func deallocate() { rows.deallocate() }
+        func deallocate() { rows.deallocate(); stream.deallocate() }
 
-        /// Packs the signs of one height x width plane, at row and column offset `padding`.
+        /// Packs the signs of one height x width plane, at row and column offset `padding`: the whole
+        /// plane into one bit stream first (64 values at a time), then each row's width bits from it.
         func pack(_ plane: UnsafePointer<Float>) {
-            let (s, p) = (g.stride, g.padding)
+            let (s, p, width) = (g.stride, g.padding, g.width)
             rows.initialize(repeating: 0, count: s * s * rowsPerPhase)
+            let streamWords = PackedMatrix.wordCount(bits: g.height * width)
+            BitPacking.packSigns(plane, count: g.height * width, into: stream)
+            stream[streamWords] = 0
+            let rowMask: UInt64 = width == 64 ? ~0 : (1 << UInt64(width)) - 1
             for y in 0..<g.height {
-                let source = plane + y * g.width
+                let (word, shift) = ((y * width) >> 6, UInt64((y * width) & 63))
+                let high = shift == 0 ? 0 : stream[word + 1] << (64 - shift)
+                var bits = (stream[word] >> shift | high) & rowMask
                 let yBlock = ((y + p) % s) * rowsPerPhase + (y + p) / s
                 if s == 1 {
-                    BitPacking.packSigns(source, count: g.width, into: rows + yBlock)
-                    rows[yBlock] <<= UInt64(p)
+                    rows[yBlock] = bits << UInt64(p)
                     continue
                 }
-                for x in 0..<g.width where source[x] < 0 {
-                    rows[((x + p) % s) * s * rowsPerPhase + yBlock] |= 1 << UInt64((x + p) / s)
+                while bits != 0 {
+                    let x = bits.trailingZeroBitCount + p
+                    rows[(x % s) * s * rowsPerPhase + yBlock] |= 1 << UInt64(x / s)
+                    bits &= bits - 1
                 }
             }
         }
@@ -112,28 +123,31 @@ enum DepthwiseBits {
                 }
                 for lane in 0..<min(DepthwiseBits.rowsPerStep, g.outHeight - oy) {
                     let counts = SIMD8<UInt64>(c0[lane], c1[lane], c2[lane], c3[lane], c4[lane], c5[lane], 0, 0)
-                    store(counts: counts, scale: scale, into: output + (oy + lane) * g.outWidth)
+                    store(counts: counts, scale: scale, into: output + (oy + lane) * g.outWidth, room: (g.outHeight - oy - lane) * g.outWidth)
                 }
                 oy += DepthwiseBits.rowsPerStep
             }
         }
 
         /// Writes one output row from its bit-sliced counts (lane i: bit i of every pixel's count), 16
-        /// pixels at a time.
+        /// pixels at a time. Rows are written in order, so a row's last vector may run into the next rows,
+        /// which are written afterwards, as long as it stays within the `room` values left in the plane;
+        /// otherwise the tail is stored lane by lane.
         @inline(__always)
-        func store(counts: SIMD8<UInt64>, scale: Float, into row: UnsafeMutablePointer<Float>) {
+        func store(counts: SIMD8<UInt64>, scale: Float, into row: UnsafeMutablePointer<Float>, room: Int) {
             let taps = SIMD16<Int32>(repeating: Int32(g.kernel * g.kernel))
             let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+            let levels = Int.bitWidth - (g.kernel * g.kernel).leadingZeroBitCount
             var ox = 0
             while ox < g.outWidth {
                 var count = SIMD16<UInt32>()
-                for bit in 0..<DepthwiseBits.counterBits {
+                for bit in 0..<levels {
                     let slice = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: counts[bit] >> UInt64(ox)))
                     count |= ((slice &>> lanes) & 1) &<< UInt32(bit)
                 }
                 let values = SIMD16<Float>(taps &- SIMD16<Int32>(truncatingIfNeeded: count) &<< 1) * scale
                 let stored = min(16, g.outWidth - ox)
-                if stored == 16 {
+                if ox + 16 <= room {
                     UnsafeMutableRawPointer(row + ox).storeBytes(of: values, as: SIMD16<Float>.self)
                 } else {
                     for lane in 0..<stored { row[ox + lane] = values[lane] }
