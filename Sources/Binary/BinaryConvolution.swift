@@ -12,7 +12,7 @@ public enum BinaryConvolution {
     /// convolutions run as packed im2col + XNOR GEMM and depthwise ones as k*k-bit XNOR-popcounts
     /// (`DepthwiseBits`), both reading the signs straight from `input`. Otherwise, and for other
     /// groupings, x is `input` zero-padded, or the float signs padded with +1, through the float kernels
-    /// (their time is counted as float work). Both give the same bits: the float kernels sum ±1
+    /// (the whole float path, signs and scales included, is counted as float work). Both give the same bits: the float kernels sum ±1
     /// products in Float32 without rounding, and either path rounds once, when it multiplies by the scale.
     public static func forward(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel, binaryInput: Bool,
                                path: KernelPath = .best, counters: KernelCounters = .shared) -> [Float] {
@@ -21,12 +21,12 @@ public enum BinaryConvolution {
         precondition(input.count == g.batch * g.inChannels * g.height * g.width, "BinaryConvolution: \(input.count) inputs for the geometry")
         let bitPath = binaryInput && usesBitKernels && (g.groups == 1 || DepthwiseBits.fits(g))
         guard bitPath else {
-            let (geometry, x) = binaryInput ? signsPaddedWithOnes(g, input) : (g, input)
-            var output = counters.countingFloat(flops: 2 * g.macs) {
-                Convolution.forward(geometry, input: x, weight: kernel.weights.signs)
+            return counters.countingFloat(flops: 2 * g.macs) {
+                let (geometry, x) = binaryInput ? signsPaddedWithOnes(g, input) : (g, input)
+                var output = Convolution.forward(geometry, input: x, weight: kernel.weights.signs)
+                applyScales(kernel.weights.scales, to: &output, planeSize: g.outPixels)
+                return output
             }
-            applyScales(kernel.weights.scales, to: &output, planeSize: g.outPixels)
-            return output
         }
         return [Float](unsafeUninitializedCapacity: g.batch * g.outChannels * g.outPixels) { buffer, count in
             input.withUnsafeBufferPointer { x in

@@ -53,12 +53,25 @@ enum DepthwiseBits {
         counters.recordBinary(macs: g.batch * g.inChannels * g.outPixels * taps, nanoseconds: nanoseconds)
     }
 
+    /// Bits 0, 2, 4, ..., 62 of `x` moved to bits 0 ... 31 (the even columns of a stride-2 row).
+    @inline(__always)
+    static func evenBits(_ x: UInt64) -> UInt64 {
+        var v = x & 0x5555_5555_5555_5555
+        v = (v | v >> 1) & 0x3333_3333_3333_3333
+        v = (v | v >> 2) & 0x0f0f_0f0f_0f0f_0f0f
+        v = (v | v >> 4) & 0x00ff_00ff_00ff_00ff
+        v = (v | v >> 8) & 0x0000_ffff_0000_ffff
+        return (v | v >> 16) & 0x0000_0000_ffff_ffff
+    }
+
     /// One worker's packed plane.
     struct Plane {
         let g: ConvGeometry
         let rows: UnsafeMutablePointer<UInt64>
         /// The plane's signs as one stream of height * width bits (scratch for `pack`).
         let stream: UnsafeMutablePointer<UInt64>
+        /// The counters of one step, word [bit * rowsPerStep + lane] (scratch for `convolve`).
+        let counts: UnsafeMutablePointer<UInt64>
         /// Words per (xPhase, yPhase) block: the padded plane's rows of that phase plus `rowsPerStep` zero
         /// words, which the lanes past the last output row read.
         let rowsPerPhase: Int
@@ -68,9 +81,10 @@ enum DepthwiseBits {
             rowsPerPhase = (g.height + 2 * g.padding + g.stride - 1) / g.stride + DepthwiseBits.rowsPerStep
             rows = .allocate(capacity: g.stride * g.stride * rowsPerPhase)
             stream = .allocate(capacity: PackedMatrix.wordCount(bits: g.height * g.width) + 1)
+            counts = .allocate(capacity: DepthwiseBits.counterBits * DepthwiseBits.rowsPerStep)
         }
 
-        func deallocate() { rows.deallocate(); stream.deallocate() }
+        func deallocate() { rows.deallocate(); stream.deallocate(); counts.deallocate() }
 
         /// Packs the signs of one height x width plane, at row and column offset `padding`: the whole
         /// plane into one bit stream first (64 values at a time), then each row's width bits from it.
@@ -86,9 +100,17 @@ enum DepthwiseBits {
                 let high = shift == 0 ? 0 : stream[word + 1] << (64 - shift)
                 var bits = (stream[word] >> shift | high) & rowMask
                 let yBlock = ((y + p) % s) * rowsPerPhase + (y + p) / s
-                if s == 1 {
+                switch s {
+                case 1:
                     rows[yBlock] = bits << UInt64(p)
                     continue
+                case 2:
+                    let padded = bits << UInt64(p)
+                    rows[yBlock] = DepthwiseBits.evenBits(padded)
+                    rows[2 * rowsPerPhase + yBlock] = DepthwiseBits.evenBits(padded >> 1)
+                    continue
+                default:
+                    break
                 }
                 while bits != 0 {
                     let x = bits.trailingZeroBitCount + p
@@ -121,20 +143,25 @@ enum DepthwiseBits {
                         c5 ^= carry
                     }
                 }
+                let counters = UnsafeMutableRawPointer(counts), stride = MemoryLayout<SIMD8<UInt64>>.stride
+                counters.storeBytes(of: c0, as: SIMD8<UInt64>.self)
+                counters.storeBytes(of: c1, toByteOffset: stride, as: SIMD8<UInt64>.self)
+                counters.storeBytes(of: c2, toByteOffset: 2 * stride, as: SIMD8<UInt64>.self)
+                counters.storeBytes(of: c3, toByteOffset: 3 * stride, as: SIMD8<UInt64>.self)
+                counters.storeBytes(of: c4, toByteOffset: 4 * stride, as: SIMD8<UInt64>.self)
+                counters.storeBytes(of: c5, toByteOffset: 5 * stride, as: SIMD8<UInt64>.self)
                 for lane in 0..<min(DepthwiseBits.rowsPerStep, g.outHeight - oy) {
-                    let counts = SIMD8<UInt64>(c0[lane], c1[lane], c2[lane], c3[lane], c4[lane], c5[lane], 0, 0)
-                    store(counts: counts, scale: scale, into: output + (oy + lane) * g.outWidth, room: (g.outHeight - oy - lane) * g.outWidth)
+                    store(lane: lane, scale: scale, into: output + (oy + lane) * g.outWidth, room: (g.outHeight - oy - lane) * g.outWidth)
                 }
                 oy += DepthwiseBits.rowsPerStep
             }
         }
 
-        /// Writes one output row from its bit-sliced counts (lane i: bit i of every pixel's count), 16
-        /// pixels at a time. Rows are written in order, so a row's last vector may run into the next rows,
+        /// Writes one output row from lane `lane` of the bit-sliced counts in `counts`, 16 pixels at a time. Rows are written in order, so a row's last vector may run into the next rows,
         /// which are written afterwards, as long as it stays within the `room` values left in the plane;
         /// otherwise the tail is stored lane by lane.
         @inline(__always)
-        func store(counts: SIMD8<UInt64>, scale: Float, into row: UnsafeMutablePointer<Float>, room: Int) {
+        func store(lane: Int, scale: Float, into row: UnsafeMutablePointer<Float>, room: Int) {
             let taps = SIMD16<Int32>(repeating: Int32(g.kernel * g.kernel))
             let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
             let levels = Int.bitWidth - (g.kernel * g.kernel).leadingZeroBitCount
@@ -142,7 +169,7 @@ enum DepthwiseBits {
             while ox < g.outWidth {
                 var count = SIMD16<UInt32>()
                 for bit in 0..<levels {
-                    let slice = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: counts[bit] >> UInt64(ox)))
+                    let slice = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: counts[bit * DepthwiseBits.rowsPerStep + lane] >> UInt64(ox)))
                     count |= ((slice &>> lanes) & 1) &<< UInt32(bit)
                 }
                 let values = SIMD16<Float>(taps &- SIMD16<Int32>(truncatingIfNeeded: count) &<< 1) * scale
