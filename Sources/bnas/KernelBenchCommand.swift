@@ -34,16 +34,27 @@ struct KernelBenchCommand: ParsableCommand {
         var speedup: Double
     }
 
+    /// Two equal work items of `microseconds` each, run by `Parallelism.forEachChunk` (the worker
+    /// pool) and by `DispatchQueue.concurrentPerform`, against running both on one thread.
+    struct ScalingRow: Encodable {
+        var microseconds: Int
+        var serialMicroseconds: Double
+        var poolSpeedup: Double
+        var concurrentPerformSpeedup: Double
+    }
+
     struct Report: Encodable {
         var bestPath: String
         var gemm: [GEMMRow]
         var conv: [ConvRow]
+        var scaling: [ScalingRow]
     }
 
     func run() throws {
         try reportingErrors {
             let allThreads = Parallelism.threads
-            var report = Report(bestPath: KernelPath.best.rawValue, gemm: [], conv: [])
+            var report = Report(bestPath: KernelPath.best.rawValue, gemm: [], conv: [],
+                                scaling: allThreads > 1 ? [50, 200, 1000].map(benchScaling) : [])
             for threads in Set([1, allThreads]).sorted() {
                 withThreads(threads) {
                     // Our kernels before sgemm: OpenBLAS's worker threads keep spinning for a while after a
@@ -129,6 +140,27 @@ struct KernelBenchCommand: ParsableCommand {
                        speedup: float / binary)
     }
 
+    func benchScaling(microseconds: Int) -> ScalingRow {
+        // A dependent chain of float multiply-adds: about 1 ns per step on any core.
+        func item(_ steps: Int, _ seed: Float) -> Float {
+            var x = seed
+            for step in 0..<steps { x = x * 0.999_999 + Float(step & 7) }
+            return x
+        }
+        let calibration = 1 << 16
+        var sink = [Float](repeating: 0, count: 2)
+        let steps = Int(Double(calibration) * Double(microseconds) * 1e-6 / seconds { sink[0] = item(calibration, sink[0]) })
+        let serial = seconds { sink[0] = item(steps, sink[1]); sink[1] = item(steps, sink[0]) }
+        let pool = seconds {
+            sink.withUnsafeMutableBufferPointer { out in Parallelism.forEachChunk(2) { range in for i in range { out[i] = item(steps, Float(i)) } } }
+        }
+        let dispatch = seconds {
+            sink.withUnsafeMutableBufferPointer { out in DispatchQueue.concurrentPerform(iterations: 2) { i in out[i] = item(steps, Float(i)) } }
+        }
+        return ScalingRow(microseconds: microseconds, serialMicroseconds: serial * 1e6, poolSpeedup: serial / pool,
+                          concurrentPerformSpeedup: serial / dispatch)
+    }
+
     func render(_ report: Report) -> String {
         let paths = KernelPath.allCases.map(\.rawValue)
         var gemm = BenchTable(columns: ["thr", "M x N x K", "sgemm GMAC/s"] + paths.flatMap { ["\($0) GMAC/s", "x"] })
@@ -142,11 +174,19 @@ struct KernelBenchCommand: ParsableCommand {
                               String(format: "%.2f", row.packingMilliseconds), String(format: "%.2f", row.binaryMilliseconds),
                               String(format: "%.1f", row.speedup)])
         }
+        var scaling = BenchTable(columns: ["work item", "2 items on 1 thread us", "pool x", "concurrentPerform x"])
+        for row in report.scaling {
+            scaling.rows.append(["\(row.microseconds) us", String(format: "%.0f", row.serialMicroseconds),
+                                 String(format: "%.2f", row.poolSpeedup), String(format: "%.2f", row.concurrentPerformSpeedup)])
+        }
         return [gemm.render(),
                 "bit GEMM C = K - 2 popcount(a XOR b) against OpenBLAS sgemm of the same M, N, K; x = binary MAC/s over sgemm MAC/s",
                 "", conv.render(),
                 "float = Convolution.forward of the ±1 values (im2col + sgemm); pack = packed im2col alone; bit conv = BinaryConvolution.forward:",
                 "packed im2col + XNOR GEMM (\(report.bestPath)) by the layer's packed kernel, Float32 NCHW output with the scales applied",
-                "median of \(options.runs)+ runs after warm-up; best path on this CPU: \(report.bestPath)"].joined(separator: "\n")
+                "median of \(options.runs)+ runs after warm-up; best path on this CPU: \(report.bestPath)",
+                "", scaling.render(),
+                "two equal work items: speed-up of running them on two threads (worker pool / DispatchQueue.concurrentPerform) over one"]
+            .joined(separator: "\n")
     }
 }
