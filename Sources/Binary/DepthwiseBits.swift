@@ -162,17 +162,21 @@ enum DepthwiseBits {
         /// otherwise the tail is stored lane by lane.
         @inline(__always)
         func store(lane: Int, scale: Float, into row: UnsafeMutablePointer<Float>, room: Int) {
-            let taps = SIMD16<Int32>(repeating: Int32(g.kernel * g.kernel))
-            let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+            let taps = SIMD16<Float>(repeating: Float(g.kernel * g.kernel))
+            let laneBits = SIMD16<UInt32>(1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7,
+                                          1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15)
             let levels = Int.bitWidth - (g.kernel * g.kernel).leadingZeroBitCount
             var ox = 0
             while ox < g.outWidth {
-                var count = SIMD16<UInt32>()
+                // 2^23 + count as Float32 bits: the count as a float, exactly, without a conversion.
+                var count = SIMD16<UInt32>(repeating: 0x4B00_0000)
                 for bit in 0..<levels {
                     let slice = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: counts[bit * DepthwiseBits.rowsPerStep + lane] >> UInt64(ox)))
-                    count |= ((slice &>> lanes) & 1) &<< UInt32(bit)
+                    count.replace(with: count | UInt32(1) << UInt32(bit), where: slice & laneBits .!= 0)
                 }
-                let values = SIMD16<Float>(taps &- SIMD16<Int32>(truncatingIfNeeded: count) &<< 1) * scale
+                let mismatches = unsafeBitCast(count, to: SIMD16<Float>.self) - 8_388_608
+                // k*k - 2 * count is an exact small integer; the scale rounds once, as on the float path.
+                let values = (taps - 2 * mismatches) * scale
                 let stored = min(16, g.outWidth - ox)
                 if ox + 16 <= room {
                     UnsafeMutableRawPointer(row + ox).storeBytes(of: values, as: SIMD16<Float>.self)
