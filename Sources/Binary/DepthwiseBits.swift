@@ -163,8 +163,7 @@ enum DepthwiseBits {
         @inline(__always)
         func store(lane: Int, scale: Float, into row: UnsafeMutablePointer<Float>, room: Int) {
             let taps = SIMD16<Float>(repeating: Float(g.kernel * g.kernel))
-            let laneBits = SIMD16<UInt32>(1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7,
-                                          1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15)
+            let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
             let levels = Int.bitWidth - (g.kernel * g.kernel).leadingZeroBitCount
             var ox = 0
             while ox < g.outWidth {
@@ -172,7 +171,7 @@ enum DepthwiseBits {
                 var count = SIMD16<UInt32>(repeating: 0x4B00_0000)
                 for bit in 0..<levels {
                     let slice = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: counts[bit * DepthwiseBits.rowsPerStep + lane] >> UInt64(ox)))
-                    count.replace(with: count | UInt32(1) << UInt32(bit), where: slice & laneBits .!= 0)
+                    count |= ((slice &>> lanes) & 1) &<< UInt32(bit)
                 }
                 let mismatches = unsafeBitCast(count, to: SIMD16<Float>.self) - 8_388_608
                 // k*k - 2 * count is an exact small integer; the scale rounds once, as on the float path.
