@@ -1,9 +1,9 @@
 import Foundation
 
 /// Persistent threads for `Parallelism.forEachWorkerChunk`. `DispatchQueue.concurrentPerform` was
-/// measured to leave the second core of this 2-core machine idle for most work items of 0.05 to 1 ms
-/// (it ran both iterations on the calling thread); these threads wait on a condition variable instead
-/// and take the chunks of a job as soon as it is posted.
+/// seen to run both iterations of short jobs (0.05 to 1 ms work items) on the calling thread of this
+/// 2-core machine; these threads wait on a condition variable instead and take the chunks of a job as
+/// soon as it is posted. `bnas bench kernels` compares the two (its last table).
 ///
 /// A job is `chunks` calls of `body(chunk)`: the calling thread and the pool's threads claim chunk
 /// indices in turn until none is left, and the caller returns when all have finished. Which thread
