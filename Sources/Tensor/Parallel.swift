@@ -2,9 +2,8 @@ import CBLAS
 import Dispatch
 import Foundation
 
-/// How the numeric ops use the cores: work is split over images or channels into fixed chunks run by
-/// a persistent `WorkerPool` (`DispatchQueue.concurrentPerform` when the pool is busy), and OpenBLAS
-/// runs one thread inside each worker.
+/// How the numeric ops use the cores: work is split over images or channels with
+/// `DispatchQueue.concurrentPerform`, and OpenBLAS runs one thread inside each worker.
 public enum Parallelism {
     /// Worker count for the ops; 1 makes every op single-threaded (for one-thread benchmarks).
     nonisolated(unsafe) public static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -33,18 +32,12 @@ public enum Parallelism {
         let workers = workerCount(count, minimumChunk: minimumChunk)
         if workers <= 1 { body(0, 0..<count); return }
         let chunk = (count + workers - 1) / workers
-        let runChunk = { (worker: Int) in
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let start = worker * chunk
             let end = min(count, start + chunk)
             if start < end { body(worker, start..<end) }
         }
-        if !pool.run(chunks: workers, runChunk) {
-            DispatchQueue.concurrentPerform(iterations: workers, execute: runChunk)
-        }
     }
-
-    /// The threads besides the caller's, started on first use.
-    private static let pool = WorkerPool(threads: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
 
     /// The number of chunks `forEachChunk` would use, for callers that keep per-worker buffers.
     public static func workerCount(_ count: Int, minimumChunk: Int = 1) -> Int {

@@ -34,13 +34,12 @@ struct KernelBenchCommand: ParsableCommand {
         var speedup: Double
     }
 
-    /// Two equal work items of `microseconds` each, run by `Parallelism.forEachChunk` (the worker
-    /// pool) and by `DispatchQueue.concurrentPerform`, against running both on one thread.
+    /// Two equal work items of `microseconds` each run by `Parallelism.forEachChunk` on two threads,
+    /// against running both on one thread: whether short parallel regions get the second core.
     struct ScalingRow: Encodable {
         var microseconds: Int
         var serialMicroseconds: Double
-        var poolSpeedup: Double
-        var concurrentPerformSpeedup: Double
+        var speedup: Double
     }
 
     struct Report: Encodable {
@@ -151,14 +150,10 @@ struct KernelBenchCommand: ParsableCommand {
         var sink = [Float](repeating: 0, count: 2)
         let steps = Int(Double(calibration) * Double(microseconds) * 1e-6 / seconds { sink[0] = item(calibration, sink[0]) })
         let serial = seconds { sink[0] = item(steps, sink[1]); sink[1] = item(steps, sink[0]) }
-        let pool = seconds {
+        let parallel = seconds {
             sink.withUnsafeMutableBufferPointer { out in Parallelism.forEachChunk(2) { range in for i in range { out[i] = item(steps, Float(i)) } } }
         }
-        let dispatch = seconds {
-            sink.withUnsafeMutableBufferPointer { out in DispatchQueue.concurrentPerform(iterations: 2) { i in out[i] = item(steps, Float(i)) } }
-        }
-        return ScalingRow(microseconds: microseconds, serialMicroseconds: serial * 1e6, poolSpeedup: serial / pool,
-                          concurrentPerformSpeedup: serial / dispatch)
+        return ScalingRow(microseconds: microseconds, serialMicroseconds: serial * 1e6, speedup: serial / parallel)
     }
 
     func render(_ report: Report) -> String {
@@ -174,10 +169,9 @@ struct KernelBenchCommand: ParsableCommand {
                               String(format: "%.2f", row.packingMilliseconds), String(format: "%.2f", row.binaryMilliseconds),
                               String(format: "%.1f", row.speedup)])
         }
-        var scaling = BenchTable(columns: ["work item", "2 items on 1 thread us", "pool x", "concurrentPerform x"])
+        var scaling = BenchTable(columns: ["work item", "2 items on 1 thread us", "2 threads x"])
         for row in report.scaling {
-            scaling.rows.append(["\(row.microseconds) us", String(format: "%.0f", row.serialMicroseconds),
-                                 String(format: "%.2f", row.poolSpeedup), String(format: "%.2f", row.concurrentPerformSpeedup)])
+            scaling.rows.append(["\(row.microseconds) us", String(format: "%.0f", row.serialMicroseconds), String(format: "%.2f", row.speedup)])
         }
         return [gemm.render(),
                 "bit GEMM C = K - 2 popcount(a XOR b) against OpenBLAS sgemm of the same M, N, K; x = binary MAC/s over sgemm MAC/s",
@@ -186,7 +180,7 @@ struct KernelBenchCommand: ParsableCommand {
                 "packed im2col + XNOR GEMM (\(report.bestPath)) by the layer's packed kernel, Float32 NCHW output with the scales applied",
                 "median of \(options.runs)+ runs after warm-up; best path on this CPU: \(report.bestPath)",
                 "", scaling.render(),
-                "two equal work items: speed-up of running them on two threads (worker pool / DispatchQueue.concurrentPerform) over one"]
+                "two equal work items: speed-up of running them on two threads (Parallelism.forEachChunk) over one"]
             .joined(separator: "\n")
     }
 }

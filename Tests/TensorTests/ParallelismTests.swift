@@ -1,4 +1,3 @@
-import Dispatch
 import Testing
 @testable import Tensor
 
@@ -69,37 +68,6 @@ import Testing
                 #expect(owner.allSatisfy { $0 >= 0 && $0 < workers })
                 #expect(owner == owner.sorted(), "chunks are contiguous and in worker order")
             }
-        }
-    }
-
-    /// A call from inside a chunk (the pool is busy) and calls from several threads at once still run
-    /// every chunk exactly once.
-    @Test func nestedAndConcurrentCallsRunEveryChunkOnce() {
-        Self.with(threads: 2) {
-            let (outer, inner) = (6, 10)
-            var hits = [Int](repeating: 0, count: outer * inner)
-            hits.withUnsafeMutableBufferPointer { hits in
-                Parallelism.forEachChunk(outer) { range in
-                    for i in range {
-                        Parallelism.forEachChunk(inner) { innerRange in for j in innerRange { hits[i * inner + j] += 1 } }
-                    }
-                }
-            }
-            #expect(hits.allSatisfy { $0 == 1 })
-
-            var sums = [Int](repeating: 0, count: 4)
-            sums.withUnsafeMutableBufferPointer { sums in
-                DispatchQueue.concurrentPerform(iterations: 4) { caller in
-                    for _ in 0..<50 {
-                        var partial = [Int](repeating: 0, count: 2)
-                        partial.withUnsafeMutableBufferPointer { partial in
-                            Parallelism.forEachWorkerChunk(100) { worker, range in partial[worker] += range.reduce(0, +) }
-                        }
-                        sums[caller] += partial.reduce(0, +)
-                    }
-                }
-            }
-            #expect(sums == [Int](repeating: 50 * 4950, count: 4))
         }
     }
 
