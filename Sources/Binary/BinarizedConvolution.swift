@@ -16,24 +16,18 @@ public final class PCNNRecord {
 /// - XNOR: dL/dW = dL/dW_b * (1/n + a * 1_{|W| <= 1}), W_b = a * sign(W);
 /// - PCNN: dL/dW = dL/dC_hat * 1_{|P o W| <= 1} * P and dL/dP = dL/dC_hat * 1_{|P o W| <= 1} * W.
 extension Tensor {
-    /// `binary` is the kernel's binarization (`BinaryWeights.xnor`/`.pcnn` of `weight`, or weights
-    /// loaded from a model file); `binaryInput`: this tensor holds only ±1 (sign activations), so
-    /// the bit kernels may run.
-    public func binarizedConv2d(weight: Tensor, projection: Tensor?, binary: BinaryWeights, kind: WeightBinarization,
+    /// `kernel` is the kernel's binarization (`BinaryWeights.xnor`/`.pcnn` of `weight`, or weights
+    /// loaded from a model file) with its packed bits; `binaryInput`: this tensor holds only ±1 (sign
+    /// activations, already padded with +1), so the bit kernels may run.
+    public func binarizedConv2d(weight: Tensor, projection: Tensor?, kernel: BinaryKernel, kind: WeightBinarization,
                                 record: PCNNRecord?, binaryInput: Bool,
                                 stride: Int, padding: Int, dilation: Int, groups: Int) -> Tensor {
         precondition(kind != .none, "binarizedConv2d needs a binarizer")
+        precondition(!binaryInput || padding == 0, "binarizedConv2d: pad sign activations with +1 first (signSTE().padded)")
         let geometry = ConvGeometry(input: shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        let binary = kernel.weights
         let outChannels = weight.shape[0]
-        var output = BinaryConvolution.forward(geometry, input: data, signs: binary.signs, binaryInput: binaryInput)
-        let plane = geometry.outPixels
-        for n in 0..<geometry.batch {
-            for o in 0..<outChannels {
-                let scale = binary.scales[o]
-                let base = (n * outChannels + o) * plane
-                for i in base..<base + plane { output[i] *= scale }
-            }
-        }
+        let output = BinaryConvolution.forward(geometry, input: data, kernel: kernel, binaryInput: binaryInput)
         let outShape = [geometry.batch, outChannels, geometry.outHeight, geometry.outWidth]
         let parents = [self, weight] + (projection.map { [$0] } ?? [])
         return Tensor.result(shape: outShape, data: output, parents: parents) { [self] out in

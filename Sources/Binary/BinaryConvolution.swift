@@ -1,43 +1,111 @@
+import Dispatch
 import Tensor
 
-/// The convolution of an input with a ±1 kernel, on the bit kernels when the input is ±1 too.
+/// The convolution of an input with a binarized kernel, y[o] = scales[o] * conv(x, signs)[o], on the
+/// bit kernels when the input is ±1 too.
 public enum BinaryConvolution {
     /// Whether ±1 inputs go to the bit kernels (`bnas eval` turns this off to time the float path).
     nonisolated(unsafe) public static var usesBitKernels = true
 
-    /// Dot products shorter than this many bits stay on the float kernels: packing a handful of
+    /// Dense dot products shorter than this many bits stay on the float kernels: packing a handful of
     /// signs into a 64-bit word costs more than the multiply-adds it saves (the supernet's 1x1
     /// convolutions on C/K channels have 2 to 8).
     public static let minimumBitDepth = 64
 
-    /// conv(input, signs) with `signs` in {-1, +1}. Dense convolutions of a ±1 input with dot products
-    /// of at least `minimumBitDepth` bits run as packed im2col + XNOR-popcount GEMM; depthwise ones
-    /// (k*k-bit dot products, where packing costs more than the float loop), short ones and real
-    /// inputs use the float kernels. Exact either way: the float kernels sum ±1 products in Float32
-    /// without rounding.
-    public static func forward(_ g: ConvGeometry, input: [Float], signs: [Float], binaryInput: Bool) -> [Float] {
-        guard binaryInput, usesBitKernels, g.groups == 1, g.inChannels * g.kernel * g.kernel >= minimumBitDepth else {
-            // Reported as float work: these multiply-adds run on the float kernels.
-            return KernelCounters.shared.countingFloat(flops: 2 * g.macs) { Convolution.forward(g, input: input, weight: signs) }
+    /// scales[o] * conv(x, signs)[o], NCHW. With `binaryInput`, x is sign(input) padded with +1
+    /// (REFERENCE.md §5; for an input of ±1 values without padding, the input itself): dense
+    /// convolutions run as packed im2col + XNOR GEMM and depthwise ones as k*k-bit XNOR-popcounts
+    /// (`DepthwiseBits`), both reading the signs straight from `input`. Otherwise, and for other
+    /// groupings, x is `input` zero-padded, or the float signs padded with +1, through the float kernels
+    /// (the whole float path, signs and scales included, is counted as float work). Both give the same bits: the float kernels sum ±1
+    /// products in Float32 without rounding, and either path rounds once, when it multiplies by the scale.
+    public static func forward(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel, binaryInput: Bool,
+                               path: KernelPath = .best, counters: KernelCounters = .shared) -> [Float] {
+        precondition(kernel.weights.outChannels == g.outChannels && kernel.channelsPerGroup == g.channelsPerGroup
+                     && kernel.kernel == g.kernel, "BinaryConvolution: the kernel does not fit the geometry")
+        precondition(input.count == g.batch * g.inChannels * g.height * g.width, "BinaryConvolution: \(input.count) inputs for the geometry")
+        let bitPath = binaryInput && usesBitKernels
+            && (g.groups == 1 ? g.channelsPerGroup * g.kernel * g.kernel >= minimumBitDepth : DepthwiseBits.fits(g))
+        guard bitPath else {
+            return counters.countingFloat(flops: 2 * g.macs) {
+                let (geometry, x) = binaryInput ? signsPaddedWithOnes(g, input) : (g, input)
+                var output = Convolution.forward(geometry, input: x, weight: kernel.weights.signs)
+                applyScales(kernel.weights.scales, to: &output, planeSize: g.outPixels)
+                return output
+            }
         }
-        let weights = BitPacking.packWeights(weight: signs, outChannels: g.outChannels, inChannels: g.inChannels, kernel: g.kernel)
-        let patches = BitPacking.packedIm2col(input: input, geometry: g)
-        // patches x weights: C[n * pixels + p][o], turned into NCHW below.
-        let products = XNORGEMM.multiply(patches, weights)
-        let pixels = g.outPixels
-        var output = [Float](repeating: 0, count: g.batch * g.outChannels * pixels)
-        output.withUnsafeMutableBufferPointer { y in
-            products.withUnsafeBufferPointer { c in
-                Parallelism.forEachChunk(g.batch) { images in
+        return [Float](unsafeUninitializedCapacity: g.batch * g.outChannels * g.outPixels) { buffer, count in
+            input.withUnsafeBufferPointer { x in
+                guard let x = x.baseAddress, let y = buffer.baseAddress else { return }
+                if g.groups == 1 {
+                    dense(g, input: x, kernel: kernel, output: y, path: path, counters: counters)
+                } else {
+                    DepthwiseBits.forward(g, input: x, kernel: kernel, output: y, counters: counters)
+                }
+            }
+            count = buffer.count
+        }
+    }
+
+    /// sign(input) padded with +1, and the geometry of the convolution over it (padding 0).
+    static func signsPaddedWithOnes(_ g: ConvGeometry, _ input: [Float]) -> (ConvGeometry, [Float]) {
+        let signs = input.map(BitPacking.sign)
+        guard g.padding > 0 else { return (g, signs) }
+        let padded = Tensor(shape: [g.batch, g.inChannels, g.height, g.width], data: signs).padded(by: g.padding, value: 1)
+        let geometry = ConvGeometry(input: padded.shape, weight: [g.outChannels, g.channelsPerGroup, g.kernel, g.kernel],
+                                    stride: g.stride, padding: 0, dilation: g.dilation, groups: g.groups)
+        return (geometry, padded.data)
+    }
+
+    /// y[n, o, :] *= scales[o].
+    static func applyScales(_ scales: [Float], to output: inout [Float], planeSize: Int) {
+        guard planeSize > 0 else { return }
+        for plane in 0..<output.count / planeSize {
+            let scale = scales[plane % scales.count]
+            for i in plane * planeSize..<(plane + 1) * planeSize { output[i] *= scale }
+        }
+    }
+
+    /// A dense convolution one image at a time on each worker: the image's packed im2col (B, N = its
+    /// output pixels; for a 1x1 stride-1 conv the channels-last runs are already the rows), then the
+    /// XNOR GEMM of the kernel's bits (A, M = output channels) by it, each tile stored as
+    /// Float(dot) * scales[o] straight into the image's NCHW planes (C = [o][pixel], ldc = pixels).
+    static func dense(_ g: ConvGeometry, input: UnsafePointer<Float>, kernel: BinaryKernel, output: UnsafeMutablePointer<Float>,
+                      path: KernelPath, counters: KernelCounters) {
+        let bits = kernel.bits
+        let tiles = (g.outPixels + XNORKernels.tileColumns(path) - 1) / XNORKernels.tileColumns(path)
+        let pointwise = g.isPointwise
+        let workers = Parallelism.workerCount(g.batch)
+        // Nanoseconds each worker spent packing and multiplying, to split the wall time between the counters.
+        var busy = [Int](repeating: 0, count: 2 * workers)
+        let start = DispatchTime.now().uptimeNanoseconds
+        bits.words.withUnsafeBufferPointer { weightWords in kernel.weights.scales.withUnsafeBufferPointer { scales in
+            busy.withUnsafeMutableBufferPointer { busy in
+                guard let weights = weightWords.baseAddress, let scales = scales.baseAddress else { return }
+                Parallelism.forEachWorkerChunk(g.batch) { worker, images in
+                    let scratch = BitPacking.Im2colScratch(g)
+                    let rows = UnsafeMutablePointer<UInt64>.allocate(capacity: pointwise ? 1 : max(1, g.outPixels * scratch.wordsPerRow))
+                    defer { scratch.deallocate(); rows.deallocate() }
                     for n in images {
-                        for p in 0..<pixels {
-                            let row = c.baseAddress! + (n * pixels + p) * g.outChannels
-                            for o in 0..<g.outChannels { y[(n * g.outChannels + o) * pixels + p] = Float(row[o]) }
-                        }
+                        let packed = DispatchTime.now().uptimeNanoseconds
+                        if pointwise { scratch.packRuns(input, n, group: 0) } else { scratch.packImage(input, n, group: 0, into: rows) }
+                        let multiplied = DispatchTime.now().uptimeNanoseconds
+                        let operands = XNORKernels.Operands(
+                            a: weights, b: pointwise ? scratch.runs : rows, m: g.outChannels, n: g.outPixels, words: bits.wordsPerRow,
+                            k: bits.bitsPerRow, c: UnsafeMutableRawPointer(output + n * g.outChannels * g.outPixels), ldc: g.outPixels,
+                            scales: scales)
+                        XNORKernels.block(path, operands, rows: 0..<g.outChannels, tiles: 0..<tiles)
+                        let done = DispatchTime.now().uptimeNanoseconds
+                        busy[2 * worker] += Int(multiplied - packed)
+                        busy[2 * worker + 1] += Int(done - multiplied)
                     }
                 }
             }
-        }
-        return output
+        } }
+        let wall = Int(DispatchTime.now().uptimeNanoseconds - start)
+        let packing = busy.enumerated().filter { $0.offset % 2 == 0 }.reduce(0) { $0 + $1.element }
+        let packingShare = wall * packing / max(1, busy.reduce(0, +))
+        counters.recordPacking(bits: g.batch * g.outPixels * bits.bitsPerRow, nanoseconds: packingShare)
+        counters.recordBinary(macs: g.macs, nanoseconds: wall - packingShare)
     }
 }

@@ -88,7 +88,13 @@ public enum BitPacking {
         if count & 63 != 0 {
             var bits: UInt64 = 0
             let tail = values + fullWords * 64
-            for index in 0..<(count & 63) where tail[index] < 0 { bits |= 1 << UInt64(index) }
+            let quarters = (count & 63) >> 4
+            for quarter in 0..<quarters {
+                let lanes = UnsafeRawPointer(tail).loadUnaligned(fromByteOffset: quarter * 64, as: SIMD16<Float>.self)
+                let mask = SIMD16<UInt32>().replacing(with: laneBits, where: lanes .< 0)
+                bits |= UInt64(mask.wrappedSum()) << UInt64(quarter * 16)
+            }
+            for index in quarters * 16..<(count & 63) where tail[index] < 0 { bits |= 1 << UInt64(index) }
             words[fullWords] = bits
         }
     }

@@ -22,23 +22,15 @@ extension BitPacking {
     ) -> PackedMatrix {
         precondition(group >= 0 && group < g.groups, "packedIm2col: group \(group) of \(g.groups)")
         let channels = g.channelsPerGroup
-        let runWords = PackedMatrix.wordCount(bits: channels)
         let (matrix, nanoseconds) = KernelCounters.timed {
             PackedMatrix(rows: g.batch * g.outPixels, bitsPerRow: g.kernel * g.kernel * channels) { words in
                 let wordsPerRow = PackedMatrix.wordCount(bits: g.kernel * g.kernel * channels)
                 guard let output = words.baseAddress, wordsPerRow > 0 else { return }
                 Parallelism.forEachChunk(g.batch) { images in
-                    let pixels = g.height * g.width
-                    let runs = UnsafeMutablePointer<UInt64>.allocate(capacity: pixels * runWords)
-                    let halves = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * pixels)
-                    halves.initialize(repeating: 0, count: 2 * pixels)
-                    defer { runs.deallocate(); halves.deallocate() }
+                    let scratch = Im2colScratch(g)
+                    defer { scratch.deallocate() }
                     for n in images {
-                        let image = input + (n * g.inChannels + group * channels) * pixels
-                        let rows = output + n * g.outPixels * wordsPerRow
-                        packChannelsLast(image, channels: channels, pixels: pixels, into: runs, halves: halves)
-                        rows.initialize(repeating: 0, count: g.outPixels * wordsPerRow)
-                        assembleRows(g, runs: runs, into: rows, wordsPerRow: wordsPerRow)
+                        scratch.packImage(input, n, group: group, into: output + n * g.outPixels * wordsPerRow)
                     }
                 }
             }
@@ -58,6 +50,43 @@ extension BitPacking {
                 return PackedMatrix(rows: geometry.batch * geometry.outPixels, bitsPerRow: geometry.kernel * geometry.kernel * geometry.channelsPerGroup)
             }
             return packedIm2col(input: base, geometry: geometry, group: group, counters: counters)
+        }
+    }
+
+    /// One worker's buffers for packing images one at a time: the channels-last runs of an image and
+    /// the scratch of `packChannelsLast`.
+    struct Im2colScratch {
+        let geometry: ConvGeometry
+        let runs: UnsafeMutablePointer<UInt64>
+        let halves: UnsafeMutablePointer<UInt32>
+        /// Words per run (one input pixel's channels) and per packed row (one output pixel's patch).
+        let runWords, wordsPerRow: Int
+
+        init(_ g: ConvGeometry) {
+            geometry = g
+            runWords = PackedMatrix.wordCount(bits: g.channelsPerGroup)
+            wordsPerRow = PackedMatrix.wordCount(bits: g.kernel * g.kernel * g.channelsPerGroup)
+            let pixels = g.height * g.width
+            runs = .allocate(capacity: max(1, pixels * runWords))
+            halves = .allocate(capacity: max(1, 2 * pixels))
+            halves.initialize(repeating: 0, count: max(1, 2 * pixels))
+        }
+
+        func deallocate() { runs.deallocate(); halves.deallocate() }
+
+        /// Packs image `n`'s channels of `group` (of the NCHW batch at `input`) into `runs`.
+        func packRuns(_ input: UnsafePointer<Float>, _ n: Int, group: Int) {
+            let g = geometry
+            let pixels = g.height * g.width
+            let image = input + (n * g.inChannels + group * g.channelsPerGroup) * pixels
+            packChannelsLast(image, channels: g.channelsPerGroup, pixels: pixels, into: runs, halves: halves)
+        }
+
+        /// Writes image `n`'s outPixels packed rows (wordsPerRow words each) to `rows`.
+        func packImage(_ input: UnsafePointer<Float>, _ n: Int, group: Int, into rows: UnsafeMutablePointer<UInt64>) {
+            packRuns(input, n, group: group)
+            rows.initialize(repeating: 0, count: geometry.outPixels * wordsPerRow)
+            assembleRows(geometry, runs: runs, into: rows, wordsPerRow: wordsPerRow)
         }
     }
 

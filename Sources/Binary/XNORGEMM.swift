@@ -6,10 +6,9 @@ import Tensor
 ///
 /// The kernels tile 4 rows of A against a panel of columns of B (see `XNORKernels`); the work is
 /// split over `Parallelism.threads` cores by column tiles, or by rows when B has too few of them.
-/// For a convolution either order works. Weights as A (M = output channels) and the packed im2col as
-/// B give C = [outChannels][batch * outPixels], close to NCHW, and waste at most 3 rows of a tile on a
-/// small M; the im2col as A and weights as B give a channels-last C, measured ~10-20% faster for a
-/// 64 -> 64 3x3 layer (`bnas bench kernels`), but waste up to 31 columns of a tile when N is small.
+/// `BinaryConvolution` multiplies the kernel's bits (A, M = output channels) by one image's packed
+/// im2col (B, N = output pixels) at a time, so that C = [outChannels][outPixels] is the image's NCHW
+/// output; it calls the kernels directly and has them store Float(dot) * scale.
 public enum XNORGEMM {
     /// The product as a new M x N array.
     public static func multiply(_ a: PackedMatrix, _ b: PackedMatrix, path: KernelPath = .best, counters: KernelCounters = .shared) -> [Int32] {
@@ -38,7 +37,7 @@ public enum XNORGEMM {
             a.words.withUnsafeBufferPointer { aWords in
                 b.words.withUnsafeBufferPointer { bWords in
                     guard let aBase = aWords.baseAddress, let bBase = bWords.baseAddress else { return }
-                    let operands = XNORKernels.Operands(a: aBase, b: bBase, m: m, n: n, words: a.wordsPerRow, k: k, c: c, ldc: ldc)
+                    let operands = XNORKernels.Operands(a: aBase, b: bBase, m: m, n: n, words: a.wordsPerRow, k: k, c: UnsafeMutableRawPointer(c), ldc: ldc)
                     split(path, operands)
                 }
             }

@@ -25,12 +25,20 @@ enum XNORKernels {
         }
     }
 
-    /// The shapes and pointers one product shares between its blocks.
+    /// The shapes and pointers one product shares between its blocks. C holds 4-byte values, row m
+    /// at `c + m * ldc`: Int32 dot products, or with `scales` the Float32 Float(dot) * scales[m]
+    /// (a binarized convolution's per-channel scale applied as each tile is stored).
     struct Operands {
         let a, b: UnsafePointer<UInt64>
         let m, n, words, k: Int
-        let c: UnsafeMutablePointer<Int32>
+        let c: UnsafeMutableRawPointer
         let ldc: Int
+        var scales: UnsafePointer<Float>? = nil
+
+        /// Where element (row, column) of C goes.
+        @inline(__always) func target(row: Int, column: Int) -> UnsafeMutableRawPointer {
+            c + (row &* ldc &+ column) &* 4
+        }
     }
 
     /// Rows `rows` x column tiles `tiles` of C on `path` (tiles are `tileColumns(path)` wide).
@@ -68,7 +76,7 @@ enum XNORKernels {
                 for tile in chunk {
                     let first = tile * width
                     simdTile(type, r0, r1, r2, r3, panel: panels + (tile - chunk.lowerBound) * panelWords, o,
-                             c: o.c + row * o.ldc + first, rows: count, columns: min(width, o.n - first))
+                             row: row, first: first, rows: count, columns: min(width, o.n - first))
                 }
                 row += tileRows
             }
@@ -93,7 +101,7 @@ enum XNORKernels {
     @inline(__always)
     static func simdTile<V: PopcountLanes>(
         _ type: V.Type, _ r0: UnsafePointer<UInt64>, _ r1: UnsafePointer<UInt64>, _ r2: UnsafePointer<UInt64>, _ r3: UnsafePointer<UInt64>,
-        panel: UnsafePointer<UInt64>, _ o: Operands, c: UnsafeMutablePointer<Int32>, rows: Int, columns: Int
+        panel: UnsafePointer<UInt64>, _ o: Operands, row: Int, first: Int, rows: Int, columns: Int
     ) {
         var c00 = V(), c01 = V(), c02 = V(), c03 = V()
         var c10 = V(), c11 = V(), c12 = V(), c13 = V()
@@ -120,27 +128,43 @@ enum XNORKernels {
             c30 &+= (a3 ^ b0).nonzeroBitCount; c31 &+= (a3 ^ b1).nonzeroBitCount
             c32 &+= (a3 ^ b2).nonzeroBitCount; c33 &+= (a3 ^ b3).nonzeroBitCount
         }
-        storeRow(c00, c01, c02, c03, k: o.k, into: c, columns: columns)
-        if rows > 1 { storeRow(c10, c11, c12, c13, k: o.k, into: c + o.ldc, columns: columns) }
-        if rows > 2 { storeRow(c20, c21, c22, c23, k: o.k, into: c + 2 * o.ldc, columns: columns) }
-        if rows > 3 { storeRow(c30, c31, c32, c33, k: o.k, into: c + 3 * o.ldc, columns: columns) }
+        storeRow(c00, c01, c02, c03, o, row: row, first: first, columns: columns)
+        if rows > 1 { storeRow(c10, c11, c12, c13, o, row: row + 1, first: first, columns: columns) }
+        if rows > 2 { storeRow(c20, c21, c22, c23, o, row: row + 2, first: first, columns: columns) }
+        if rows > 3 { storeRow(c30, c31, c32, c33, o, row: row + 3, first: first, columns: columns) }
     }
 
-    /// Stores one row of a tile: K - 2 * popcount for its first `columns` columns.
+    /// Stores one row of a tile, its first `columns` columns from `first` on: K - 2 * popcount as
+    /// Int32, or times the row's scale as Float32.
     @inline(__always)
-    static func storeRow<V: PopcountLanes>(_ p0: V, _ p1: V, _ p2: V, _ p3: V, k: Int, into out: UnsafeMutablePointer<Int32>, columns: Int) {
+    static func storeRow<V: PopcountLanes>(_ p0: V, _ p1: V, _ p2: V, _ p3: V, _ o: Operands, row: Int, first: Int, columns: Int) {
         let lanes = V.scalarCount
-        if columns >= 4 * lanes {
-            let raw = UnsafeMutableRawPointer(out), stride = MemoryLayout<V.Dots>.stride
-            raw.storeBytes(of: dots(p0, k: k), as: V.Dots.self)
-            raw.storeBytes(of: dots(p1, k: k), toByteOffset: stride, as: V.Dots.self)
-            raw.storeBytes(of: dots(p2, k: k), toByteOffset: 2 * stride, as: V.Dots.self)
-            raw.storeBytes(of: dots(p3, k: k), toByteOffset: 3 * stride, as: V.Dots.self)
+        let out = o.target(row: row, column: first)
+        if let scales = o.scales {
+            let scale = scales[row]
+            if columns >= 4 * lanes {
+                let stride = MemoryLayout<V.Floats>.stride
+                out.storeBytes(of: scaled(p0, k: o.k, scale), as: V.Floats.self)
+                out.storeBytes(of: scaled(p1, k: o.k, scale), toByteOffset: stride, as: V.Floats.self)
+                out.storeBytes(of: scaled(p2, k: o.k, scale), toByteOffset: 2 * stride, as: V.Floats.self)
+                out.storeBytes(of: scaled(p3, k: o.k, scale), toByteOffset: 3 * stride, as: V.Floats.self)
+            } else {
+                storeEdge(scaled(p0, k: o.k, scale), into: out, count: min(lanes, columns))
+                storeEdge(scaled(p1, k: o.k, scale), into: out + 4 * lanes, count: min(lanes, columns - lanes))
+                storeEdge(scaled(p2, k: o.k, scale), into: out + 8 * lanes, count: min(lanes, columns - 2 * lanes))
+                storeEdge(scaled(p3, k: o.k, scale), into: out + 12 * lanes, count: min(lanes, columns - 3 * lanes))
+            }
+        } else if columns >= 4 * lanes {
+            let stride = MemoryLayout<V.Dots>.stride
+            out.storeBytes(of: dots(p0, k: o.k), as: V.Dots.self)
+            out.storeBytes(of: dots(p1, k: o.k), toByteOffset: stride, as: V.Dots.self)
+            out.storeBytes(of: dots(p2, k: o.k), toByteOffset: 2 * stride, as: V.Dots.self)
+            out.storeBytes(of: dots(p3, k: o.k), toByteOffset: 3 * stride, as: V.Dots.self)
         } else {
-            storeEdge(p0, k: k, into: out, count: min(lanes, columns))
-            storeEdge(p1, k: k, into: out + lanes, count: min(lanes, columns - lanes))
-            storeEdge(p2, k: k, into: out + 2 * lanes, count: min(lanes, columns - 2 * lanes))
-            storeEdge(p3, k: k, into: out + 3 * lanes, count: min(lanes, columns - 3 * lanes))
+            storeEdge(dots(p0, k: o.k), into: out, count: min(lanes, columns))
+            storeEdge(dots(p1, k: o.k), into: out + 4 * lanes, count: min(lanes, columns - lanes))
+            storeEdge(dots(p2, k: o.k), into: out + 8 * lanes, count: min(lanes, columns - 2 * lanes))
+            storeEdge(dots(p3, k: o.k), into: out + 12 * lanes, count: min(lanes, columns - 3 * lanes))
         }
     }
 
@@ -150,13 +174,19 @@ enum XNORKernels {
         V.Dots(repeating: Int32(truncatingIfNeeded: k)) &- (popcounts.narrowed &<< 1)
     }
 
+    /// Float(K - 2 * popcount) * scale, lane by lane (one rounding, as the float path's).
+    @inline(__always)
+    static func scaled<V: PopcountLanes>(_ popcounts: V, k: Int, _ scale: Float) -> V.Floats {
+        V.floats(dots(popcounts, k: k)) * scale
+    }
+
     /// Stores the first `count` lanes of a panel at the right edge of C (none when count <= 0); kept
     /// out of line so that the full-tile stores stay plain vector stores.
     @inline(never)
-    static func storeEdge<V: PopcountLanes>(_ popcounts: V, k: Int, into out: UnsafeMutablePointer<Int32>, count: Int) {
+    static func storeEdge<Values: SIMD>(_ values: Values, into out: UnsafeMutableRawPointer, count: Int) {
         guard count > 0 else { return }
-        let values = dots(popcounts, k: k)
-        for lane in 0..<count { out[lane] = values[lane] }
+        let stride = MemoryLayout<Values.Scalar>.stride
+        for lane in 0..<count { out.storeBytes(of: values[lane], toByteOffset: lane * stride, as: Values.Scalar.self) }
     }
 
     // MARK: Portable tiles
@@ -192,23 +222,26 @@ enum XNORKernels {
                     s30 &+= (a3 ^ b0).nonzeroBitCount; s31 &+= (a3 ^ b1).nonzeroBitCount
                     s32 &+= (a3 ^ b2).nonzeroBitCount; s33 &+= (a3 ^ b3).nonzeroBitCount
                 }
-                let out = o.c + row * o.ldc + first
-                storeRow(s00, s01, s02, s03, k: o.k, into: out, columns: columns)
-                if count > 1 { storeRow(s10, s11, s12, s13, k: o.k, into: out + o.ldc, columns: columns) }
-                if count > 2 { storeRow(s20, s21, s22, s23, k: o.k, into: out + 2 * o.ldc, columns: columns) }
-                if count > 3 { storeRow(s30, s31, s32, s33, k: o.k, into: out + 3 * o.ldc, columns: columns) }
+                storeRow(s00, s01, s02, s03, o, row: row, first: first, columns: columns)
+                if count > 1 { storeRow(s10, s11, s12, s13, o, row: row + 1, first: first, columns: columns) }
+                if count > 2 { storeRow(s20, s21, s22, s23, o, row: row + 2, first: first, columns: columns) }
+                if count > 3 { storeRow(s30, s31, s32, s33, o, row: row + 3, first: first, columns: columns) }
                 row += tileRows
             }
         }
     }
 
-    /// Stores one row of a portable tile: K - 2 * popcount for its first `columns` (1...4) columns.
+    /// Stores one row of a portable tile: K - 2 * popcount for its first `columns` (1...4) columns from
+    /// `first` on, as Int32 or times the row's scale as Float32.
     @inline(__always)
-    static func storeRow(_ p0: Int, _ p1: Int, _ p2: Int, _ p3: Int, k: Int, into out: UnsafeMutablePointer<Int32>, columns: Int) {
-        out[0] = Int32(truncatingIfNeeded: k &- 2 &* p0)
-        if columns > 1 { out[1] = Int32(truncatingIfNeeded: k &- 2 &* p1) }
-        if columns > 2 { out[2] = Int32(truncatingIfNeeded: k &- 2 &* p2) }
-        if columns > 3 { out[3] = Int32(truncatingIfNeeded: k &- 2 &* p3) }
+    static func storeRow(_ p0: Int, _ p1: Int, _ p2: Int, _ p3: Int, _ o: Operands, row: Int, first: Int, columns: Int) {
+        let out = o.target(row: row, column: first)
+        let dots = SIMD4<Int32>(truncatingIfNeeded: SIMD4(o.k &- 2 &* p0, o.k &- 2 &* p1, o.k &- 2 &* p2, o.k &- 2 &* p3))
+        if let scales = o.scales {
+            storeEdge(SIMD4<Float>(dots) * scales[row], into: out, count: columns)
+        } else {
+            storeEdge(dots, into: out, count: columns)
+        }
     }
 }
 
@@ -216,14 +249,27 @@ enum XNORKernels {
 /// lane count that a panel of C is stored through.
 protocol PopcountLanes: SIMD where Scalar == UInt64 {
     associatedtype Dots: SIMD where Dots.Scalar == Int32
+    associatedtype Floats: SIMD where Floats.Scalar == Float, Floats: FloatingPointVector
     /// The lanes truncated to Int32.
     var narrowed: Dots { get }
+    /// Int32 lanes converted to Float32 (exact below 2^24).
+    static func floats(_ dots: Dots) -> Floats
 }
+
+/// The Float32 vectors a panel of a scaled C is stored through.
+protocol FloatingPointVector {
+    static func * (vector: Self, scalar: Float) -> Self
+}
+
+extension SIMD8<Float>: FloatingPointVector {}
+extension SIMD4<Float>: FloatingPointVector {}
 
 extension SIMD8: PopcountLanes where Scalar == UInt64 {
     var narrowed: SIMD8<Int32> { SIMD8<Int32>(truncatingIfNeeded: self) }
+    static func floats(_ dots: SIMD8<Int32>) -> SIMD8<Float> { SIMD8<Float>(dots) }
 }
 
 extension SIMD4: PopcountLanes where Scalar == UInt64 {
     var narrowed: SIMD4<Int32> { SIMD4<Int32>(truncatingIfNeeded: self) }
+    static func floats(_ dots: SIMD4<Int32>) -> SIMD4<Float> { SIMD4<Float>(dots) }
 }

@@ -10,8 +10,11 @@ public final class Conv2d: UnaryLayer {
     public let binarization: BinarizationConfig
     public let stride, padding, dilation, groups: Int
     let record: PCNNRecord?
-    /// Binary weights loaded from a model file; when set they replace the binarization of `weight`.
-    public private(set) var frozen: BinaryWeights?
+    /// Binary weights loaded from a model file, packed once; when set they replace the binarization of `weight`.
+    private var frozenKernel: BinaryKernel?
+    /// The binarization of `weight` (and `projection`) last computed, keyed by the tensors' versions at
+    /// that time: any change of their values bumps a version, so a stale kernel is never returned.
+    private var cachedKernel: (weightVersion: Int, projectionVersion: Int, kernel: BinaryKernel)?
 
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 dilation: Int = 1, groups: Int = 1, binarization: BinarizationConfig = .float, rng: inout SeededRNG) {
@@ -26,19 +29,34 @@ public final class Conv2d: UnaryLayer {
 
     public var ownParameters: [Tensor] { [weight] + (projection.map { [$0] } ?? []) }
 
+    /// Binary weights loaded from a model file (nil until `freeze`).
+    public var frozen: BinaryWeights? { frozenKernel?.weights }
+
     /// The signs and scales this convolution computes with (binarized layers only).
-    public var binaryWeights: BinaryWeights {
-        if let frozen { return frozen }
-        switch binarization.weights {
-        case .pcnn: return BinaryWeights.pcnn(weight.data, projection: projection?.data ?? [], outChannels: weight.shape[0])
-        case .xnor, .none: return BinaryWeights.xnor(weight.data, outChannels: weight.shape[0])
+    public var binaryWeights: BinaryWeights { binaryKernel.weights }
+
+    /// The binarized kernel with its packed sign bits: the frozen one, else the binarization of the
+    /// current `weight`, packed once and reused until `weight` or `projection` changes.
+    public var binaryKernel: BinaryKernel {
+        if let frozenKernel { return frozenKernel }
+        let versions = (weight: weight.version, projection: projection?.version ?? 0)
+        if let cachedKernel, cachedKernel.weightVersion == versions.weight, cachedKernel.projectionVersion == versions.projection {
+            return cachedKernel.kernel
         }
+        let weights: BinaryWeights
+        switch binarization.weights {
+        case .pcnn: weights = BinaryWeights.pcnn(weight.data, projection: projection?.data ?? [], outChannels: weight.shape[0])
+        case .xnor, .none: weights = BinaryWeights.xnor(weight.data, outChannels: weight.shape[0])
+        }
+        let kernel = BinaryKernel(weights, channelsPerGroup: weight.shape[1], kernel: weight.shape[2])
+        cachedKernel = (versions.weight, versions.projection, kernel)
+        return kernel
     }
 
     /// Fixes the binary weights (a model loaded for inference).
     public func freeze(_ weights: BinaryWeights) {
         precondition(weights.signs.count == weight.count && weights.scales.count == weight.shape[0], "frozen weights do not fit \(weight.shape)")
-        frozen = weights
+        frozenKernel = BinaryKernel(weights, channelsPerGroup: weight.shape[1], kernel: weight.shape[2])
     }
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
@@ -46,8 +64,14 @@ public final class Conv2d: UnaryLayer {
             return x.conv2d(weight, stride: stride, padding: padding, dilation: dilation, groups: groups)
         }
         let binaryInput = binarization.binarizesActivations
+        if binaryInput && !GradMode.isEnabled {
+            // No gradient to record: the bit kernels read sign(x) and its +1 padding straight from x.
+            let geometry = ConvGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
+            let output = BinaryConvolution.forward(geometry, input: x.data, kernel: binaryKernel, binaryInput: true)
+            return Tensor(shape: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth], data: output)
+        }
         let input = binaryInput ? x.signSTE().padded(by: padding, value: 1) : x
-        return input.binarizedConv2d(weight: weight, projection: projection, binary: binaryWeights, kind: binarization.weights,
+        return input.binarizedConv2d(weight: weight, projection: projection, kernel: binaryKernel, kind: binarization.weights,
                                      record: record, binaryInput: binaryInput, stride: stride,
                                      padding: binaryInput ? 0 : padding, dilation: dilation, groups: groups)
     }

@@ -5,7 +5,11 @@
 /// with `requiresGrad: true`; their `grad` accumulates until an optimizer clears it.
 public final class Tensor {
     public let shape: [Int]
-    public var data: [Float]
+    /// The values. Every change, in place or whole, bumps `version`.
+    public var data: [Float] { didSet { version &+= 1 } }
+    /// Changes of `data` so far, so that values derived from it (a convolution's packed sign bits)
+    /// can tell whether they are stale.
+    public private(set) var version = 0
     /// Gradient of the loss with respect to `data`; empty until something is accumulated.
     public var grad: [Float] = []
     /// Whether backward computes a gradient for this tensor. Ops derive it from their parents; on a

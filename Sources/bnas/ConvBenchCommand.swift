@@ -1,10 +1,12 @@
 import ArgumentParser
+import Binary
 import Foundation
 import Network
 import Tensor
 
 /// `bnas bench conv`: the float convolution of each candidate operation and of a plain 3x3 conv,
-/// against OpenBLAS sgemm on the equivalent GEMM, all measured in this process.
+/// against OpenBLAS sgemm on the equivalent GEMM; and the binarized (XNOR, sign activations) layers in
+/// inference on the bit path against the float path; all measured in this process.
 struct ConvBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "conv", abstract: "Float convolution against sgemm of the same GEMM.")
 
@@ -24,6 +26,20 @@ struct ConvBenchCommand: ParsableCommand {
         var ratio: Double
     }
 
+    struct BinaryRow: Encodable {
+        var layer: String
+        var shape: String
+        var threads: Int
+        var floatPathMilliseconds: Double
+        var bitPathMilliseconds: Double
+        var speedup: Double
+    }
+
+    struct Report: Encodable {
+        var float: [Row]
+        var binarized: [BinaryRow]
+    }
+
     func run() throws {
         try reportingErrors {
             var rows: [Row] = []
@@ -37,7 +53,21 @@ struct ConvBenchCommand: ParsableCommand {
                     rows.append(benchOperation(kind, channels: channels, size: size, threads: threads))
                 }
             }
-            if options.json { try printJSON(rows); return }
+            var binarized: [BinaryRow] = []
+            for (channels, size) in [(32, 28), (64, 14)] {
+                binarized.append(benchBinarized("conv 1x1", channels: channels, size: size, threads: threads) { rng in
+                    Conv2d(inChannels: channels, outChannels: channels, kernel: 1, binarization: Self.xnorBinary, rng: &rng)
+                })
+                binarized.append(benchBinarized("conv 3x3", channels: channels, size: size, threads: threads) { rng in
+                    Conv2d(inChannels: channels, outChannels: channels, kernel: 3, padding: 1, binarization: Self.xnorBinary, rng: &rng)
+                })
+                for kind in OperationKind.allCases where kind.isParameterized {
+                    binarized.append(benchBinarized(kind.rawValue, channels: channels, size: size, threads: threads) { rng in
+                        kind.makeLayer(channels: channels, stride: 1, affine: true, binarization: Self.xnorBinary, rng: &rng)
+                    })
+                }
+            }
+            if options.json { try printJSON(Report(float: rows, binarized: binarized)); return }
             var table = BenchTable(columns: ["layer", "input (NCHW)", "thr", "fwd ms", "fwd+bwd ms", "fwd GFLOP/s", "sgemm GFLOP/s", "ratio"])
             for row in rows {
                 table.rows.append([row.layer, row.shape, String(row.threads), String(format: "%.2f", row.forwardMilliseconds),
@@ -46,6 +76,15 @@ struct ConvBenchCommand: ParsableCommand {
             }
             print(table.render())
             print("median of \(options.runs) runs after warm-up; sgemm = OpenBLAS on the conv's equivalent GEMM (M = out channels, N = batch*H*W, K = in*k*k), \(threads) threads")
+            var bits = BenchTable(columns: ["binarized layer", "input (NCHW)", "thr", "float path ms", "bit path ms", "x"])
+            for row in binarized {
+                bits.rows.append([row.layer, row.shape, String(row.threads), String(format: "%.2f", row.floatPathMilliseconds),
+                                  String(format: "%.2f", row.bitPathMilliseconds), String(format: "%.1f", row.speedup)])
+            }
+            print("")
+            print(bits.render())
+            print("xnor weights, sign activations, inference forward (BN with running statistics); float path = the same layer with")
+            print("BinaryConvolution.usesBitKernels off (sign and +1 padding as floats, float kernels); median of \(options.runs) runs")
         }
     }
 
@@ -87,6 +126,23 @@ struct ConvBenchCommand: ParsableCommand {
         return Row(layer: kind.rawValue, shape: "\(batch)x\(channels)x\(size)x\(size)", threads: threads,
                    forwardMilliseconds: forward * 1e3, trainingStepMilliseconds: step * 1e3,
                    forwardGFLOPS: 2 * macs / forward / 1e9, sgemmGFLOPS: sgemm, ratio: 2 * macs / forward / 1e9 / sgemm)
+    }
+
+    static let xnorBinary = BinarizationConfig(weights: .xnor, activations: .binary)
+
+    /// One binarized layer's inference forward on the float path and on the bit path.
+    func benchBinarized(_ name: String, channels: Int, size: Int, threads: Int, _ make: (inout SeededRNG) -> any UnaryLayer) -> BinaryRow {
+        var rng = SeededRNG(seed: 5)
+        let layer = make(&rng)
+        let input = Tensor.randomNormal([batch, channels, size, size], std: 1, rng: &rng)
+        func time(bits: Bool) -> Double {
+            BinaryConvolution.usesBitKernels = bits
+            defer { BinaryConvolution.usesBitKernels = true }
+            return Benchmark.median(runs: options.runs) { _ = GradMode.disabled { layer(input, training: false) } }
+        }
+        let float = time(bits: false), bits = time(bits: true)
+        return BinaryRow(layer: name, shape: "\(batch)x\(channels)x\(size)x\(size)", threads: threads,
+                         floatPathMilliseconds: float * 1e3, bitPathMilliseconds: bits * 1e3, speedup: float / bits)
     }
 
     /// OpenBLAS sgemm on one M x K by K x N product, with OpenBLAS's own threads set to `threads`.

@@ -27,25 +27,33 @@ struct KernelBenchCommand: ParsableCommand {
         var threads: Int
         var shape: String
         var floatMilliseconds: Double
+        /// The packed im2col alone.
         var packingMilliseconds: Double
-        /// Packing + weights x patches: C is [outChannels][batch * pixels].
+        /// `BinaryConvolution.forward` on bits: packing, XNOR GEMM, scaled Float32 NCHW output.
         var binaryMilliseconds: Double
-        /// Packing + patches x weights: C is [batch * pixels][outChannels].
-        var binaryPixelsFirstMilliseconds: Double
         var speedup: Double
-        var pixelsFirstSpeedup: Double
+    }
+
+    /// Two equal work items of `microseconds` each run by `Parallelism.forEachChunk` on two threads,
+    /// against running both on one thread: whether short parallel regions get the second core.
+    struct ScalingRow: Encodable {
+        var microseconds: Int
+        var serialMicroseconds: Double
+        var speedup: Double
     }
 
     struct Report: Encodable {
         var bestPath: String
         var gemm: [GEMMRow]
         var conv: [ConvRow]
+        var scaling: [ScalingRow]
     }
 
     func run() throws {
         try reportingErrors {
             let allThreads = Parallelism.threads
-            var report = Report(bestPath: KernelPath.best.rawValue, gemm: [], conv: [])
+            var report = Report(bestPath: KernelPath.best.rawValue, gemm: [], conv: [],
+                                scaling: allThreads > 1 ? [50, 200, 1000].map(benchScaling) : [])
             for threads in Set([1, allThreads]).sorted() {
                 withThreads(threads) {
                     // Our kernels before sgemm: OpenBLAS's worker threads keep spinning for a while after a
@@ -113,31 +121,39 @@ struct KernelBenchCommand: ParsableCommand {
         return Double(m * n * k) / time / 1e9
     }
 
-    /// A 3x3 convolution, stride 1, padding 1: the float forward against packing the weights and the
-    /// im2col to bits plus the XNOR GEMM on the best path, in both operand orders (Int32 dot products;
-    /// no float conversion).
+    /// A 3x3 convolution, stride 1, padding 1, of sign activations: the float convolution of the ±1
+    /// values against `BinaryConvolution.forward` on bits (packed im2col of the activations, XNOR GEMM
+    /// against the layer's packed kernel, Float32 NCHW output with the scales applied).
     func benchConv(batch: Int, channels: Int, size: Int, threads: Int) -> ConvRow {
         var rng = SeededRNG(seed: 4)
-        let input = (0..<(batch * channels * size * size)).map { _ in rng.nextNormal() }
-        let weight = (0..<(channels * channels * 9)).map { _ in rng.nextNormal() }
+        let input = (0..<(batch * channels * size * size)).map { _ in BitPacking.sign(rng.nextNormal()) }
+        let weights = BinaryWeights.xnor((0..<(channels * channels * 9)).map { _ in rng.nextNormal() }, outChannels: channels)
+        let kernel = BinaryKernel(weights, channelsPerGroup: channels, kernel: 3)
         let geometry = ConvGeometry(input: [batch, channels, size, size], weight: [channels, channels, 3, 3],
                                     stride: 1, padding: 1, dilation: 1, groups: 1)
-        let float = seconds { _ = Convolution.forward(geometry, input: input, weight: weight) }
-        let packing = seconds {
-            _ = BitPacking.packWeights(weight: weight, outChannels: channels, inChannels: channels, kernel: 3)
-            _ = BitPacking.packedIm2col(input: input, geometry: geometry)
-        }
-        let binary = seconds {
-            let packedWeights = BitPacking.packWeights(weight: weight, outChannels: channels, inChannels: channels, kernel: 3)
-            _ = XNORGEMM.multiply(packedWeights, BitPacking.packedIm2col(input: input, geometry: geometry))
-        }
-        let pixelsFirst = seconds {
-            let packedWeights = BitPacking.packWeights(weight: weight, outChannels: channels, inChannels: channels, kernel: 3)
-            _ = XNORGEMM.multiply(BitPacking.packedIm2col(input: input, geometry: geometry), packedWeights)
-        }
+        let float = seconds { _ = Convolution.forward(geometry, input: input, weight: weights.signs) }
+        let packing = seconds { _ = BitPacking.packedIm2col(input: input, geometry: geometry) }
+        let binary = seconds { _ = BinaryConvolution.forward(geometry, input: input, kernel: kernel, binaryInput: true) }
         return ConvRow(threads: threads, shape: "\(batch)x\(channels)x\(size)x\(size) 3x3 -> \(channels)",
                        floatMilliseconds: float * 1e3, packingMilliseconds: packing * 1e3, binaryMilliseconds: binary * 1e3,
-                       binaryPixelsFirstMilliseconds: pixelsFirst * 1e3, speedup: float / binary, pixelsFirstSpeedup: float / pixelsFirst)
+                       speedup: float / binary)
+    }
+
+    func benchScaling(microseconds: Int) -> ScalingRow {
+        // A dependent chain of float multiply-adds: about 1 ns per step on any core.
+        func item(_ steps: Int, _ seed: Float) -> Float {
+            var x = seed
+            for step in 0..<steps { x = x * 0.999_999 + Float(step & 7) }
+            return x
+        }
+        let calibration = 1 << 16
+        var sink = [Float](repeating: 0, count: 2)
+        let steps = Int(Double(calibration) * Double(microseconds) * 1e-6 / seconds { sink[0] = item(calibration, sink[0]) })
+        let serial = seconds { sink[0] = item(steps, sink[1]); sink[1] = item(steps, sink[0]) }
+        let parallel = seconds {
+            sink.withUnsafeMutableBufferPointer { out in Parallelism.forEachChunk(2) { range in for i in range { out[i] = item(steps, Float(i)) } } }
+        }
+        return ScalingRow(microseconds: microseconds, serialMicroseconds: serial * 1e6, speedup: serial / parallel)
     }
 
     func render(_ report: Report) -> String {
@@ -147,18 +163,24 @@ struct KernelBenchCommand: ParsableCommand {
             gemm.rows.append([String(row.threads), "\(row.m) x \(row.n) x \(row.k)", String(format: "%.1f", row.sgemmGMACs)]
                 + paths.flatMap { [String(format: "%.0f", row.binaryGMACs[$0] ?? 0), String(format: "%.1f", row.speedup[$0] ?? 0)] })
         }
-        var conv = BenchTable(columns: ["thr", "conv", "float ms", "pack ms", "pack+W x P ms", "x", "pack+P x W ms", "x"])
+        var conv = BenchTable(columns: ["thr", "conv", "float ms", "pack ms", "bit conv ms", "x"])
         for row in report.conv {
             conv.rows.append([String(row.threads), row.shape, String(format: "%.2f", row.floatMilliseconds),
                               String(format: "%.2f", row.packingMilliseconds), String(format: "%.2f", row.binaryMilliseconds),
-                              String(format: "%.1f", row.speedup), String(format: "%.2f", row.binaryPixelsFirstMilliseconds),
-                              String(format: "%.1f", row.pixelsFirstSpeedup)])
+                              String(format: "%.1f", row.speedup)])
+        }
+        var scaling = BenchTable(columns: ["work item", "2 items on 1 thread us", "2 threads x"])
+        for row in report.scaling {
+            scaling.rows.append(["\(row.microseconds) us", String(format: "%.0f", row.serialMicroseconds), String(format: "%.2f", row.speedup)])
         }
         return [gemm.render(),
                 "bit GEMM C = K - 2 popcount(a XOR b) against OpenBLAS sgemm of the same M, N, K; x = binary MAC/s over sgemm MAC/s",
                 "", conv.render(),
-                "float = Convolution.forward (im2col + sgemm); pack = pack weights + packed im2col; W x P / P x W = XNOR GEMM (\(report.bestPath)) of",
-                "packed weights x packed patches (C [out][batch*pixels]) / patches x weights (C [batch*pixels][out]), Int32 out",
-                "median of \(options.runs)+ runs after warm-up; best path on this CPU: \(report.bestPath)"].joined(separator: "\n")
+                "float = Convolution.forward of the ±1 values (im2col + sgemm); pack = packed im2col alone; bit conv = BinaryConvolution.forward:",
+                "packed im2col + XNOR GEMM (\(report.bestPath)) by the layer's packed kernel, Float32 NCHW output with the scales applied",
+                "median of \(options.runs)+ runs after warm-up; best path on this CPU: \(report.bestPath)",
+                "", scaling.render(),
+                "two equal work items: speed-up of running them on two threads (Parallelism.forEachChunk) over one"]
+            .joined(separator: "\n")
     }
 }

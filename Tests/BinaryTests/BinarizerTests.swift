@@ -74,7 +74,7 @@ import Tensor
         let x = Tensor(shape: [n, c, h, h], data: Self.values(n * c * h * h, seed: 3))
         let w = Tensor(shape: [o, c / groups, k, k], data: Self.values(o * c / groups * k * k, seed: 4), requiresGrad: true)
         let signs = x.signSTE().padded(by: pad, value: 1)
-        let y = signs.binarizedConv2d(weight: w, projection: nil, binary: .xnor(w.data, outChannels: o), kind: .xnor, record: nil, binaryInput: true,
+        let y = signs.binarizedConv2d(weight: w, projection: nil, kernel: BinaryKernel(.xnor(w.data, outChannels: o), channelsPerGroup: w.shape[1], kernel: k), kind: .xnor, record: nil, binaryInput: true,
                                       stride: stride, padding: 0, dilation: dilation, groups: groups)
         let binary = BinaryWeights.xnor(w.data, outChannels: o)
         let size = h + 2 * pad
@@ -98,7 +98,7 @@ import Tensor
         let x = Tensor(shape: [n, c, h, h], data: Self.values(n * c * h * h, seed: 5))
         let wValues = Self.values(o * c * k * k, seed: 6)
         let w = Tensor(shape: [o, c, k, k], data: wValues, requiresGrad: true)
-        let y = x.binarizedConv2d(weight: w, projection: nil, binary: .xnor(w.data, outChannels: o), kind: .xnor, record: nil, binaryInput: false,
+        let y = x.binarizedConv2d(weight: w, projection: nil, kernel: BinaryKernel(.xnor(w.data, outChannels: o), channelsPerGroup: w.shape[1], kernel: k), kind: .xnor, record: nil, binaryInput: false,
                                   stride: 1, padding: 1, dilation: 1, groups: 1)
         let lossWeights = Self.values(y.count, seed: 7)
         y.backward(seed: lossWeights)
@@ -122,7 +122,7 @@ import Tensor
         let w = Tensor(shape: [o, c, k, k], data: wValues, requiresGrad: true)
         let p = Tensor(shape: [o, c, k, k], data: pValues, requiresGrad: true)
         let record = PCNNRecord()
-        let y = x.binarizedConv2d(weight: w, projection: p, binary: .pcnn(w.data, projection: p.data, outChannels: o), kind: .pcnn,
+        let y = x.binarizedConv2d(weight: w, projection: p, kernel: BinaryKernel(.pcnn(w.data, projection: p.data, outChannels: o), channelsPerGroup: c, kernel: k), kind: .pcnn,
                                   record: record, binaryInput: false,
                                   stride: 1, padding: 1, dilation: 1, groups: 1)
         let lossWeights = Self.values(y.count, seed: 11)
@@ -155,21 +155,5 @@ import Tensor
         }
         Self.expectClose(w.grad, Self.finiteDifferences(wValues) { loss($0, pValues) }, "dL_P/dW")
         Self.expectClose(p.grad, Self.finiteDifferences(pValues) { loss(wValues, $0) }, "dL_P/dP")
-    }
-}
-
-/// The bit path of a binarized convolution equals its float path exactly.
-@Suite(.serialized) struct BinaryConvolutionPathTests {
-    @Test(arguments: [(1, 1, 0), (2, 3, 1), (1, 1, 2)])
-    func bitPathEqualsFloatPath(stride: Int, kernel: Int, padding: Int) {
-        var rng = SeededRNG(seed: 21)
-        let x = Tensor.randomNormal([3, 70, 9, 9], std: 1, rng: &rng).signSTE().padded(by: padding, value: 1)
-        let signs = Tensor.randomNormal([5, 70, kernel, kernel], std: 1, rng: &rng).signSTE()
-        let g = ConvGeometry(input: x.shape, weight: signs.shape, stride: stride, padding: 0, dilation: 1, groups: 1)
-        let bits = BinaryConvolution.forward(g, input: x.data, signs: signs.data, binaryInput: true)
-        BinaryConvolution.usesBitKernels = false
-        defer { BinaryConvolution.usesBitKernels = true }
-        let floats = BinaryConvolution.forward(g, input: x.data, signs: signs.data, binaryInput: true)
-        #expect(bits == floats)
     }
 }

@@ -100,3 +100,22 @@ import Testing
         #expect(outcome.grad == [1])
     }
 }
+
+/// `Tensor.version` counts every change of `data`.
+@Suite struct TensorVersionTests {
+    @Test func everyKindOfWriteBumpsTheVersion() {
+        let t = Tensor(shape: [2, 2], data: [1, 2, 3, 4])
+        var seen = [t.version]
+        t.data[1] = 5
+        seen.append(t.version)
+        t.data = [0, 0, 0, 0]
+        seen.append(t.version)
+        t.data.withUnsafeMutableBufferPointer { $0[0] = 7 }
+        seen.append(t.version)
+        t.data.append(contentsOf: [])
+        seen.append(t.version)
+        #expect(Set(seen).count == seen.count, "versions \(seen)")
+        _ = t.data.reduce(0, +)
+        #expect(t.version == seen.last, "reading does not bump the version")
+    }
+}

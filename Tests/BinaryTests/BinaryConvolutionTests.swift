@@ -1,0 +1,127 @@
+import Testing
+@testable import Binary
+import Tensor
+
+/// The bit paths of `BinaryConvolution` (dense: packed im2col + XNOR GEMM with the scale applied as
+/// tiles are stored; depthwise: `DepthwiseBits`) against the plain one-padded convolution of
+/// `PackedIm2colTests` times the per-channel scale, and against the float path, to the last bit.
+@Suite(.serialized) struct BinaryConvolutionTests {
+    /// The case's geometry, a real-valued input (with zeros and -0.0), its kernel, and the expected
+    /// output scales[o] * conv(sign(x) padded with +1, sign(w)).
+    struct Prepared {
+        let geometry: ConvGeometry
+        let input: [Float]
+        let kernel: BinaryKernel
+        let expected: [Float]
+    }
+
+    static func prepare(_ c: BitConvCase, seed: UInt64) -> Prepared {
+        let g = c.geometry
+        let x = TestData.values(c.input.reduce(1, *), seed: seed)
+        let weights = BinaryWeights.xnor(TestData.values(g.outChannels * g.patchSize, seed: seed + 1), outChannels: g.outChannels)
+        var expected = PackedIm2colTests.onePaddedConvolution(x.map(BitPacking.sign), weights.signs, g)
+        for i in expected.indices { expected[i] *= weights.scales[i / g.outPixels % g.outChannels] }
+        return Prepared(geometry: g, input: x,
+                        kernel: BinaryKernel(weights, channelsPerGroup: g.channelsPerGroup, kernel: g.kernel, counters: KernelCounters()),
+                        expected: expected)
+    }
+
+    /// Elements whose bits differ.
+    static func mismatches(_ a: [Float], _ b: [Float]) -> Int {
+        a.count != b.count ? -1 : zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count
+    }
+
+    /// The bit kernel of the case's kind (dense or depthwise) called directly, so that the test does not
+    /// depend on the global switch `usesBitKernels`.
+    static func onBits(_ p: Prepared, path: KernelPath = .best, counters: KernelCounters = KernelCounters()) -> [Float] {
+        let g = p.geometry
+        var output = [Float](repeating: .nan, count: g.batch * g.outChannels * g.outPixels)
+        p.input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                if g.groups == 1 {
+                    BinaryConvolution.dense(g, input: x.baseAddress!, kernel: p.kernel, output: y.baseAddress!, path: path, counters: counters)
+                } else {
+                    DepthwiseBits.forward(g, input: x.baseAddress!, kernel: p.kernel, output: y.baseAddress!, counters: counters)
+                }
+            }
+        }
+        return output
+    }
+
+    /// Runs `body` with the bit kernels off (the float path).
+    static func onFloats<T>(_ body: () -> T) -> T {
+        BinaryConvolution.usesBitKernels = false
+        defer { BinaryConvolution.usesBitKernels = true }
+        return body()
+    }
+
+    /// Dense cases of `BitConvCase.all` (groups == 1): every kernel path writes the scaled NCHW output.
+    @Test(arguments: BitConvCase.all.filter { $0.groups == 1 })
+    func denseBitPathEqualsTheReference(_ c: BitConvCase) {
+        let p = Self.prepare(c, seed: 51)
+        for path in KernelPath.allCases {
+            let bits = Self.onBits(p, path: path)
+            #expect(Self.mismatches(bits, p.expected) == 0, "\(path)")
+        }
+        let floats = Self.onFloats { BinaryConvolution.forward(p.geometry, input: p.input, kernel: p.kernel, binaryInput: true) }
+        #expect(Self.mismatches(floats, p.expected) == 0, "float path")
+    }
+
+    /// Depthwise shapes: 3x3 and 5x5, stride 1 and 2, dilation 1 and 2, +1 padding 0 to 4, odd and
+    /// even sizes, rows of 1 to 64 pixels, output heights that leave part of the last 8-row step empty.
+    static let depthwiseCases: [BitConvCase] = {
+        var cases: [BitConvCase] = []
+        for (kernel, dilation, padding) in [(3, 1, 1), (3, 2, 2), (5, 1, 2), (5, 2, 4), (3, 1, 0)] {
+            for stride in [1, 2] {
+                cases.append(BitConvCase([2, 5, 11, 9], out: 5, kernel: kernel, stride: stride, padding: padding, dilation: dilation, groups: 5))
+            }
+        }
+        cases.append(BitConvCase([1, 3, 28, 28], out: 3, kernel: 3, padding: 1, groups: 3))
+        cases.append(BitConvCase([1, 2, 17, 56], out: 2, kernel: 5, stride: 2, padding: 4, dilation: 2, groups: 2))
+        cases.append(BitConvCase([3, 2, 3, 1], out: 2, kernel: 3, padding: 1, groups: 2))
+        cases.append(BitConvCase([1, 2, 3, 60], out: 2, kernel: 3, stride: 3, padding: 2, groups: 2))
+        return cases
+    }()
+
+    @Test(arguments: depthwiseCases)
+    func depthwiseBitPathEqualsTheReference(_ c: BitConvCase) {
+        let p = Self.prepare(c, seed: 61)
+        #expect(DepthwiseBits.fits(p.geometry))
+        let counters = KernelCounters()
+        let bits = Self.onBits(p, counters: counters)
+        #expect(Self.mismatches(bits, p.expected) == 0)
+        #expect(counters.snapshot().binaryMACs == p.geometry.macs)
+        let floats = Self.onFloats { BinaryConvolution.forward(p.geometry, input: p.input, kernel: p.kernel, binaryInput: true) }
+        #expect(Self.mismatches(floats, p.expected) == 0, "float path")
+    }
+
+    /// Padded rows wider than 64 pixels stay on the float kernels, with the same result.
+    @Test func wideDepthwiseRowsUseTheFloatPath() {
+        let p = Self.prepare(BitConvCase([1, 2, 3, 63], out: 2, kernel: 3, padding: 1, groups: 2), seed: 71)
+        #expect(!DepthwiseBits.fits(p.geometry))
+        let output = BinaryConvolution.forward(p.geometry, input: p.input, kernel: p.kernel, binaryInput: true, counters: KernelCounters())
+        #expect(Self.mismatches(output, p.expected) == 0)
+    }
+
+    /// With the bit kernels on, `forward` takes them (their MACs are counted) and gives their bits.
+    @Test func forwardTakesTheBitPath() {
+        for c in [BitConvCase([2, 70, 6, 5], out: 5, padding: 1), BitConvCase([2, 4, 9, 9], out: 4, kernel: 5, padding: 4, dilation: 2, groups: 4)] {
+            let p = Self.prepare(c, seed: 75)
+            let counters = KernelCounters()
+            let output = BinaryConvolution.forward(p.geometry, input: p.input, kernel: p.kernel, binaryInput: true, counters: counters)
+            #expect(Self.mismatches(output, p.expected) == 0)
+            #expect(counters.snapshot().binaryMACs == p.geometry.macs)
+        }
+    }
+
+    /// Real-valued inputs go to the float kernels: the convolution of x with the signs, times the scales.
+    @Test func realInputsUseTheFloatKernels() {
+        let g = ConvGeometry(input: [2, 3, 5, 5], weight: [4, 3, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1)
+        let x = TestData.values(2 * 3 * 25, seed: 81)
+        let weights = BinaryWeights.xnor(TestData.values(4 * 27, seed: 82), outChannels: 4)
+        let kernel = BinaryKernel(weights, channelsPerGroup: 3, kernel: 3, counters: KernelCounters())
+        var expected = Convolution.forward(g, input: x, weight: weights.signs)
+        for i in expected.indices { expected[i] *= weights.scales[i / g.outPixels % 4] }
+        #expect(BinaryConvolution.forward(g, input: x, kernel: kernel, binaryInput: false, counters: KernelCounters()) == expected)
+    }
+}
