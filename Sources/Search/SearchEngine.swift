@@ -53,32 +53,33 @@ public final class SearchEngine {
     /// One weight step on a batch of the weight half: SGD on the supernet weights (REFERENCE.md §3).
     /// Returns the batch's mean loss and the number of correct predictions.
     func weightStep(_ batch: Batch) -> (loss: Double, correct: Int) {
-        let images = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], data: batch.images)
-        weightOptimizer.zeroGrad()
-        let (logits, loss) = GradMode.frozen(architecture.all) {
-            let logits = supernet(images, architecture: architecture, space: state.space, training: true)
-            let loss = logits.crossEntropy(labels: batch.labels)
-            loss.backward()
-            return (logits, loss)
+        let result = step(batch, optimizer: weightOptimizer, frozen: architecture.all) {
+            supernet.addProjectionLossGradients()
+            GradientClipping.clipNorm(weightOptimizer.parameters, maxNorm: configuration.gradientClip)
         }
-        supernet.addProjectionLossGradients()
-        GradientClipping.clipNorm(weightOptimizer.parameters, maxNorm: configuration.gradientClip)
-        weightOptimizer.step()
-        return (Double(loss.scalar), Metrics.correctPredictions(logits, labels: batch.labels))
+        return result
     }
 
     /// One first-order architecture step on a batch of the architecture half: Adam on alpha and beta.
     func architectureStep(_ batch: Batch) -> (loss: Double, correct: Int) {
+        let result = step(batch, optimizer: architectOptimizer, frozen: weightOptimizer.parameters) {}
+        state.architectureSteps += 1
+        return result
+    }
+
+    /// Forward and backward on `batch` with `frozen` held constant (backward then computes only the
+    /// gradients `optimizer` uses), `beforeUpdate`, and the optimizer's step.
+    private func step(_ batch: Batch, optimizer: any Optimizer, frozen: [Tensor], beforeUpdate: () -> Void) -> (loss: Double, correct: Int) {
         let images = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], data: batch.images)
-        architectOptimizer.zeroGrad()
-        let (logits, loss) = GradMode.frozen(weightOptimizer.parameters) {
+        optimizer.zeroGrad()
+        let (logits, loss) = GradMode.frozen(frozen) {
             let logits = supernet(images, architecture: architecture, space: state.space, training: true)
             let loss = logits.crossEntropy(labels: batch.labels)
             loss.backward()
             return (logits, loss)
         }
-        architectOptimizer.step()
-        state.architectureSteps += 1
+        beforeUpdate()
+        optimizer.step()
         return (Double(loss.scalar), Metrics.correctPredictions(logits, labels: batch.labels))
     }
 
