@@ -36,12 +36,9 @@ public final class Cell: Layer {
     public init(genotype: Genotype, previousPrevious: Int, previous: Int, channels: Int,
                 isReduction: Bool, previousWasReduction: Bool, binarization: BinarizationConfig = .float, rng: inout SeededRNG) {
         self.isReduction = isReduction
-        preprocess0 = previousWasReduction
-            ? FactorizedReduce(inChannels: previousPrevious, outChannels: channels, affine: true, binarization: binarization, rng: &rng)
-            : ReLUConvBN(inChannels: previousPrevious, outChannels: channels, kernel: 1, stride: 1, padding: 0, affine: true,
-                         binarization: binarization, rng: &rng)
-        preprocess1 = ReLUConvBN(inChannels: previous, outChannels: channels, kernel: 1, stride: 1, padding: 0, affine: true,
-                                 binarization: binarization, rng: &rng)
+        (preprocess0, preprocess1) = Cell.preprocessing(previousPrevious: previousPrevious, previous: previous, channels: channels,
+                                                         previousWasReduction: previousWasReduction, affine: true,
+                                                         binarization: binarization, rng: &rng)
         edges = genotype.edges(isReduction ? .reduce : .normal)
         concat = genotype.concat(isReduction ? .reduce : .normal)
         var operations: [any UnaryLayer] = []
@@ -50,6 +47,20 @@ public final class Cell: Layer {
             operations.append(edge.operation.makeLayer(channels: channels, stride: stride, affine: true, binarization: binarization, rng: &rng))
         }
         self.operations = operations
+    }
+
+    /// The preprocessing of a cell's two inputs (REFERENCE.md §1): c_{k-2} through ReLU-Conv1x1-BN, or
+    /// FactorizedReduce when the cell before was a reduction; c_{k-1} through ReLU-Conv1x1-BN.
+    /// The search cells use it too, with non-affine BN.
+    public static func preprocessing(previousPrevious: Int, previous: Int, channels: Int, previousWasReduction: Bool, affine: Bool,
+                                     binarization: BinarizationConfig, rng: inout SeededRNG) -> (any UnaryLayer, any UnaryLayer) {
+        let first: any UnaryLayer = previousWasReduction
+            ? FactorizedReduce(inChannels: previousPrevious, outChannels: channels, affine: affine, binarization: binarization, rng: &rng)
+            : ReLUConvBN(inChannels: previousPrevious, outChannels: channels, kernel: 1, stride: 1, padding: 0, affine: affine,
+                         binarization: binarization, rng: &rng)
+        let second = ReLUConvBN(inChannels: previous, outChannels: channels, kernel: 1, stride: 1, padding: 0, affine: affine,
+                                binarization: binarization, rng: &rng)
+        return (first, second)
     }
 
     /// Output channels: C times the number of concatenated nodes.

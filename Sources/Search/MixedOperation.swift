@@ -119,12 +119,9 @@ final class SearchCell: Layer {
     init(previousPrevious: Int, previous: Int, channels: Int, isReduction: Bool, previousWasReduction: Bool,
          partialK: Int, binarization: BinarizationConfig, rng: inout SeededRNG) {
         self.isReduction = isReduction
-        preprocess0 = previousWasReduction
-            ? FactorizedReduce(inChannels: previousPrevious, outChannels: channels, affine: false, binarization: binarization, rng: &rng)
-            : ReLUConvBN(inChannels: previousPrevious, outChannels: channels, kernel: 1, stride: 1, padding: 0, affine: false,
-                         binarization: binarization, rng: &rng)
-        preprocess1 = ReLUConvBN(inChannels: previous, outChannels: channels, kernel: 1, stride: 1, padding: 0, affine: false,
-                                 binarization: binarization, rng: &rng)
+        (preprocess0, preprocess1) = Cell.preprocessing(previousPrevious: previousPrevious, previous: previous, channels: channels,
+                                                         previousWasReduction: previousWasReduction, affine: false,
+                                                         binarization: binarization, rng: &rng)
         edges = (0..<OperationSpace.edgeCount).map { edge in
             let stride = isReduction && OperationSpace.input(ofEdge: edge) < 2 ? 2 : 1
             return MixedOperation(channels: channels, stride: stride, partialK: partialK, binarization: binarization, rng: &rng)
