@@ -21,6 +21,25 @@ public struct Evaluation: Sendable, Equatable {
     public var seconds: Double
 }
 
+/// Where a training run stands between two steps; a training checkpoint's header holds it, so a
+/// resumed run continues exactly where the interrupted one stopped.
+public struct TrainingState: Codable, Equatable, Sendable {
+    /// The completed epochs' metrics (test loss and accuracy included); their count is the epoch in progress.
+    public var history: [EpochMetrics] = []
+    /// Steps done in the epoch in progress, and that epoch's running sums.
+    public var step = 0
+    public var lossSum = 0.0
+    public var correct = 0
+    public var seen = 0
+    public var seconds = 0.0
+    /// Drop-path's generator.
+    public var dropPathRNG: [UInt64]
+
+    public var completedEpochs: Int { history.count }
+    /// Seconds of training in the completed epochs (test evaluations excluded).
+    public var trainSeconds: Double { history.reduce(0) { $0 + $1.seconds } }
+}
+
 /// Trains a network built from a genotype with SGD (momentum, weight decay, cosine schedule,
 /// gradient clipping) and evaluates it (the DARTS final-training recipe, REFERENCE.md §6).
 public final class Trainer {
@@ -29,6 +48,7 @@ public final class Trainer {
     let optimizer: SGD
     let schedule: CosineSchedule
     var dropPath: DropPath
+    public private(set) var state: TrainingState
 
     public init(network: GenotypeNetwork, configuration: TrainingConfiguration) {
         self.network = network
@@ -37,20 +57,33 @@ public final class Trainer {
                         momentum: configuration.momentum, weightDecay: configuration.weightDecay)
         schedule = CosineSchedule(base: configuration.learningRate, minimum: configuration.minimumLearningRate, total: configuration.epochs)
         dropPath = DropPath(probability: 0, seed: configuration.seed &+ 17)
+        state = TrainingState(dropPathRNG: dropPath.rng.state)
     }
 
-    /// One epoch over `data`; returns the epoch's mean training loss and accuracy.
-    public func trainEpoch(_ epoch: Int, on data: Dataset, progress: (TrainingProgress) -> Void) -> EpochMetrics {
-        let start = Date()
+    public var isComplete: Bool { state.completedEpochs >= configuration.epochs }
+
+    /// Trains the epoch in progress to its end, or until `shouldStop` answers true before a step
+    /// (then nil: `state` says where it stopped). Returns the epoch's mean training loss and accuracy;
+    /// `complete` then records it.
+    public func trainEpoch(on data: Dataset, progress: (TrainingProgress) -> Void,
+                           shouldStop: () -> Bool = { false }) -> EpochMetrics? {
+        let epoch = state.completedEpochs
+        let clock = Date().addingTimeInterval(-state.seconds)
         optimizer.learningRate = schedule.rate(epoch: epoch)
         // DARTS ramps drop-path linearly over the epochs.
         dropPath.probability = configuration.dropPath * Float(epoch) / Float(max(1, configuration.epochs))
         let augmentation = Augmentation(cropPadding: configuration.cropPadding, horizontalFlip: false, cutout: configuration.cutout)
-        let batches = BatchIterator(dataset: data, batchSize: configuration.batchSize, shuffle: true, dropLast: true,
+        var batches = BatchIterator(dataset: data, batchSize: configuration.batchSize, shuffle: true, dropLast: true,
                                     augmentation: augmentation, seed: configuration.seed, epoch: epoch)
         let steps = batches.batchCount
-        var (lossSum, correct, seen) = (0.0, 0, 0)
-        for (step, batch) in batches.enumerated() {
+        // A resumed epoch draws the batches it already trained on, so the rest come in the same order.
+        for _ in 0..<state.step { _ = batches.next() }
+        while state.step < steps, let batch = batches.next() {
+            if shouldStop() {
+                state.seconds = Date().timeIntervalSince(clock)
+                state.dropPathRNG = dropPath.rng.state
+                return nil
+            }
             let images = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], data: batch.images)
             let (logits, auxiliary) = network(images, training: true, dropPath: &dropPath)
             var loss = logits.crossEntropy(labels: batch.labels)
@@ -62,17 +95,53 @@ public final class Trainer {
             network.addProjectionLossGradients()
             GradientClipping.clipNorm(optimizer.parameters, maxNorm: configuration.gradientClip)
             optimizer.step()
-            lossSum += Double(loss.scalar) * Double(batch.count)
-            correct += Metrics.correctPredictions(logits, labels: batch.labels)
-            seen += batch.count
-            progress(TrainingProgress(epoch: epoch, epochs: configuration.epochs, step: step + 1, stepsPerEpoch: steps,
-                                      loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
-                                      imagesPerSecond: Double(seen) / max(1e-9, Date().timeIntervalSince(start))))
+            state.step += 1
+            state.lossSum += Double(loss.scalar) * Double(batch.count)
+            state.correct += Metrics.correctPredictions(logits, labels: batch.labels)
+            state.seen += batch.count
+            state.seconds = Date().timeIntervalSince(clock)
+            progress(TrainingProgress(epoch: epoch, epochs: configuration.epochs, step: state.step, stepsPerEpoch: steps,
+                                      loss: state.lossSum / Double(state.seen), accuracy: Double(state.correct) / Double(state.seen),
+                                      imagesPerSecond: Double(state.seen) / max(1e-9, state.seconds)))
         }
-        let seconds = Date().timeIntervalSince(start)
-        return EpochMetrics(epoch: epoch, learningRate: optimizer.learningRate, trainLoss: lossSum / Double(max(1, seen)),
-                            trainAccuracy: Double(correct) / Double(max(1, seen)), testLoss: nil, testAccuracy: nil,
-                            seconds: seconds, imagesPerSecond: Double(seen) / max(1e-9, seconds))
+        state.dropPathRNG = dropPath.rng.state
+        return EpochMetrics(epoch: epoch, learningRate: optimizer.learningRate, trainLoss: state.lossSum / Double(max(1, state.seen)),
+                            trainAccuracy: Double(state.correct) / Double(max(1, state.seen)), testLoss: nil, testAccuracy: nil,
+                            seconds: state.seconds, imagesPerSecond: Double(state.seen) / max(1e-9, state.seconds))
+    }
+
+    /// Records a finished epoch (with its test metrics) and starts the next one.
+    public func complete(_ metrics: EpochMetrics) {
+        state = TrainingState(history: state.history + [metrics], dropPathRNG: dropPath.rng.state)
+    }
+
+    // MARK: - Checkpoints
+
+    /// Every tensor of the training in checkpoint order: weights, BN running means and variances, SGD velocities.
+    var checkpointArrays: [[Float]] {
+        let statistics = network.batchNormStatistics
+        return network.parameters.map(\.data) + statistics.map(\.mean) + statistics.map(\.variance) + optimizer.velocity
+    }
+
+    /// Puts back the tensors and the state of a checkpoint written by a trainer of the same network.
+    func restore(floats: [Float], state restored: TrainingState, path: String) throws {
+        let needed = checkpointArrays.reduce(0) { $0 + $1.count }
+        guard floats.count == needed else {
+            throw CheckpointFileError.mismatch(path, "it holds \(floats.count) values, this network needs \(needed)")
+        }
+        guard let rng = SeededRNG(state: restored.dropPathRNG) else { throw CheckpointFileError.damaged(path, "invalid drop-path generator state") }
+        var offset = 0
+        func next(_ count: Int) -> [Float] {
+            defer { offset += count }
+            return Array(floats[offset..<(offset + count)])
+        }
+        let statistics = network.batchNormStatistics
+        for parameter in network.parameters { parameter.data = next(parameter.count) }
+        for entry in statistics { entry.mean = next(entry.mean.count) }
+        for entry in statistics { entry.variance = next(entry.variance.count) }
+        for index in optimizer.velocity.indices { optimizer.velocity[index] = next(optimizer.velocity[index].count) }
+        dropPath.rng = rng
+        state = restored
     }
 
     /// Loss and accuracy on `data` in inference mode (running BN statistics, no graph).

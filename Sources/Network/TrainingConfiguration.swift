@@ -1,3 +1,7 @@
+import Binary
+import Datasets
+import Foundation
+
 /// Everything that decides a training run; written to `runs/NAME/config.json`.
 public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var genotype: String
@@ -11,6 +15,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var batchSize: Int
     /// Training images used (nil = the whole training set).
     public var trainSize: Int?
+    /// Test images used: the first N of the test split (nil = all of them).
+    public var testSize: Int?
     public var seed: UInt64
     public var learningRate: Float
     public var minimumLearningRate: Float
@@ -25,7 +31,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public init(genotype: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil, binarize: String = "none",
                 activations: String = "binary",
                 layers: Int = 6, channels: Int = 16, epochs: Int = 10, batchSize: Int = 64, trainSize: Int? = nil,
-                seed: UInt64 = 0, learningRate: Float = 0.05, minimumLearningRate: Float = 0, momentum: Float = 0.9,
+                testSize: Int? = nil, seed: UInt64 = 0, learningRate: Float = 0.05, minimumLearningRate: Float = 0, momentum: Float = 0.9,
                 weightDecay: Float = 3e-4, gradientClip: Float = 5, auxiliaryWeight: Float = 0, dropPath: Float = 0,
                 cropPadding: Int = 0, cutout: Int = 0) {
         self.genotype = genotype
@@ -38,6 +44,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.epochs = epochs
         self.batchSize = batchSize
         self.trainSize = trainSize
+        self.testSize = testSize
         self.seed = seed
         self.learningRate = learningRate
         self.minimumLearningRate = minimumLearningRate
@@ -48,6 +55,42 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.dropPath = dropPath
         self.cropPadding = cropPadding
         self.cutout = cutout
+    }
+}
+
+extension TrainingConfiguration {
+    /// The run's `config.json`, with a one-line reason when it is missing or unreadable.
+    public static func read(from folder: RunFolder) throws -> TrainingConfiguration {
+        let url = folder.file("config.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw RunFolderError.cannotWrite(url.path, "no config.json: is \(folder.url.path) a bnas training run?")
+        }
+        do {
+            return try JSONDecoder().decode(TrainingConfiguration.self, from: data)
+        } catch {
+            throw CheckpointFileError.damaged(url.path, "config.json is not a training configuration: \(error)")
+        }
+    }
+
+    public var binarization: BinarizationConfig {
+        BinarizationConfig(weights: WeightBinarization(rawValue: binarize) ?? .none, activations: ActivationPrecision(rawValue: activations) ?? .binary)
+    }
+
+    /// The training split (limited to `trainSize` by a seeded draw) and the test split (its first `testSize` images).
+    public func loadData() throws -> DatasetSplits {
+        guard let kind = DatasetKind(rawValue: dataset) else {
+            throw DatasetError.invalidSetting("unknown data set '\(dataset)': use one of \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let splits = try DatasetLoader.load(kind, dataDirectory: dataDirectory, trainLimit: trainSize, seed: seed)
+        guard let testSize, testSize < splits.test.count else { return splits }
+        guard testSize > 0 else { throw DatasetError.invalidSetting("the test set size must be positive, not \(testSize)") }
+        return DatasetSplits(train: splits.train, test: splits.test.subset(Array(0..<testSize)))
+    }
+
+    /// The network this configuration trains on `data`'s images.
+    public func networkShape(for data: Dataset) -> NetworkShape {
+        NetworkShape(inputChannels: data.channels, imageSize: data.height, classes: data.classes, layers: layers, channels: channels,
+                     auxiliary: auxiliaryWeight > 0, binarization: binarization)
     }
 }
 

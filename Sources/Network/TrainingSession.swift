@@ -2,47 +2,156 @@ import Datasets
 import Foundation
 import Tensor
 
-/// A whole training run: epochs of training with a test evaluation after each, metrics appended
-/// to `metrics.csv` as they come, and `results.json` at the end.
-public struct TrainingSession {
+/// How a training run ended.
+public enum TrainingOutcome: Equatable, Sendable {
+    /// Every epoch ran; `results.json` and `model.bnn` were written.
+    case finished(TrainingResults)
+    /// A stop was requested; a checkpoint of that moment was written (`state` says where).
+    case stopped(TrainingState)
+}
+
+/// A request to stop, set from a signal handler and read between training steps.
+public final class StopRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requested = false
+
+    public init() {}
+
+    public func request() {
+        lock.lock()
+        requested = true
+        lock.unlock()
+    }
+
+    public var isRequested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return requested
+    }
+}
+
+/// A whole training run in `runs/NAME/`: epochs of training with a test evaluation after each,
+/// a checkpoint after each epoch and on stop, metrics appended to `metrics.csv` as they come, and
+/// `results.json` and `model.bnn` at the end.
+public final class TrainingSession {
     public let network: GenotypeNetwork
     public let configuration: TrainingConfiguration
     public let folder: RunFolder
+    public let trainer: Trainer
+    /// Set when resuming passed over a damaged newest checkpoint (the reason, for one line on stderr).
+    public let checkpointWarning: String?
 
+    /// A session that starts at epoch 1 in `folder` (which holds `config.json`).
     public init(network: GenotypeNetwork, configuration: TrainingConfiguration, folder: RunFolder) {
         self.network = network
         self.configuration = configuration
         self.folder = folder
+        trainer = Trainer(network: network, configuration: configuration)
+        checkpointWarning = nil
+    }
+
+    private init(trainer: Trainer, folder: RunFolder, warning: String?) {
+        network = trainer.network
+        configuration = trainer.configuration
+        self.folder = folder
+        self.trainer = trainer
+        checkpointWarning = warning
     }
 
     static let metricsHeader = "epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,seconds,images_per_second"
+    static let checkpointMagic = Array("BNASTRN1".utf8)
+    public static let checkpointName = "checkpoint"
 
-    public func run(train: Dataset, test: Dataset, onStep: (TrainingProgress) -> Void,
-                    onEpoch: (EpochMetrics) -> Void) throws -> TrainingResults {
-        let trainer = Trainer(network: network, configuration: configuration)
-        var history: [EpochMetrics] = []
-        var trainSeconds = 0.0
-        var evaluation = Evaluation(loss: .nan, accuracy: 0, images: 0, seconds: 0)
-        for epoch in 0..<configuration.epochs {
-            var metrics = trainer.trainEpoch(epoch, on: train, progress: onStep)
-            guard metrics.trainLoss.isFinite else { throw TrainingError.diverged(epoch: epoch + 1) }
-            trainSeconds += metrics.seconds
-            evaluation = Trainer.evaluate(network, on: test)
-            metrics.testLoss = evaluation.loss
-            metrics.testAccuracy = evaluation.accuracy
-            history.append(metrics)
+    /// The JSON header of a training checkpoint: enough to rebuild the network without the data.
+    struct CheckpointHeader: Codable {
+        var configuration: TrainingConfiguration
+        var genotype: Genotype
+        var shape: NetworkShape
+        var state: TrainingState
+    }
+
+    /// A new training of `configuration.genotype` on images like `data`'s: resolves the genotype and
+    /// checks the network's shape, and only then makes the folder (`makeFolder`) and writes `config.json`.
+    public static func start(configuration: TrainingConfiguration, data: Dataset,
+                             in makeFolder: () throws -> RunFolder) throws -> TrainingSession {
+        let genotype = try Genotype.resolve(configuration.genotype)
+        let shape = configuration.networkShape(for: data)
+        try shape.validate()
+        let folder = try makeFolder()
+        try folder.writeJSON(configuration, to: "config.json")
+        return TrainingSession(network: GenotypeNetwork(genotype: genotype, shape: shape, seed: configuration.seed),
+                               configuration: configuration, folder: folder)
+    }
+
+    /// The training of the run folder at `path`, restored from its newest whole checkpoint. Refuses a
+    /// run that already finished and a checkpoint that does not match the run's `config.json`.
+    public static func resume(run path: String) throws -> TrainingSession {
+        let folder = try RunFolder(existing: path)
+        let configuration = try TrainingConfiguration.read(from: folder)
+        guard !FileManager.default.fileExists(atPath: folder.file("results.json").path) else {
+            throw CheckpointFileError.mismatch(folder.url.path, "the training already finished (results.json exists); nothing to resume")
+        }
+        let ((header, floats), warning) = try CheckpointFile.readLatest(from: folder, name: checkpointName, magic: checkpointMagic) { file, path in
+            do {
+                return (try JSONDecoder().decode(CheckpointHeader.self, from: file.header), file.floats)
+            } catch {
+                throw CheckpointFileError.damaged(path, "unreadable header: \(error)")
+            }
+        }
+        let path = folder.file(checkpointName).path
+        guard header.configuration == configuration else { throw CheckpointFileError.mismatch(path, "it was written with another config.json") }
+        guard header.state.completedEpochs <= configuration.epochs else {
+            throw CheckpointFileError.damaged(path, "it has \(header.state.completedEpochs) epochs of \(configuration.epochs)")
+        }
+        let trainer = Trainer(network: GenotypeNetwork(genotype: header.genotype, shape: header.shape, seed: configuration.seed),
+                              configuration: configuration)
+        try trainer.restore(floats: floats, state: header.state, path: path)
+        try folder.write(Data(metricsText(header.state.history).utf8), to: "metrics.csv")
+        return TrainingSession(trainer: trainer, folder: folder, warning: warning)
+    }
+
+    /// Trains the remaining epochs. With `shouldStop` answering true between two steps, it writes a
+    /// checkpoint of that moment and returns `.stopped`; `resume(run:)` continues it.
+    public func run(train: Dataset, test: Dataset, onStep: (TrainingProgress) -> Void, onEpoch: (EpochMetrics) -> Void,
+                    shouldStop: () -> Bool = { false }) throws -> TrainingOutcome {
+        if trainer.state.completedEpochs == 0 && trainer.state.step == 0 { try checkpoint() }
+        var evaluation: Evaluation?
+        while !trainer.isComplete {
+            guard var metrics = trainer.trainEpoch(on: train, progress: onStep, shouldStop: shouldStop) else {
+                try checkpoint()
+                return .stopped(trainer.state)
+            }
+            guard metrics.trainLoss.isFinite else { throw TrainingError.diverged(epoch: metrics.epoch + 1) }
+            let tested = Trainer.evaluate(network, on: test)
+            metrics.testLoss = tested.loss
+            metrics.testAccuracy = tested.accuracy
+            evaluation = tested
+            trainer.complete(metrics)
+            try checkpoint()
             try folder.appendLine(Self.csvLine(metrics), to: "metrics.csv", header: Self.metricsHeader)
             onEpoch(metrics)
         }
+        // A run resumed after its last epoch (stopped between the checkpoint and results.json) tests once more.
+        let final = evaluation ?? Trainer.evaluate(network, on: test)
         let auxiliaryParameters = network.auxiliaryHead?.parameterCount ?? 0
         let results = TrainingResults(
-            genotype: network.genotype, testAccuracy: evaluation.accuracy, testLoss: evaluation.loss,
+            genotype: network.genotype, testAccuracy: final.accuracy, testLoss: final.loss,
             parameters: network.parameterCount, parametersExcludingAuxiliary: network.parameterCount - auxiliaryParameters,
             binaryParameters: network.binaryParameterCount, floatParameters: network.floatParameterCount,
-            trainSeconds: trainSeconds, evaluationSeconds: evaluation.seconds, epochs: history)
-        try folder.writeJSON(results, to: "results.json")
+            trainSeconds: trainer.state.trainSeconds, evaluationSeconds: final.seconds, epochs: trainer.state.history)
         try ModelFile.write(network, to: folder.file("model.bnn"))
-        return results
+        try folder.writeJSON(results, to: "results.json")
+        return .finished(results)
+    }
+
+    func checkpoint() throws {
+        let header = CheckpointHeader(configuration: configuration, genotype: network.genotype, shape: network.shape, state: trainer.state)
+        let file = CheckpointFile(header: try JSONEncoder().encode(header), floats: trainer.checkpointArrays.flatMap { $0 })
+        try file.write(to: folder, name: Self.checkpointName, magic: Self.checkpointMagic)
+    }
+
+    static func metricsText(_ history: [EpochMetrics]) -> String {
+        ([metricsHeader] + history.map(csvLine)).map { $0 + "\n" }.joined()
     }
 
     static func csvLine(_ m: EpochMetrics) -> String {

@@ -30,3 +30,14 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode(1)
     }
 }
+
+/// Runs `body` with Ctrl-C (SIGINT) calling `onInterrupt` instead of killing the process, so a long
+/// run can stop cleanly between two steps; the default handler is back afterwards.
+func whileInterruptible<T>(_ onInterrupt: @escaping @Sendable () -> Void, _ body: () throws -> T) rethrows -> T {
+    signal(SIGINT, SIG_IGN)
+    let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    interrupt.setEventHandler(handler: onInterrupt)
+    interrupt.resume()
+    defer { interrupt.cancel(); signal(SIGINT, SIG_DFL) }
+    return try body()
+}

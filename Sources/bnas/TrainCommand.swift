@@ -77,10 +77,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed for initialisation, shuffling and augmentation.")
     var seed: UInt64 = 0
 
+    @Option(name: .customLong("test-size"), help: "Evaluate on the first N test images only (default: the whole test set).")
+    var testSize: Int?
+
     @Option(name: .customLong("run"), help: "Run name: files go to runs/NAME/ (default: a timestamp).")
     var runName: String?
 
+    @Option(help: "Continue the training in runs/NAME (or a run folder path) from its last checkpoint; its config.json decides every setting.")
+    var resume: String?
+
     func validate() throws {
+        if resume != nil && runName != nil { throw ValidationError("--resume continues an existing run; it cannot be combined with --run") }
+        if let testSize, testSize < 1 { throw ValidationError("--test-size must be at least 1, got \(testSize)") }
         guard layers >= 3 else { throw ValidationError("--layers must be at least 3 (two reduction cells), got \(layers)") }
         guard channels >= 2, channels % 2 == 0 else { throw ValidationError("--channels must be an even number >= 2, got \(channels)") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
@@ -93,33 +101,57 @@ struct TrainCommand: ParsableCommand {
         guard auxiliaryWeight >= 0, cropPadding >= 0, cutout >= 0 else { throw ValidationError("--auxiliary-weight, --crop-padding and --cutout cannot be negative") }
     }
 
+    var trainingConfiguration: TrainingConfiguration {
+        TrainingConfiguration(
+            genotype: genotype, dataset: data.dataset.kind.rawValue, dataDirectory: data.dataDirectory, binarize: binarize.rawValue,
+            activations: activations.rawValue, layers: layers, channels: channels, epochs: epochs, batchSize: batchSize,
+            trainSize: data.trainSize, testSize: testSize, seed: seed, learningRate: learningRate, auxiliaryWeight: auxiliaryWeight,
+            dropPath: dropPath, cropPadding: cropPadding, cutout: cutout)
+    }
+
     func run() throws {
         try reportingErrors {
-            let found = try Genotype.resolve(genotype)
-            let splits = try DatasetLoader.load(data.dataset.kind, dataDirectory: data.dataDirectory, trainLimit: data.trainSize, seed: seed)
-            let configuration = TrainingConfiguration(
-                genotype: genotype, dataset: data.dataset.kind.rawValue, dataDirectory: data.dataDirectory, binarize: binarize.rawValue,
-                activations: activations.rawValue,
-                layers: layers, channels: channels, epochs: epochs, batchSize: batchSize, trainSize: data.trainSize, seed: seed,
-                learningRate: learningRate, auxiliaryWeight: auxiliaryWeight, dropPath: dropPath, cropPadding: cropPadding, cutout: cutout)
-            let train = splits.train
-            let shape = NetworkShape(inputChannels: train.channels, imageSize: train.height, classes: train.classes,
-                                     layers: layers, channels: channels, auxiliary: auxiliaryWeight > 0,
-                                     binarization: BinarizationConfig(weights: binarize, activations: activations))
-            try shape.validate()
-            let folder = try RunFolder.create(name: runName)
-            try folder.writeJSON(configuration, to: "config.json")
-            let network = GenotypeNetwork(genotype: found, shape: shape, seed: seed)
-            print("bnas train: \(genotype) on \(train.name), \(train.count) training / \(splits.test.count) test images, "
-                  + "\(layers) cells, C=\(channels), \(network.parameterCount) parameters -> \(folder.url.path)")
-            fflush(stdout)
-            let session = TrainingSession(network: network, configuration: configuration, folder: folder)
-            var printer = ProgressPrinter()
-            let results = try session.run(train: train, test: splits.test, onStep: { printer.step($0) },
-                                          onEpoch: { printer.epoch($0, of: epochs) })
+            let session: TrainingSession
+            let splits: DatasetSplits
+            if let resume {
+                session = try TrainingSession.resume(run: resume.contains("/") ? resume : "runs/\(resume)")
+                splits = try session.configuration.loadData()
+                if let warning = session.checkpointWarning { FileHandle.standardError.write(Data("bnas: \(warning)\n".utf8)) }
+            } else {
+                let configuration = trainingConfiguration
+                splits = try configuration.loadData()
+                session = try TrainingSession.start(configuration: configuration, data: splits.train) { try RunFolder.create(name: runName) }
+            }
+            let results = try Self.train(session, on: splits)
+            guard let results else { throw ExitCode(130) }
             print(String(format: "test accuracy %.2f%% (loss %.4f), %d 1-bit + %d 32-bit parameters, trained in %.0fs -> %@",
                          results.testAccuracy * 100, results.testLoss, results.binaryParameters, results.floatParameters,
-                         results.trainSeconds, folder.file("results.json").path))
+                         results.trainSeconds, session.folder.file("results.json").path))
+        }
+    }
+
+    /// Runs a training session with progress lines; Ctrl-C stops it after the current step with a
+    /// checkpoint (then nil, after a line saying how to continue).
+    static func train(_ session: TrainingSession, on splits: DatasetSplits, stop: StopRequest = StopRequest()) throws -> TrainingResults? {
+        let configuration = session.configuration
+        let state = session.trainer.state
+        print("bnas train: \(configuration.genotype) on \(splits.train.name), \(splits.train.count) training / \(splits.test.count) test images, "
+              + "\(configuration.layers) cells, C=\(configuration.channels), \(configuration.binarization.label), "
+              + "\(session.network.parameterCount) parameters -> \(session.folder.url.path)"
+              + (state.completedEpochs > 0 || state.step > 0 ? ", resumed in epoch \(state.completedEpochs + 1) after step \(state.step)" : ""))
+        fflush(stdout)
+        var printer = ProgressPrinter()
+        let outcome = try whileInterruptible({ stop.request() }) {
+            try session.run(train: splits.train, test: splits.test, onStep: { printer.step($0) },
+                            onEpoch: { printer.epoch($0, of: configuration.epochs) }, shouldStop: { stop.isRequested })
+        }
+        switch outcome {
+        case .finished(let results):
+            return results
+        case .stopped(let state):
+            if printer.isTerminal { print("\r\u{1B}[2K", terminator: "") }
+            print("stopped in epoch \(state.completedEpochs + 1) after step \(state.step); continue with: bnas train --resume \(session.folder.url.path)")
+            return nil
         }
     }
 }

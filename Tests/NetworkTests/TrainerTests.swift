@@ -26,8 +26,9 @@ import Tensor
         let folder = try RunFolder.create(name: "learn", root: root)
         var steps = 0
         var epochs: [EpochMetrics] = []
-        let results = try TrainingSession(network: network, configuration: configuration, folder: folder)
+        let outcome = try TrainingSession(network: network, configuration: configuration, folder: folder)
             .run(train: splits.train, test: splits.test, onStep: { _ in steps += 1 }, onEpoch: { epochs.append($0) })
+        guard case .finished(let results) = outcome else { Issue.record("the training did not finish: \(outcome)"); return }
         #expect(steps == 4 * (320 / 32))
         #expect(epochs.map(\.epoch) == [0, 1, 2, 3])
         #expect(results.testAccuracy > 0.6, "accuracy \(results.testAccuracy) after training, \(before.accuracy) before")
@@ -45,15 +46,111 @@ import Tensor
     /// Same seed, same data: the same losses to the last bit (seeded init, shuffles and augmentation).
     @Test func trainingIsDeterministic() throws {
         let splits = try SyntheticDataset.splits(trainCount: 64, testCount: 32, channels: 1, side: 8, seed: 2)
-        func trainOnce() -> EpochMetrics {
+        func trainOnce() -> EpochMetrics? {
             var configuration = Self.configuration(epochs: 1)
             configuration.cropPadding = 1
             let network = GenotypeNetwork(genotype: .dartsV2, shape: NetworkShape(inputChannels: 1, imageSize: 8, classes: 10, layers: 3, channels: 2), seed: 7)
-            return Trainer(network: network, configuration: configuration).trainEpoch(0, on: splits.train) { _ in }
+            return Trainer(network: network, configuration: configuration).trainEpoch(on: splits.train) { _ in }
         }
-        let (first, second) = (trainOnce(), trainOnce())
+        let (first, second) = (try #require(trainOnce()), try #require(trainOnce()))
         #expect(first.trainLoss == second.trainLoss)
         #expect(first.trainAccuracy == second.trainAccuracy)
+    }
+
+    /// A binarized training with drop-path and augmentation, on 8x8 synthetic images, 10 steps per epoch.
+    static func resumable() -> TrainingConfiguration {
+        TrainingConfiguration(genotype: "darts-v2", dataset: "synthetic", binarize: "xnor", layers: 3, channels: 4, epochs: 2,
+                              batchSize: 32, testSize: 100, seed: 5, learningRate: 0.05, dropPath: 0.2, cropPadding: 1)
+    }
+
+    static let resumableData = Result { try SyntheticDataset.splits(trainCount: 320, testCount: 100, channels: 1, side: 8, seed: 3) }
+
+    /// Trains `resumable()` in `root/name`, stopping before step `stopBefore` (counted over the whole run) when given.
+    static func train(_ name: String, root: URL, stopBefore: Int? = nil) throws -> TrainingOutcome {
+        let splits = try resumableData.get()
+        let session = try TrainingSession.start(configuration: resumable(), data: splits.train) { try RunFolder.create(name: name, root: root) }
+        var steps = 0
+        return try session.run(train: splits.train, test: splits.test, onStep: { _ in steps += 1 }, onEpoch: { _ in },
+                               shouldStop: { steps == stopBefore })
+    }
+
+    static func resume(_ folder: URL) throws -> (TrainingOutcome, String?) {
+        let splits = try resumableData.get()
+        let session = try TrainingSession.resume(run: folder.path)
+        return (try session.run(train: splits.train, test: splits.test, onStep: { _ in }, onEpoch: { _ in }), session.checkpointWarning)
+    }
+
+    /// Results with every wall-clock time zeroed, so two runs compare on what they computed.
+    static func withoutTimes(_ outcome: TrainingOutcome) -> TrainingResults? {
+        guard case .finished(var results) = outcome else { return nil }
+        results.trainSeconds = 0
+        results.evaluationSeconds = 0
+        results.epochs = results.epochs.map { var epoch = $0; epoch.seconds = 0; epoch.imagesPerSecond = 0; return epoch }
+        return results
+    }
+
+    /// The tensors of a run's model.bnn (the bytes between the JSON header, whose key order JSONEncoder
+    /// does not fix, and the checksum).
+    static func modelPayload(_ folder: URL) throws -> Data {
+        let data = try Data(contentsOf: folder.appendingPathComponent("model.bnn"))
+        let headerLength = Int(data[12]) | Int(data[13]) << 8 | Int(data[14]) << 16 | Int(data[15]) << 24
+        return data.subdata(in: (16 + headerLength)..<(data.count - 8))
+    }
+
+    static func metricsWithoutTimes(_ folder: URL) throws -> [String] {
+        try String(contentsOf: folder.appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",").dropLast(2).joined(separator: ",") }
+    }
+
+    /// Stopped after epoch 1 of 2 (before step 11) or in the middle of epoch 2 (before step 14) and
+    /// resumed, a training ends with the same numbers and the same model file as one run straight through.
+    @Test(arguments: [10, 13]) func aStoppedTrainingResumesToTheSameResults(stopAfterSteps: Int) throws {
+        let root = Self.temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let straight = try Self.train("straight", root: root)
+        let stopped = try Self.train("stopped", root: root, stopBefore: stopAfterSteps)
+        guard case .stopped(let state) = stopped else { Issue.record("the training did not stop: \(stopped)"); return }
+        #expect(state.completedEpochs * 10 + state.step == stopAfterSteps)
+        let folder = root.appendingPathComponent("stopped")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("results.json").path))
+
+        let (resumed, warning) = try Self.resume(folder)
+        #expect(warning == nil)
+        let expected = try #require(Self.withoutTimes(straight))
+        #expect(Self.withoutTimes(resumed) == expected)
+        #expect(expected.testAccuracy > 0.1, "the network learned nothing, so the comparison proves little")
+        let straightFolder = root.appendingPathComponent("straight")
+        #expect(try Self.modelPayload(folder) == Self.modelPayload(straightFolder))
+        #expect(try Self.metricsWithoutTimes(folder) == Self.metricsWithoutTimes(straightFolder))
+        #expect(throws: CheckpointFileError.self) { try TrainingSession.resume(run: folder.path) }
+    }
+
+    /// A damaged newest checkpoint is passed over for the previous one (with a warning) and the run still
+    /// ends as an uninterrupted one; with both damaged, resuming is refused with the reason.
+    @Test func aDamagedCheckpointFallsBackToThePreviousOne() throws {
+        let root = Self.temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let straight = try Self.train("straight", root: root)
+        _ = try Self.train("stopped", root: root, stopBefore: 13)
+        let folder = root.appendingPathComponent("stopped")
+        let newest = folder.appendingPathComponent("checkpoint")
+        var bytes = try Data(contentsOf: newest)
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: newest)
+        let copy = root.appendingPathComponent("copy")
+        try FileManager.default.copyItem(at: folder, to: copy)
+
+        let (resumed, warning) = try Self.resume(folder)
+        #expect(warning?.contains("checksum mismatch") == true && warning?.hasSuffix("using checkpoint.previous") == true, "\(warning ?? "no warning")")
+        #expect(Self.withoutTimes(resumed) == Self.withoutTimes(straight))
+
+        try Data("BNASTRN1 broken".utf8).write(to: copy.appendingPathComponent("checkpoint.previous"))
+        #expect {
+            try TrainingSession.resume(run: copy.path)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("damaged checkpoint") && text.contains("checksum mismatch") && text.contains("truncated") && !text.contains("\n")
+        }
     }
 
     @Test func correctPredictionsCountsArgMaxHits() {
