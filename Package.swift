@@ -11,7 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "bnas", targets: ["bnas"]),
-        .library(name: "BNASCore", targets: ["Tensor", "Binary", "Network", "Datasets", "Search"]),
+        .library(name: "BNASCore", targets: ["Tensor", "Binary", "Network", "Datasets", "Search", "Experiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,10 +27,11 @@ let package = Package(
         .target(name: "Network", dependencies: ["Tensor", "Binary", "Datasets"], swiftSettings: hostCPU),
         .target(name: "Search", dependencies: ["Tensor", "Binary", "Network", "Datasets"], swiftSettings: hostCPU),
         .target(name: "Dashboard", dependencies: ["Search", "Network", "CNCurses"], swiftSettings: hostCPU),
+        .target(name: "Experiments", dependencies: ["Search", "Network", "Datasets"], swiftSettings: hostCPU),
         .executableTarget(
             name: "bnas",
             dependencies: [
-                "Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard",
+                "Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hostCPU),
@@ -41,6 +42,7 @@ let package = Package(
         .testTarget(name: "SearchTests", dependencies: ["Search", "Network", "Tensor", "Datasets", "Binary"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Search", "Network", "bnas"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BNASCommandTests", dependencies: ["bnas"]),
+        .testTarget(name: "ExperimentTests", dependencies: ["Experiments", "Search", "Network", "Datasets"]),
     ],
     swiftLanguageModes: [.v5]
 )

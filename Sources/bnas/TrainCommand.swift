@@ -130,15 +130,21 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// The first line of a training: what, on what, where; and where it continues when resumed.
+    static func header(_ session: TrainingSession, _ splits: DatasetSplits) -> String {
+        let configuration = session.configuration
+        let state = session.trainer.state
+        return "bnas train: \(configuration.genotype) on \(splits.train.name), \(splits.train.count) training / \(splits.test.count) test images, "
+            + "\(configuration.layers) cells, C=\(configuration.channels), \(configuration.binarization.label), "
+            + "\(session.network.parameterCount) parameters -> \(session.folder.url.path)"
+            + (state.completedEpochs > 0 || state.step > 0 ? ", resumed in epoch \(state.completedEpochs + 1) after step \(state.step)" : "")
+    }
+
     /// Runs a training session with progress lines; Ctrl-C stops it after the current step with a
     /// checkpoint (then nil, after a line saying how to continue).
     static func train(_ session: TrainingSession, on splits: DatasetSplits, stop: StopRequest = StopRequest()) throws -> TrainingResults? {
         let configuration = session.configuration
-        let state = session.trainer.state
-        print("bnas train: \(configuration.genotype) on \(splits.train.name), \(splits.train.count) training / \(splits.test.count) test images, "
-              + "\(configuration.layers) cells, C=\(configuration.channels), \(configuration.binarization.label), "
-              + "\(session.network.parameterCount) parameters -> \(session.folder.url.path)"
-              + (state.completedEpochs > 0 || state.step > 0 ? ", resumed in epoch \(state.completedEpochs + 1) after step \(state.step)" : ""))
+        print(header(session, splits))
         fflush(stdout)
         var printer = ProgressPrinter()
         let outcome = try whileInterruptible({ stop.request() }) {

@@ -1,0 +1,151 @@
+import Datasets
+import Foundation
+import Network
+import Search
+
+/// The comparisons `bnas experiment` runs.
+public enum ExperimentKind: String, CaseIterable, Sendable {
+    /// The searched genotype against random and published ones, and at full precision.
+    case compare
+    /// Reduction policy, weight binarization, K and activation precision, one at a time.
+    case ablations
+    /// Both of them (their shared runs run once).
+    case all
+
+    /// The tables this experiment writes.
+    public var tables: [ExperimentKind] { self == .all ? [.compare, .ablations] : [self] }
+}
+
+/// One run of an experiment: a search or a training, in its own run folder.
+public struct PlannedRun: Equatable, Sendable {
+    public enum Work: Equatable, Sendable {
+        case search(SearchConfiguration)
+        /// A training; `search` names the run whose genotype.json it trains, if any.
+        case train(TrainingConfiguration, search: String?)
+    }
+
+    /// The run folder's name under the runs root.
+    public var name: String
+    public var work: Work
+}
+
+/// One row of a table: a trained genotype, and the search that found it when there is one.
+public struct ExperimentRow: Equatable, Sendable {
+    /// Which table it belongs to.
+    public var table: ExperimentKind
+    /// A stable identifier (`searched`, `random-1`, `policy-none`, …) the summary and the targets refer to.
+    public var key: String
+    /// What the table shows in its first column.
+    public var label: String
+    public var searchRun: String?
+    public var trainRun: String
+}
+
+/// Every row of an experiment and the runs behind them, in the order they run.
+///
+/// Run folders are named `exp-SIZE[-DATASET]-search-VARIANT` and `exp-SIZE[-DATASET]-train-VARIANT`
+/// (the data set only when it is not Fashion-MNIST), e.g. `exp-quick-search-performance`,
+/// `exp-quick-train-random-1`, `exp-full-train-searched-pcnn`. A run shared by two rows or two
+/// tables (the performance search, the searched XNOR training) is planned once.
+public struct ExperimentPlan: Equatable, Sendable {
+    public var kind: ExperimentKind
+    public var recipe: ExperimentRecipe
+    public var rows: [ExperimentRow]
+    public var runs: [PlannedRun]
+    /// The prefix of every run and table file name: `exp-SIZE[-DATASET]`.
+    public var prefix: String
+
+    /// The plan of `kind` at `recipe`'s size, with run folders under `root`.
+    public init(kind: ExperimentKind, recipe: ExperimentRecipe, root: URL) {
+        self.kind = kind
+        self.recipe = recipe
+        let dataset = recipe.training.dataset
+        prefix = "exp-\(recipe.name)" + (dataset == DatasetKind.fashionMNIST.rawValue ? "" : "-\(dataset)")
+        rows = []
+        runs = []
+        for table in kind.tables {
+            switch table {
+            case .compare: planCompare(root: root)
+            case .ablations: planAblations(root: root)
+            case .all: continue
+            }
+        }
+    }
+
+    /// The table file of one experiment without its extension: `root/exp-SIZE[-DATASET]-KIND`.
+    public func tableFile(_ table: ExperimentKind, root: URL) -> URL {
+        root.appendingPathComponent("\(prefix)-\(table.rawValue)")
+    }
+
+    public func run(named name: String) -> PlannedRun? { runs.first { $0.name == name } }
+
+    // MARK: - The rows
+
+    private mutating func planCompare(root: URL) {
+        let searched = search("performance") { _ in }
+        addRow(.compare, "searched", "searched (BNAS search, policy performance)", search: searched,
+               train: train("searched", genotype: searched, root: root))
+        for seed in 1...3 {
+            addRow(.compare, "random-\(seed)", "random:\(seed)", search: nil, train: train("random-\(seed)", genotype: "random:\(seed)"))
+        }
+        for (name, label) in [("pc-darts", "PC-DARTS (published)"), ("darts-v2", "DARTS V2 (published)"), ("bnas-xnor", "BNAS XNOR (published)")] {
+            addRow(.compare, name, label, search: nil, train: train(name, genotype: name))
+        }
+        addRow(.compare, "full-precision", "searched, full precision (--binarize none)", search: searched,
+               train: train("searched-float", genotype: searched, root: root) { $0.binarize = "none" })
+    }
+
+    private mutating func planAblations(root: URL) {
+        let searched = search("performance") { _ in }
+        let baseline = train("searched", genotype: searched, root: root)
+        for policy in ReductionPolicyKind.allCases {
+            let found = policy == .performance ? searched : search(policy.rawValue) { $0.policy = policy }
+            let trained = policy == .performance ? baseline : train("searched-\(policy.rawValue)", genotype: found, root: root)
+            addRow(.ablations, "policy-\(policy.rawValue)", "policy \(policy.rawValue)", search: found, train: trained)
+        }
+        addRow(.ablations, "weights-xnor", "XNOR weights", search: searched, train: baseline)
+        addRow(.ablations, "weights-pcnn", "PCNN weights (--binarize pcnn)", search: searched,
+               train: train("searched-pcnn", genotype: searched, root: root) { $0.binarize = "pcnn" })
+        let k1 = search("k1") { $0.partialK = 1 }
+        addRow(.ablations, "k-\(recipe.search.partialK)", "K = \(recipe.search.partialK)", search: searched, train: baseline)
+        addRow(.ablations, "k-1", "K = 1 (--partial-k 1)", search: k1, train: train("searched-k1", genotype: k1, root: root))
+        addRow(.ablations, "activations-binary", "binary activations", search: searched, train: baseline)
+        addRow(.ablations, "activations-real", "real activations (--activations real)", search: searched,
+               train: train("searched-real-activations", genotype: searched, root: root) { $0.activations = "real" })
+    }
+
+    // MARK: - The runs
+
+    private mutating func addRow(_ table: ExperimentKind, _ key: String, _ label: String, search: String?, train: String) {
+        rows.append(ExperimentRow(table: table, key: key, label: label, searchRun: search, trainRun: train))
+    }
+
+    /// Plans the search `variant` (the recipe's search changed by `change`) and returns its run name.
+    private mutating func search(_ variant: String, _ change: (inout SearchConfiguration) -> Void) -> String {
+        var configuration = recipe.search
+        change(&configuration)
+        return add(PlannedRun(name: "\(prefix)-search-\(variant)", work: .search(configuration)))
+    }
+
+    /// Plans the training `variant` of a built-in or random genotype.
+    private mutating func train(_ variant: String, genotype: String, _ change: (inout TrainingConfiguration) -> Void = { _ in }) -> String {
+        var configuration = recipe.training
+        configuration.genotype = genotype
+        change(&configuration)
+        return add(PlannedRun(name: "\(prefix)-train-\(variant)", work: .train(configuration, search: nil)))
+    }
+
+    /// Plans the training `variant` of the genotype the search run `search` finds.
+    private mutating func train(_ variant: String, genotype search: String, root: URL,
+                                _ change: (inout TrainingConfiguration) -> Void = { _ in }) -> String {
+        var configuration = recipe.training
+        configuration.genotype = root.appendingPathComponent(search).appendingPathComponent("genotype.json").relativePath
+        change(&configuration)
+        return add(PlannedRun(name: "\(prefix)-train-\(variant)", work: .train(configuration, search: search)))
+    }
+
+    private mutating func add(_ run: PlannedRun) -> String {
+        if !runs.contains(where: { $0.name == run.name }) { runs.append(run) }
+        return run.name
+    }
+}

@@ -1,0 +1,96 @@
+import Datasets
+import Foundation
+import Network
+import Search
+
+/// The size of an experiment: the search every searched row starts from and the one training recipe
+/// every row is trained with. Both sizes live here and nowhere else.
+///
+/// The protocol (the `full` size): the default search of DESIGN.md (10,000 + 10,000 Fashion-MNIST
+/// training images, 5 cells, C = 8, K = 4, XNOR with binary activations, 20 epochs, 5 warm-up, a
+/// reduction step every 2 epochs, policy performance); every genotype trained on the 60,000 training
+/// images and tested once, after the last epoch, on the 10,000 test images; 1-bit weights and
+/// activations in the cells (stem and classifier real) unless a row says otherwise.
+public struct ExperimentRecipe: Equatable, Sendable {
+    /// `quick` or `full`: the run names and table files start with `exp-NAME`.
+    public var name: String
+    /// The search of the "searched" rows; the ablations change its policy or K.
+    public var search: SearchConfiguration
+    /// The training of every row; rows change its genotype, binarization or activations.
+    public var training: TrainingConfiguration
+    /// How this size departs from the protocol, said under the tables (nil: it follows it).
+    public var deviation: String?
+
+    public init(name: String, search: SearchConfiguration, training: TrainingConfiguration, deviation: String?) {
+        self.name = name
+        self.search = search
+        self.training = training
+        self.deviation = deviation
+    }
+
+    /// The protocol, sized for a few hours per experiment on a 2-core machine. The training recipe
+    /// (`training`) is the place to change epochs, layers or channels of every row at once.
+    public static let full = ExperimentRecipe(
+        name: "full",
+        search: SearchConfiguration(),
+        training: TrainingConfiguration(genotype: "", binarize: "xnor", activations: "binary", layers: 5, channels: 8, epochs: 5,
+                                        batchSize: 64, trainSize: nil, testSize: nil, seed: 0, learningRate: 0.05),
+        deviation: nil)
+
+    /// About ten minutes for `bnas experiment all --quick` on this machine: tiny searches (3 cells,
+    /// 256 + 256 images, 8 epochs with a reduction step after each epoch but the first, so that every
+    /// edge still ends with one operation) and one epoch of training on 2,000 images, tested on 1,000.
+    public static let quick: ExperimentRecipe = {
+        var search = SearchConfiguration()
+        search.layers = 3
+        search.trainSize = 256
+        search.epochs = 8
+        search.warmupEpochs = 1
+        search.reductionInterval = 1
+        return ExperimentRecipe(
+            name: "quick", search: search,
+            training: TrainingConfiguration(genotype: "", binarize: "xnor", activations: "binary", layers: 5, channels: 8, epochs: 1,
+                                            batchSize: 64, trainSize: 2_000, testSize: 1_000, seed: 0, learningRate: 0.05),
+            deviation: "the quick size departs from the protocol (60,000 training and 10,000 test images, the default search): "
+                + "its numbers show that the pipeline runs, not how good the genotypes are")
+    }()
+
+    public static func named(quick: Bool) -> ExperimentRecipe { quick ? .quick : .full }
+
+    /// This recipe on another data set (or the same one read from another folder).
+    public func on(dataset: DatasetKind, dataDirectory: String?) -> ExperimentRecipe {
+        var recipe = self
+        recipe.search.dataset = dataset.rawValue
+        recipe.search.dataDirectory = dataDirectory
+        recipe.training.dataset = dataset.rawValue
+        recipe.training.dataDirectory = dataDirectory
+        return recipe
+    }
+
+    /// One paragraph for the table's header, written from the configurations themselves.
+    public var description: String {
+        let s = search
+        let t = training
+        let dataset = DatasetKind(rawValue: t.dataset)?.displayName ?? t.dataset
+        let trainImages = t.trainSize.map { "\(Self.count($0)) of the training images" } ?? "all training images"
+        let testImages = t.testSize.map { "the first \(Self.count($0)) test images" } ?? "all test images"
+        return "Recipe `\(name)` on \(dataset). Search: \(Self.count(s.trainSize)) + \(Self.count(s.trainSize)) training images, "
+            + "\(s.layers) cells, C = \(s.channels), K = \(s.partialK), \(s.binarize.rawValue) weights with \(s.activations.rawValue) activations, "
+            + "\(s.epochs) epochs (\(s.warmupEpochs) warm-up), a reduction step every \(s.reductionInterval == 1 ? "epoch" : "\(s.reductionInterval) epochs"), "
+            + "batch \(s.batchSize), seed \(s.seed). Training (every row): \(t.layers) cells, C = \(t.channels), batch \(t.batchSize), "
+            + "\(t.epochs) epoch\(t.epochs == 1 ? "" : "s") on \(trainImages), SGD from learning rate \(t.learningRate) (cosine), seed \(t.seed); "
+            + "the final model tested once on \(testImages). Cells: \(t.binarize) weights, \(t.activations) activations "
+            + "(stem and classifier real) unless the row says otherwise; a full-precision row's images/s are its float network's."
+    }
+
+    /// 60000 -> "60,000".
+    static func count(_ value: Int) -> String {
+        let digits = String(value)
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        return grouped
+    }
+}

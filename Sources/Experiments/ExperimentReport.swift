@@ -1,0 +1,205 @@
+import Foundation
+
+/// What a finished training run measured: results.json and evaluation.json, reduced to the table's columns.
+public struct TrainingMeasurement: Equatable, Sendable {
+    /// Of the final model, on the recipe's test images (fraction, 0...1).
+    public var testAccuracy: Double
+    public var binaryParameters: Int
+    public var floatParameters: Int
+    public var modelFileBytes: Int
+    /// Inference on the bit path, as `bnas eval` measures it.
+    public var bitPathImagesPerSecond: Double
+    public var trainSeconds: Double
+
+    public init(testAccuracy: Double, binaryParameters: Int, floatParameters: Int, modelFileBytes: Int,
+                bitPathImagesPerSecond: Double, trainSeconds: Double) {
+        self.testAccuracy = testAccuracy
+        self.binaryParameters = binaryParameters
+        self.floatParameters = floatParameters
+        self.modelFileBytes = modelFileBytes
+        self.bitPathImagesPerSecond = bitPathImagesPerSecond
+        self.trainSeconds = trainSeconds
+    }
+}
+
+/// The measurements of the finished runs, by run name (runs not finished are absent: pending).
+public struct RunMeasurements: Equatable, Sendable {
+    public var trainings: [String: TrainingMeasurement] = [:]
+    /// Wall time of a finished search, across resumes.
+    public var searchSeconds: [String: Double] = [:]
+
+    public init() {}
+}
+
+/// One table of an experiment as Markdown (rows, summary, targets) and as CSV.
+///
+/// The targets are the issue's: the searched genotype reaches 92.0% and beats the random genotypes'
+/// mean by 0.5 points; binarizing costs at most 3 points against full precision; the performance
+/// search takes at most 0.6x the time of the search without reduction.
+public struct ExperimentReport {
+    public let plan: ExperimentPlan
+    public let table: ExperimentKind
+    public let measurements: RunMeasurements
+
+    public init(plan: ExperimentPlan, table: ExperimentKind, measurements: RunMeasurements) {
+        self.plan = plan
+        self.table = table
+        self.measurements = measurements
+    }
+
+    var rows: [ExperimentRow] { plan.rows.filter { $0.table == table } }
+
+    func training(_ key: String) -> TrainingMeasurement? {
+        rows.first { $0.key == key }.flatMap { measurements.trainings[$0.trainRun] }
+    }
+
+    func searchSeconds(_ key: String) -> Double? {
+        rows.first { $0.key == key }?.searchRun.flatMap { measurements.searchSeconds[$0] }
+    }
+
+    // MARK: - Markdown
+
+    public var markdown: String {
+        var lines = ["# bnas experiment \(table.rawValue) (\(plan.recipe.name) size)", "", plan.recipe.description]
+        if let deviation = plan.recipe.deviation { lines += ["", "Note: \(deviation)."] }
+        lines += [
+            "",
+            "| row | test accuracy | 1-bit params | 32-bit params | model.bnn bytes | bit path images/s | training s | search s | runs |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for row in rows {
+            let runs = ([row.searchRun, row.trainRun].compactMap { $0 }).map { "`\($0)`" }.joined(separator: ", ")
+            let search = row.searchRun.map { measurements.searchSeconds[$0].map(Self.seconds) ?? "pending" } ?? "–"
+            guard let m = measurements.trainings[row.trainRun] else {
+                lines.append("| \(row.label) | pending | | | | | | \(search) | \(runs) |")
+                continue
+            }
+            lines.append("| \(row.label) | \(Self.percent(m.testAccuracy)) | \(ExperimentRecipe.count(m.binaryParameters)) | "
+                         + "\(ExperimentRecipe.count(m.floatParameters)) | \(ExperimentRecipe.count(m.modelFileBytes)) | "
+                         + "\(String(format: "%.0f", m.bitPathImagesPerSecond)) | \(Self.seconds(m.trainSeconds)) | \(search) | \(runs) |")
+        }
+        lines += ["", "## Summary", ""] + summary.map { "- \($0)" }
+        lines += ["", "## Targets", "", "| target | measured | result |", "| --- | --- | --- |"]
+        lines += targets.map { "| \($0.target) | \($0.measured ?? "pending") | \($0.met.map { $0 ? "met" : "missed" } ?? "pending") |" }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The random rows' accuracies (as fractions) when all of them are measured.
+    var randomAccuracies: [Double]? {
+        let keys = rows.map(\.key).filter { $0.hasPrefix("random-") }
+        let values = keys.compactMap { training($0)?.testAccuracy }
+        return values.count == keys.count && !values.isEmpty ? values : nil
+    }
+
+    var summary: [String] {
+        switch table {
+        case .compare:
+            let randoms = randomAccuracies.map { values -> String in
+                let (mean, spread) = Self.meanAndSpread(values)
+                return String(format: "%.2f%% ± %.2f points (sample standard deviation of %d; range %.2f-%.2f%%)", mean * 100, spread * 100,
+                              values.count, (values.min() ?? 0) * 100, (values.max() ?? 0) * 100)
+            }
+            return [
+                "random genotypes: \(randoms ?? "pending")",
+                "searched − random mean: \(searchedMinusRandom.map { Self.points($0) } ?? "pending")",
+                "full precision − binarized (the binarization gap): \(binarizationGap.map { Self.points($0) } ?? "pending")",
+            ]
+        case .ablations, .all:
+            var lines = ["search time, policy performance / none: \(ratioText(searchTimeRatio, "policy-performance", "policy-none"))",
+                         "search time, K = 1 / K = \(plan.recipe.search.partialK): \(ratioText(kTimeRatio, "k-1", "k-\(plan.recipe.search.partialK)"))"]
+            let pairs = [("policy-alpha", "policy-performance"), ("policy-none", "policy-performance"), ("weights-pcnn", "weights-xnor"),
+                         ("k-1", "k-\(plan.recipe.search.partialK)"), ("activations-real", "activations-binary")]
+            for (variant, baseline) in pairs {
+                guard let a = rows.first(where: { $0.key == variant }), let b = rows.first(where: { $0.key == baseline }) else { continue }
+                let difference = training(variant).flatMap { v in training(baseline).map { v.testAccuracy - $0.testAccuracy } }
+                lines.append("\(a.label) − \(b.label): \(difference.map { Self.points($0) } ?? "pending")")
+            }
+            return lines
+        }
+    }
+
+    var searchedMinusRandom: Double? {
+        guard let searched = training("searched")?.testAccuracy, let randoms = randomAccuracies else { return nil }
+        return searched - Self.meanAndSpread(randoms).mean
+    }
+
+    var binarizationGap: Double? {
+        guard let float = training("full-precision")?.testAccuracy, let binary = training("searched")?.testAccuracy else { return nil }
+        return float - binary
+    }
+
+    var searchTimeRatio: Double? { ratio(searchSeconds("policy-performance"), searchSeconds("policy-none")) }
+    var kTimeRatio: Double? { ratio(searchSeconds("k-1"), searchSeconds("k-\(plan.recipe.search.partialK)")) }
+
+    func ratio(_ numerator: Double?, _ denominator: Double?) -> Double? {
+        guard let numerator, let denominator, denominator > 0 else { return nil }
+        return numerator / denominator
+    }
+
+    func ratioText(_ ratio: Double?, _ numerator: String, _ denominator: String) -> String {
+        guard let ratio, let a = searchSeconds(numerator), let b = searchSeconds(denominator) else { return "pending" }
+        return String(format: "%.2fx (%@ s / %@ s)", ratio, Self.seconds(a), Self.seconds(b))
+    }
+
+    /// A target, what was measured (nil: pending) and whether it was met.
+    struct Target: Equatable {
+        var target: String
+        var measured: String?
+        var met: Bool?
+    }
+
+    var targets: [Target] {
+        switch table {
+        case .compare:
+            let searched = training("searched")?.testAccuracy
+            return [
+                Target(target: "searched ≥ 92.0%", measured: searched.map(Self.percent), met: searched.map { $0 * 100 >= 92.0 }),
+                Target(target: "searched ≥ random mean + 0.5 points", measured: searchedMinusRandom.map { Self.points($0) },
+                       met: searchedMinusRandom.map { $0 * 100 >= 0.5 }),
+                Target(target: "binarization gap ≤ 3 points", measured: binarizationGap.map { Self.points($0) },
+                       met: binarizationGap.map { $0 * 100 <= 3 }),
+            ]
+        case .ablations, .all:
+            let text = searchTimeRatio.map { _ in ratioText(searchTimeRatio, "policy-performance", "policy-none") }
+            return [Target(target: "performance search ≤ 0.6x the time of policy none", measured: text, met: searchTimeRatio.map { $0 <= 0.6 })]
+        }
+    }
+
+    // MARK: - CSV
+
+    public var csv: String {
+        var lines = ["experiment,size,key,row,status,test_accuracy,binary_parameters,float_parameters,model_bytes,"
+                     + "bit_path_images_per_second,train_seconds,search_seconds,search_run,train_run"]
+        for row in rows {
+            let m = measurements.trainings[row.trainRun]
+            let search = row.searchRun.flatMap { measurements.searchSeconds[$0] }
+            let fields: [String] = [
+                table.rawValue, plan.recipe.name, row.key, row.label, m == nil ? "pending" : "done",
+                m.map { String(format: "%.4f", $0.testAccuracy) } ?? "", m.map { String($0.binaryParameters) } ?? "",
+                m.map { String($0.floatParameters) } ?? "", m.map { String($0.modelFileBytes) } ?? "",
+                m.map { String(format: "%.1f", $0.bitPathImagesPerSecond) } ?? "", m.map { String(format: "%.1f", $0.trainSeconds) } ?? "",
+                search.map { String(format: "%.1f", $0) } ?? "", row.searchRun ?? "", row.trainRun,
+            ]
+            lines.append(fields.map(Self.csvField).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func csvField(_ text: String) -> String {
+        text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    // MARK: - Numbers
+
+    /// Mean and sample standard deviation (0 for a single value).
+    static func meanAndSpread(_ values: [Double]) -> (mean: Double, spread: Double) {
+        let mean = values.reduce(0, +) / Double(values.count)
+        guard values.count > 1 else { return (mean, 0) }
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+        return (mean, variance.squareRoot())
+    }
+
+    static func percent(_ fraction: Double) -> String { String(format: "%.2f%%", fraction * 100) }
+    static func points(_ fraction: Double) -> String { String(format: "%+.2f points", fraction * 100) }
+    static func seconds(_ value: Double) -> String { ExperimentRecipe.count(Int(value.rounded())) }
+}
