@@ -34,7 +34,8 @@ public struct ExperimentRecipe: Equatable, Sendable {
         name: "full",
         search: SearchConfiguration(),
         training: TrainingConfiguration(genotype: "", binarize: "xnor", activations: "binary", layers: 5, channels: 8, epochs: 5,
-                                        batchSize: 64, trainSize: nil, testSize: nil, seed: 0, learningRate: 0.05),
+                                        batchSize: 64, trainSize: nil, testSize: nil, seed: 0, optimizer: .adam,
+                                        learningRate: TrainingOptimizer.adam.defaultLearningRate, weightDecay: TrainingOptimizer.adam.defaultWeightDecay),
         deviation: nil)
 
     /// About ten minutes for `bnas experiment all --quick` on this machine: tiny searches (3 cells,
@@ -50,7 +51,8 @@ public struct ExperimentRecipe: Equatable, Sendable {
         return ExperimentRecipe(
             name: "quick", search: search,
             training: TrainingConfiguration(genotype: "", binarize: "xnor", activations: "binary", layers: 5, channels: 8, epochs: 1,
-                                            batchSize: 64, trainSize: 2_000, testSize: 1_000, seed: 0, learningRate: 0.05),
+                                            batchSize: 64, trainSize: 2_000, testSize: 1_000, seed: 0, optimizer: .adam,
+                                            learningRate: TrainingOptimizer.adam.defaultLearningRate, weightDecay: TrainingOptimizer.adam.defaultWeightDecay),
             deviation: "the quick size departs from the protocol (60,000 training and 10,000 test images, the default search): "
                 + "its numbers show that the pipeline runs, not how good the genotypes are")
     }()
@@ -78,7 +80,8 @@ public struct ExperimentRecipe: Equatable, Sendable {
             + "\(s.layers) cells, C = \(s.channels), K = \(s.partialK), \(s.binarize.rawValue) weights with \(s.activations.rawValue) activations, "
             + "\(s.epochs) epochs (\(s.warmupEpochs) warm-up), a reduction step every \(s.reductionInterval == 1 ? "epoch" : "\(s.reductionInterval) epochs"), "
             + "batch \(s.batchSize), seed \(s.seed). Training (every row): \(t.layers) cells, C = \(t.channels), batch \(t.batchSize), "
-            + "\(t.epochs) epoch\(t.epochs == 1 ? "" : "s") on \(trainImages), SGD from learning rate \(t.learningRate) (cosine), seed \(t.seed); "
+            + "\(t.epochs) epoch\(t.epochs == 1 ? "" : "s") on \(trainImages), \(t.weightOptimizer == .sgd ? "SGD" : "Adam") from learning rate \(t.learningRate) (cosine), "
+            + "weight decay \(t.weightDecay), seed \(t.seed); "
             + "the final model tested once on \(testImages). Cells: \(t.binarize) weights, \(t.activations) activations "
             + "(stem and classifier real) unless the row says otherwise; a full-precision row's images/s are its float network's."
     }

@@ -34,18 +34,20 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var seconds = 0.0
     /// Drop-path's generator.
     public var dropPathRNG: [UInt64]
+    /// The optimizer's step count (nil in checkpoints written before Adam could be chosen).
+    public var optimizerSteps: Int?
 
     public var completedEpochs: Int { history.count }
     /// Seconds of training in the completed epochs (test evaluations excluded).
     public var trainSeconds: Double { history.reduce(0) { $0 + $1.seconds } }
 }
 
-/// Trains a network built from a genotype with SGD (momentum, weight decay, cosine schedule,
-/// gradient clipping) and evaluates it (the DARTS final-training recipe, REFERENCE.md §6).
+/// Trains a network built from a genotype with SGD (momentum, weight decay: the DARTS final-training
+/// recipe, REFERENCE.md §6) or Adam, a cosine schedule and gradient clipping, and evaluates it.
 public final class Trainer {
     public let network: GenotypeNetwork
     public let configuration: TrainingConfiguration
-    let optimizer: SGD
+    let optimizer: any Optimizer
     let schedule: CosineSchedule
     var dropPath: DropPath
     public private(set) var state: TrainingState
@@ -53,8 +55,13 @@ public final class Trainer {
     public init(network: GenotypeNetwork, configuration: TrainingConfiguration) {
         self.network = network
         self.configuration = configuration
-        optimizer = SGD(parameters: network.parameters, learningRate: configuration.learningRate,
-                        momentum: configuration.momentum, weightDecay: configuration.weightDecay)
+        switch configuration.weightOptimizer {
+        case .sgd:
+            optimizer = SGD(parameters: network.parameters, learningRate: configuration.learningRate,
+                            momentum: configuration.momentum, weightDecay: configuration.weightDecay)
+        case .adam:
+            optimizer = Adam(parameters: network.parameters, learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
+        }
         schedule = CosineSchedule(base: configuration.learningRate, minimum: configuration.minimumLearningRate, total: configuration.epochs)
         dropPath = DropPath(probability: 0, seed: configuration.seed &+ 17)
         state = TrainingState(dropPathRNG: dropPath.rng.state)
@@ -82,6 +89,7 @@ public final class Trainer {
             if shouldStop() {
                 state.seconds = Date().timeIntervalSince(clock)
                 state.dropPathRNG = dropPath.rng.state
+                state.optimizerSteps = optimizer.steps
                 return nil
             }
             let images = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], data: batch.images)
@@ -105,6 +113,7 @@ public final class Trainer {
                                       imagesPerSecond: Double(state.seen) / max(1e-9, state.seconds)))
         }
         state.dropPathRNG = dropPath.rng.state
+        state.optimizerSteps = optimizer.steps
         return EpochMetrics(epoch: epoch, learningRate: optimizer.learningRate, trainLoss: state.lossSum / Double(max(1, state.seen)),
                             trainAccuracy: Double(state.correct) / Double(max(1, state.seen)), testLoss: nil, testAccuracy: nil,
                             seconds: state.seconds, imagesPerSecond: Double(state.seen) / max(1e-9, state.seconds))
@@ -112,15 +121,16 @@ public final class Trainer {
 
     /// Records a finished epoch (with its test metrics) and starts the next one.
     public func complete(_ metrics: EpochMetrics) {
-        state = TrainingState(history: state.history + [metrics], dropPathRNG: dropPath.rng.state)
+        state = TrainingState(history: state.history + [metrics], dropPathRNG: dropPath.rng.state, optimizerSteps: optimizer.steps)
     }
 
     // MARK: - Checkpoints
 
-    /// Every tensor of the training in checkpoint order: weights, BN running means and variances, SGD velocities.
+    /// Every tensor of the training in checkpoint order: weights, BN running means and variances, the
+    /// optimizer's buffers (the step count goes in the state).
     var checkpointArrays: [[Float]] {
         let statistics = network.batchNormStatistics
-        return network.parameters.map(\.data) + statistics.map(\.mean) + statistics.map(\.variance) + optimizer.velocity
+        return network.parameters.map(\.data) + statistics.map(\.mean) + statistics.map(\.variance) + optimizer.buffers
     }
 
     /// Puts back the tensors and the state of a checkpoint written by a trainer of the same network.
@@ -139,7 +149,8 @@ public final class Trainer {
         for parameter in network.parameters { parameter.data = next(parameter.count) }
         for entry in statistics { entry.mean = next(entry.mean.count) }
         for entry in statistics { entry.variance = next(entry.variance.count) }
-        for index in optimizer.velocity.indices { optimizer.velocity[index] = next(optimizer.velocity[index].count) }
+        optimizer.buffers = optimizer.buffers.map { next($0.count) }
+        optimizer.steps = restored.optimizerSteps ?? 0
         dropPath.rng = rng
         state = restored
     }

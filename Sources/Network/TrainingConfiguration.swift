@@ -2,6 +2,21 @@ import Binary
 import Datasets
 import Foundation
 
+/// The optimizer of a training run's weights.
+public enum TrainingOptimizer: String, Codable, CaseIterable, Sendable {
+    /// SGD with momentum and weight decay: the DARTS final-training recipe (REFERENCE.md §6).
+    case sgd
+    /// Adam, which binarized networks train better with: latent weights whose signs must flip get
+    /// steps of the same size whatever their gradient's scale.
+    case adam
+
+    /// The learning rate used when none is given.
+    public var defaultLearningRate: Float { self == .sgd ? 0.05 : 0.005 }
+    /// The weight decay used when none is given (none for Adam: decay would only shrink the latent
+    /// weights that binarization maps to +-a anyway).
+    public var defaultWeightDecay: Float { self == .sgd ? 3e-4 : 0 }
+}
+
 /// Everything that decides a training run; written to `runs/NAME/config.json`.
 public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var genotype: String
@@ -18,6 +33,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// Test images used: the first N of the test split (nil = all of them).
     public var testSize: Int?
     public var seed: UInt64
+    /// nil in runs written before the choice existed, which trained with SGD.
+    public var optimizer: TrainingOptimizer?
     public var learningRate: Float
     public var minimumLearningRate: Float
     public var momentum: Float
@@ -31,7 +48,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public init(genotype: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil, binarize: String = "none",
                 activations: String = "binary",
                 layers: Int = 6, channels: Int = 16, epochs: Int = 10, batchSize: Int = 64, trainSize: Int? = nil,
-                testSize: Int? = nil, seed: UInt64 = 0, learningRate: Float = 0.05, minimumLearningRate: Float = 0, momentum: Float = 0.9,
+                testSize: Int? = nil, seed: UInt64 = 0, optimizer: TrainingOptimizer = .sgd, learningRate: Float = 0.05, minimumLearningRate: Float = 0, momentum: Float = 0.9,
                 weightDecay: Float = 3e-4, gradientClip: Float = 5, auxiliaryWeight: Float = 0, dropPath: Float = 0,
                 cropPadding: Int = 0, cutout: Int = 0) {
         self.genotype = genotype
@@ -46,6 +63,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.trainSize = trainSize
         self.testSize = testSize
         self.seed = seed
+        self.optimizer = optimizer
         self.learningRate = learningRate
         self.minimumLearningRate = minimumLearningRate
         self.momentum = momentum
@@ -71,6 +89,9 @@ extension TrainingConfiguration {
             throw CheckpointFileError.damaged(url.path, "config.json is not a training configuration: \(error)")
         }
     }
+
+    /// The optimizer, SGD for runs that predate the choice.
+    public var weightOptimizer: TrainingOptimizer { optimizer ?? .sgd }
 
     public var binarization: BinarizationConfig {
         BinarizationConfig(weights: WeightBinarization(rawValue: binarize) ?? .none, activations: ActivationPrecision(rawValue: activations) ?? .binary)

@@ -4,6 +4,10 @@ import Foundation
 public protocol Optimizer: AnyObject {
     var parameters: [Tensor] { get }
     var learningRate: Float { get set }
+    /// The optimizer's buffers in a fixed order (momentum, or Adam's two moments), for checkpoints.
+    var buffers: [[Float]] { get set }
+    /// Updates taken so far (Adam's bias correction depends on it).
+    var steps: Int { get set }
     func step()
 }
 
@@ -28,7 +32,16 @@ public final class SGD: Optimizer {
         velocity = parameters.map { [Float](repeating: 0, count: $0.count) }
     }
 
+    public var buffers: [[Float]] {
+        get { velocity }
+        set { velocity = newValue }
+    }
+
+    /// SGD's update does not depend on the step count; it is kept so checkpoints read alike.
+    public var steps = 0
+
     public func step() {
+        steps += 1
         for (index, parameter) in parameters.enumerated() where !parameter.grad.isEmpty {
             let (lr, mu, wd) = (learningRate, momentum, weightDecay)
             parameter.data.withUnsafeMutableBufferPointer { p in
@@ -68,6 +81,15 @@ public final class Adam: Optimizer {
         self.weightDecay = weightDecay
         firstMoment = parameters.map { [Float](repeating: 0, count: $0.count) }
         secondMoment = firstMoment
+    }
+
+    public var buffers: [[Float]] {
+        get { firstMoment + secondMoment }
+        set {
+            precondition(newValue.count == 2 * parameters.count, "Adam keeps two buffers per parameter")
+            firstMoment = Array(newValue[..<parameters.count])
+            secondMoment = Array(newValue[parameters.count...])
+        }
     }
 
     public func step() {

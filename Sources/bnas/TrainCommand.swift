@@ -7,6 +7,7 @@ import Tensor
 
 extension WeightBinarization: ExpressibleByArgument {}
 extension ActivationPrecision: ExpressibleByArgument {}
+extension TrainingOptimizer: ExpressibleByArgument {}
 
 /// Where the data comes from; shared by the commands that load a data set.
 struct DataOptions: ParsableArguments {
@@ -59,8 +60,14 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Images per step.")
     var batchSize: Int = 64
 
-    @Option(name: .customLong("learning-rate"), help: "Initial SGD learning rate (cosine-annealed to 0).")
-    var learningRate: Float = 0.05
+    @Option(help: "Optimizer of the weights: sgd (momentum 0.9, the DARTS recipe) or adam (binarized networks learn faster with it).")
+    var optimizer: TrainingOptimizer = .sgd
+
+    @Option(name: .customLong("learning-rate"), help: "Initial learning rate, cosine-annealed to 0 (default: 0.05 with sgd, 0.005 with adam).")
+    var learningRate: Float?
+
+    @Option(name: .customLong("weight-decay"), help: "L2 weight decay (default: 3e-4 with sgd, 0 with adam).")
+    var weightDecay: Float?
 
     @Option(name: .customLong("auxiliary-weight"), help: "Weight of the auxiliary head's loss (0 = no auxiliary head).")
     var auxiliaryWeight: Float = 0
@@ -96,7 +103,8 @@ struct TrainCommand: ParsableCommand {
         if let trainSize = data.trainSize, trainSize < batchSize {
             throw ValidationError("--train-size \(trainSize) is smaller than one batch of \(batchSize)")
         }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        if let learningRate { guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") } }
+        if let weightDecay { guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay cannot be negative") } }
         guard (0..<1).contains(dropPath) else { throw ValidationError("--drop-path must be in [0, 1), got \(dropPath)") }
         guard auxiliaryWeight >= 0, cropPadding >= 0, cutout >= 0 else { throw ValidationError("--auxiliary-weight, --crop-padding and --cutout cannot be negative") }
     }
@@ -105,7 +113,9 @@ struct TrainCommand: ParsableCommand {
         TrainingConfiguration(
             genotype: genotype, dataset: data.dataset.kind.rawValue, dataDirectory: data.dataDirectory, binarize: binarize.rawValue,
             activations: activations.rawValue, layers: layers, channels: channels, epochs: epochs, batchSize: batchSize,
-            trainSize: data.trainSize, testSize: testSize, seed: seed, learningRate: learningRate, auxiliaryWeight: auxiliaryWeight,
+            trainSize: data.trainSize, testSize: testSize, seed: seed, optimizer: optimizer,
+            learningRate: learningRate ?? optimizer.defaultLearningRate, weightDecay: weightDecay ?? optimizer.defaultWeightDecay,
+            auxiliaryWeight: auxiliaryWeight,
             dropPath: dropPath, cropPadding: cropPadding, cutout: cutout)
     }
 

@@ -58,17 +58,18 @@ import Tensor
     }
 
     /// A binarized training with drop-path and augmentation, on 8x8 synthetic images, 10 steps per epoch.
-    static func resumable() -> TrainingConfiguration {
+    static func resumable(optimizer: TrainingOptimizer = .sgd) -> TrainingConfiguration {
         TrainingConfiguration(genotype: "darts-v2", dataset: "synthetic", binarize: "xnor", layers: 3, channels: 4, epochs: 2,
-                              batchSize: 32, testSize: 100, seed: 5, learningRate: 0.05, dropPath: 0.2, cropPadding: 1)
+                              batchSize: 32, testSize: 100, seed: 5, optimizer: optimizer, learningRate: optimizer.defaultLearningRate,
+                              weightDecay: optimizer.defaultWeightDecay, dropPath: 0.2, cropPadding: 1)
     }
 
     static let resumableData = Result { try SyntheticDataset.splits(trainCount: 320, testCount: 100, channels: 1, side: 8, seed: 3) }
 
     /// Trains `resumable()` in `root/name`, stopping before step `stopBefore` (counted over the whole run) when given.
-    static func train(_ name: String, root: URL, stopBefore: Int? = nil) throws -> TrainingOutcome {
+    static func train(_ name: String, root: URL, optimizer: TrainingOptimizer = .sgd, stopBefore: Int? = nil) throws -> TrainingOutcome {
         let splits = try resumableData.get()
-        let session = try TrainingSession.start(configuration: resumable(), data: splits.train) { try RunFolder.create(name: name, root: root) }
+        let session = try TrainingSession.start(configuration: resumable(optimizer: optimizer), data: splits.train) { try RunFolder.create(name: name, root: root) }
         var steps = 0
         return try session.run(train: splits.train, test: splits.test, onStep: { _ in steps += 1 }, onEpoch: { _ in },
                                shouldStop: { steps == stopBefore })
@@ -103,12 +104,14 @@ import Tensor
     }
 
     /// Stopped after epoch 1 of 2 (before step 11) or in the middle of epoch 2 (before step 14) and
-    /// resumed, a training ends with the same numbers and the same model file as one run straight through.
-    @Test(arguments: [10, 13]) func aStoppedTrainingResumesToTheSameResults(stopAfterSteps: Int) throws {
+    /// resumed, a training ends with the same numbers and the same model file as one run straight through,
+    /// with either optimizer (Adam's moments and step count go in the checkpoint too).
+    @Test(arguments: [10, 13], TrainingOptimizer.allCases)
+    func aStoppedTrainingResumesToTheSameResults(stopAfterSteps: Int, optimizer: TrainingOptimizer) throws {
         let root = Self.temporaryRoot()
         defer { try? FileManager.default.removeItem(at: root) }
-        let straight = try Self.train("straight", root: root)
-        let stopped = try Self.train("stopped", root: root, stopBefore: stopAfterSteps)
+        let straight = try Self.train("straight", root: root, optimizer: optimizer)
+        let stopped = try Self.train("stopped", root: root, optimizer: optimizer, stopBefore: stopAfterSteps)
         guard case .stopped(let state) = stopped else { Issue.record("the training did not stop: \(stopped)"); return }
         #expect(state.completedEpochs * 10 + state.step == stopAfterSteps)
         let folder = root.appendingPathComponent("stopped")
@@ -123,6 +126,17 @@ import Tensor
         #expect(try Self.modelPayload(folder) == Self.modelPayload(straightFolder))
         #expect(try Self.metricsWithoutTimes(folder) == Self.metricsWithoutTimes(straightFolder))
         #expect(throws: CheckpointFileError.self) { try TrainingSession.resume(run: folder.path) }
+    }
+
+    /// A config.json written before the optimizer could be chosen (no "optimizer" key) reads as SGD.
+    @Test func aConfigurationWithoutAnOptimizerIsSGD() throws {
+        let encoded = try JSONEncoder().encode(Self.resumable(optimizer: .adam))
+        var object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        #expect(object["optimizer"] as? String == "adam")
+        object.removeValue(forKey: "optimizer")
+        let old = try JSONDecoder().decode(TrainingConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(old.optimizer == nil)
+        #expect(old.weightOptimizer == .sgd)
     }
 
     /// A damaged newest checkpoint is passed over for the previous one (with a warning) and the run still
