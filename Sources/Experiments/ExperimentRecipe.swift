@@ -30,10 +30,13 @@ public struct ExperimentRecipe: Equatable, Sendable {
 
     /// The protocol, sized for a few hours per experiment on a 2-core machine. The training recipe
     /// (`training`) is the place to change epochs, layers or channels of every row at once.
+    /// Every row trains with Adam (lr 0.005, cosine, no weight decay): binarized networks learned
+    /// clearly faster with it than with the DARTS SGD recipe (README, "Results"), and 4 epochs of
+    /// 60,000 images keep `compare` within a few hours.
     public static let full = ExperimentRecipe(
         name: "full",
         search: SearchConfiguration(),
-        training: TrainingConfiguration(genotype: "", binarize: "xnor", activations: "binary", layers: 5, channels: 8, epochs: 5,
+        training: TrainingConfiguration(genotype: "", binarize: "xnor", activations: "binary", layers: 5, channels: 8, epochs: 4,
                                         batchSize: 64, trainSize: nil, testSize: nil, seed: 0, optimizer: .adam,
                                         learningRate: TrainingOptimizer.adam.defaultLearningRate, weightDecay: TrainingOptimizer.adam.defaultWeightDecay),
         deviation: nil)
