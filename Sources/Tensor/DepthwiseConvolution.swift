@@ -70,15 +70,21 @@ extension Convolution {
     }
 
     /// Split over channels: each worker owns its channels' weight gradients and input planes. The
-    /// generic path (any stride) is the strided loop; stride 1 takes dots and a gather instead.
+    /// generic path is the strided loop; the fast one takes dots and a gather at stride 1. A larger
+    /// stride s goes through the stride-1 loops too: its output (oy, ox) is the stride-1 output
+    /// (s*oy, s*ox), so dy spread onto the stride-1 grid, zero elsewhere, gives the same gradients
+    /// (the zeros add nothing) on vector loops instead of scalar strided ones. The weight gradient
+    /// of a tap stays in vector lanes over the whole batch and is reduced once per channel.
     static func depthwiseBackward(
         _ g: ConvGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
         _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?, path: LoopPath = .fastest
     ) {
-        let (k, h, wd, ho, wo) = (g.kernel, g.height, g.width, g.outHeight, g.outWidth)
+        let (k, h, wd, ho, wo, s) = (g.kernel, g.height, g.width, g.outHeight, g.outWidth, g.stride)
         Parallelism.forEachChunk(g.inChannels) { channels in
-            if g.stride == 1 && path == .fastest {
-                let layout = PaddedPlane(g)
+            if path == .fastest {
+                let unit = s == 1 ? g : ConvGeometry(input: [g.batch, g.inChannels, h, wd], weight: [g.inChannels, 1, k, k], stride: 1,
+                                                     padding: g.padding, dilation: g.dilation, groups: g.groups)
+                let layout = PaddedPlane(unit)
                 // dy at the padded pitch, zero in the dropped columns, between zero margins as long as
                 // the farthest tap's offset: the input gradient at padded position q then gathers
                 // sum_t w_t * dy[q - offset_t] over every tap without bounds checks.
@@ -87,18 +93,36 @@ extension Convolution {
                 let padded = UnsafeMutablePointer<Float>.allocate(capacity: layout.capacity)
                 let rowsGrad = UnsafeMutablePointer<Float>.allocate(capacity: h * layout.pitch)
                 let taps = UnsafeMutablePointer<(weight: Float, offset: Int)>.allocate(capacity: k * k)
-                defer { extended.deallocate(); padded.deallocate(); rowsGrad.deallocate(); taps.deallocate() }
+                // Per tap, the channel's weight gradient over the batch so far: lanes and tail of `dotLanes`.
+                let tapLanes = UnsafeMutablePointer<VectorKernels.Lane>.allocate(capacity: k * k)
+                let tapTails = UnsafeMutablePointer<Float>.allocate(capacity: k * k)
+                defer {
+                    extended.deallocate(); padded.deallocate(); rowsGrad.deallocate(); taps.deallocate()
+                    tapLanes.deallocate(); tapTails.deallocate()
+                }
                 let wideGrad = extended + margin
                 for channel in channels {
                     for t in 0..<k * k { taps[t] = (w[channel * k * k + t], -layout.offset(g, t / k, t % k)) }
+                    tapLanes.initialize(repeating: VectorKernels.Lane(), count: k * k)
+                    tapTails.initialize(repeating: 0, count: k * k)
                     for n in 0..<g.batch {
                         let plane = n * g.inChannels + channel
                         extended.update(repeating: 0, count: margin + layout.span + margin)
-                        for oy in 0..<ho { (wideGrad + oy * layout.pitch).update(from: dy + plane * ho * wo + oy * wo, count: wo) }
-                        if let dw {
+                        let upstream = dy + plane * ho * wo
+                        if s == 1 {
+                            for oy in 0..<ho { (wideGrad + oy * layout.pitch).update(from: upstream + oy * wo, count: wo) }
+                        } else {
+                            for oy in 0..<ho {
+                                let row = wideGrad + s * oy * layout.pitch
+                                for ox in 0..<wo { row[s * ox] = upstream[oy * wo + ox] }
+                            }
+                        }
+                        if dw != nil {
                             layout.pad(g, x + plane * h * wd, into: padded)
                             for t in 0..<k * k {
-                                dw[channel * k * k + t] += VectorKernels.dot(wideGrad, padded - taps[t].offset, count: layout.span)
+                                let (lanes, tail) = VectorKernels.dotLanes(wideGrad, padded - taps[t].offset, count: layout.span)
+                                tapLanes[t] += lanes
+                                tapTails[t] += tail
                             }
                         }
                         if let dx {
@@ -108,6 +132,9 @@ extension Convolution {
                             let target = dx + plane * h * wd
                             for y in 0..<h { accumulate(target + y * wd, rowsGrad + y * layout.pitch + g.padding, count: wd) }
                         }
+                    }
+                    if let dw {
+                        for t in 0..<k * k { dw[channel * k * k + t] += tapLanes[t].sum() + tapTails[t] }
                     }
                 }
                 return
@@ -161,7 +188,26 @@ extension Convolution {
     static func depthwiseGather(_ source: UnsafePointer<Float>, _ taps: UnsafePointer<(weight: Float, offset: Int)>, tapCount: Int,
                                 into target: UnsafeMutablePointer<Float>, count: Int) {
         typealias Lane = VectorKernels.Lane
+        let width = Lane.scalarCount
         var i = 0
+        // Four vectors at a time: each tap's weight is broadcast once for all four, and the four
+        // running sums are independent, so their multiply-adds overlap. Each element still adds
+        // its taps in order from 0.
+        while i + 4 * width <= count {
+            var (t0, t1, t2, t3) = (Lane(), Lane(), Lane(), Lane())
+            for t in 0..<tapCount {
+                let (weight, from) = (Lane(repeating: taps[t].weight), source + i + taps[t].offset)
+                t0 += weight * VectorKernels.load(from)
+                t1 += weight * VectorKernels.load(from + width)
+                t2 += weight * VectorKernels.load(from + 2 * width)
+                t3 += weight * VectorKernels.load(from + 3 * width)
+            }
+            VectorKernels.store(t0, target + i)
+            VectorKernels.store(t1, target + i + width)
+            VectorKernels.store(t2, target + i + 2 * width)
+            VectorKernels.store(t3, target + i + 3 * width)
+            i += 4 * width
+        }
         while i + Lane.scalarCount <= count {
             var total = Lane()
             for t in 0..<tapCount { total += Lane(repeating: taps[t].weight) * VectorKernels.load(source + i + taps[t].offset) }
