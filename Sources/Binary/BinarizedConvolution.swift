@@ -23,7 +23,7 @@ extension Tensor {
                                 record: PCNNRecord?, binaryInput: Bool,
                                 stride: Int, padding: Int, dilation: Int, groups: Int) -> Tensor {
         precondition(kind != .none, "binarizedConv2d needs a binarizer")
-        precondition(!binaryInput || padding == 0, "binarizedConv2d: pad sign activations with +1 first (signSTE().padded)")
+        precondition(!binaryInput || padding == 0, "binarizedConv2d: pad sign activations with +1 first (signSTE(paddedBy:))")
         let geometry = ConvGeometry(input: shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
         let binary = kernel.weights
         let outChannels = weight.shape[0]

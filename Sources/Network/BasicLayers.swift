@@ -70,7 +70,7 @@ public final class Conv2d: UnaryLayer {
             let output = BinaryConvolution.forward(geometry, input: x.data, kernel: binaryKernel, binaryInput: true)
             return Tensor(shape: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth], data: output)
         }
-        let input = binaryInput ? x.signSTE().padded(by: padding, value: 1) : x
+        let input = binaryInput ? x.signSTE(paddedBy: padding) : x
         return input.binarizedConv2d(weight: weight, projection: projection, kernel: binaryKernel, kind: binarization.weights,
                                      record: record, binaryInput: binaryInput, stride: stride,
                                      padding: binaryInput ? 0 : padding, dilation: dilation, groups: groups)

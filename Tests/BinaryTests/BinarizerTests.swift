@@ -53,6 +53,22 @@ import Tensor
         Self.expectClose(input.grad, numeric, "sign STE")
     }
 
+    /// The fused sign-and-pad equals sign then pad, forward and backward, to the last bit.
+    @Test(arguments: [0, 1, 2, 4])
+    func signPaddedWithOnesEqualsSignThenPad(padding: Int) {
+        let xs = Self.values(2 * 3 * 5 * 4, seed: 7).map { $0 * 1.5 }
+        var results: [(y: [Float], shape: [Int], dx: [Float])] = []
+        for fused in [true, false] {
+            let x = Tensor(shape: [2, 3, 5, 4], data: xs, requiresGrad: true)
+            let y = fused ? x.signSTE(paddedBy: padding) : x.signSTE().padded(by: padding, value: 1)
+            y.backward(seed: Self.values(y.count, seed: 8))
+            results.append((y.data, y.shape, x.grad))
+        }
+        #expect(results[0].shape == results[1].shape)
+        #expect(results[0].y == results[1].y)
+        #expect(results[0].dx.map(\.bitPattern) == results[1].dx.map(\.bitPattern))
+    }
+
     @Test func xnorScalesAreMeanAbsolutePerOutputChannel() {
         let binary = BinaryWeights.xnor([1, -3, 0, -0.5, 2, 0.5], outChannels: 2)
         #expect(binary.signs == [1, -1, 1, -1, 1, 1])
