@@ -20,9 +20,28 @@ extension Convolution {
         /// Offset of tap (ky, kx) in the padded plane.
         @inline(__always) func offset(_ g: ConvGeometry, _ ky: Int, _ kx: Int) -> Int { ky * g.dilation * pitch + kx * g.dilation }
 
-        func pad(_ g: ConvGeometry, _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>) {
-            target.update(repeating: 0, count: capacity)
-            for y in 0..<g.height { (target + (y + g.padding) * pitch + g.padding).update(from: source + y * g.width, count: g.width) }
+        /// The plane padded with zeros or, with `signs`, its signs padded with +1 (the tail past the
+        /// last row stays 0 either way: only dropped columns read it).
+        func pad(_ g: ConvGeometry, _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, signs: Bool = false) {
+            guard signs else {
+                target.update(repeating: 0, count: capacity)
+                for y in 0..<g.height { (target + (y + g.padding) * pitch + g.padding).update(from: source + y * g.width, count: g.width) }
+                return
+            }
+            target.update(repeating: 1, count: rows * pitch)
+            (target + rows * pitch).update(repeating: 0, count: capacity - rows * pitch)
+            for y in 0..<g.height { SignKernels.signs(source + y * g.width, into: target + (y + g.padding) * pitch + g.padding, count: g.width) }
+        }
+
+        /// Adds one input row's gradient from the padded rows' gradient, through sign's straight-through estimator with `signs`.
+        @inline(__always)
+        func addRow(_ g: ConvGeometry, _ rowGrad: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+                    input: UnsafePointer<Float>, signs: Bool) {
+            if signs {
+                SignKernels.addStraightThrough(input, rowGrad + g.padding, into: target, count: g.width)
+            } else {
+                accumulate(target, rowGrad + g.padding, count: g.width)
+            }
         }
     }
 
@@ -75,9 +94,10 @@ extension Convolution {
     /// (s*oy, s*ox), so dy spread onto the stride-1 grid, zero elsewhere, gives the same gradients
     /// (the zeros add nothing) on vector loops instead of scalar strided ones. The weight gradient
     /// of a tap stays in vector lanes over the whole batch and is reduced once per channel.
+    /// `signOfInput`: the convolution's input is sign(x) padded with +1 (see `gradients`).
     static func depthwiseBackward(
         _ g: ConvGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-        _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?, path: LoopPath = .fastest
+        _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?, signOfInput: Bool = false, path: LoopPath = .fastest
     ) {
         let (k, h, wd, ho, wo, s) = (g.kernel, g.height, g.width, g.outHeight, g.outWidth, g.stride)
         Parallelism.forEachChunk(g.inChannels) { channels in
@@ -118,7 +138,7 @@ extension Convolution {
                             }
                         }
                         if dw != nil {
-                            layout.pad(g, x + plane * h * wd, into: padded)
+                            layout.pad(g, x + plane * h * wd, into: padded, signs: signOfInput)
                             for t in 0..<k * k {
                                 let (lanes, tail) = VectorKernels.dotLanes(wideGrad, padded - taps[t].offset, count: layout.span)
                                 tapLanes[t] += lanes
@@ -130,7 +150,9 @@ extension Convolution {
                             let first = wideGrad + g.padding * layout.pitch
                             depthwiseGather(first, taps, tapCount: k * k, into: rowsGrad, count: h * layout.pitch)
                             let target = dx + plane * h * wd
-                            for y in 0..<h { accumulate(target + y * wd, rowsGrad + y * layout.pitch + g.padding, count: wd) }
+                            for y in 0..<h {
+                                layout.addRow(g, rowsGrad + y * layout.pitch, into: target + y * wd, input: x + plane * h * wd + y * wd, signs: signOfInput)
+                            }
                         }
                     }
                     if let dw {
@@ -147,7 +169,7 @@ extension Convolution {
                 for n in 0..<g.batch {
                     let plane = n * g.inChannels + channel
                     let outGrad = dy + plane * ho * wo
-                    if dw != nil { layout.pad(g, x + plane * h * wd, into: padded) }
+                    if dw != nil { layout.pad(g, x + plane * h * wd, into: padded, signs: signOfInput) }
                     if dx != nil { paddedGrad.update(repeating: 0, count: layout.capacity) }
                     for ky in 0..<k {
                         for kx in 0..<k {
@@ -173,7 +195,8 @@ extension Convolution {
                     if let dx {
                         let target = dx + plane * h * wd
                         for y in 0..<h {
-                            accumulate(target + y * wd, paddedGrad + (y + g.padding) * layout.pitch + g.padding, count: wd)
+                            layout.addRow(g, paddedGrad + (y + g.padding) * layout.pitch, into: target + y * wd, input: x + plane * h * wd + y * wd,
+                                          signs: signOfInput)
                         }
                     }
                 }
