@@ -109,9 +109,14 @@ extension Convolution {
                 // the farthest tap's offset: the input gradient at padded position q then gathers
                 // sum_t w_t * dy[q - offset_t] over every tap without bounds checks.
                 let margin = layout.offset(g, k - 1, k - 1)
-                let extended = UnsafeMutablePointer<Float>.allocate(capacity: margin + layout.span + margin)
+                // The gather runs whole vectors: up to one vector more than the rows, read from a
+                // zero vector after the margin and dropped with the columns past the width.
+                let lanes = VectorKernels.Lane.scalarCount
+                let gathered = (h * layout.pitch + lanes - 1) / lanes * lanes
+                let extent = margin + layout.span + margin + lanes
+                let extended = UnsafeMutablePointer<Float>.allocate(capacity: extent)
                 let padded = UnsafeMutablePointer<Float>.allocate(capacity: layout.capacity)
-                let rowsGrad = UnsafeMutablePointer<Float>.allocate(capacity: h * layout.pitch)
+                let rowsGrad = UnsafeMutablePointer<Float>.allocate(capacity: gathered)
                 let taps = UnsafeMutablePointer<(weight: Float, offset: Int)>.allocate(capacity: k * k)
                 // Per tap, the channel's weight gradient over the batch so far: lanes and tail of `dotLanes`.
                 let tapLanes = UnsafeMutablePointer<VectorKernels.Lane>.allocate(capacity: k * k)
@@ -127,7 +132,7 @@ extension Convolution {
                     tapTails.initialize(repeating: 0, count: k * k)
                     for n in 0..<g.batch {
                         let plane = n * g.inChannels + channel
-                        extended.update(repeating: 0, count: margin + layout.span + margin)
+                        extended.update(repeating: 0, count: extent)
                         let upstream = dy + plane * ho * wo
                         if s == 1 {
                             for oy in 0..<ho { (wideGrad + oy * layout.pitch).update(from: upstream + oy * wo, count: wo) }
@@ -148,7 +153,7 @@ extension Convolution {
                         if let dx {
                             // The input rows' gradient at the padded pitch, taps added in order from 0.
                             let first = wideGrad + g.padding * layout.pitch
-                            depthwiseGather(first, taps, tapCount: k * k, into: rowsGrad, count: h * layout.pitch)
+                            depthwiseGather(first, taps, tapCount: k * k, into: rowsGrad, count: gathered)
                             let target = dx + plane * h * wd
                             for y in 0..<h {
                                 layout.addRow(g, rowsGrad + y * layout.pitch, into: target + y * wd, input: x + plane * h * wd + y * wd, signs: signOfInput)

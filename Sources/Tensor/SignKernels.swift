@@ -62,6 +62,23 @@ public enum SignKernels {
             UnsafeMutableRawPointer(dx + i).storeBytes(of: sum, as: SIMD16<Float>.self)
             i += 16
         }
+        // The rows of the small planes (28, 14 and 7 wide) end in 8 and 4 lanes before any scalar.
+        if i + 8 <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            let upstream = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+            let sum = UnsafeRawPointer(dx + i).loadUnaligned(as: SIMD8<Float>.self)
+                + SIMD8<Float>(repeating: 0).replacing(with: upstream, where: (v .>= -1) .& (v .<= 1))
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+            i += 8
+        }
+        if i + 4 <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD4<Float>.self)
+            let upstream = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD4<Float>.self)
+            let sum = UnsafeRawPointer(dx + i).loadUnaligned(as: SIMD4<Float>.self)
+                + SIMD4<Float>(repeating: 0).replacing(with: upstream, where: (v .>= -1) .& (v .<= 1))
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: sum, as: SIMD4<Float>.self)
+            i += 4
+        }
         while i < count { dx[i] += abs(x[i]) <= 1 ? dy[i] : 0; i += 1 }
     }
 }
