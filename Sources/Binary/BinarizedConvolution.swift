@@ -18,23 +18,26 @@ public final class PCNNRecord {
 extension Tensor {
     /// `kernel` is the kernel's binarization (`BinaryWeights.xnor`/`.pcnn` of `weight`, or weights
     /// loaded from a model file) with its packed bits; `binaryInput`: this tensor holds only ±1 (sign
-    /// activations, already padded with +1), so the bit kernels may run.
+    /// activations, already padded with +1), so the bit kernels may run. `signOfInput`: this tensor
+    /// holds real activations and the convolution reads sign(x) padded with +1 by `padding`, the
+    /// gradient passing sign's straight-through estimator: conv(x.signSTE(paddedBy: padding)) with
+    /// no sign tensor stored (depthwise, or dense without padding; see `Convolution.gradients`).
     public func binarizedConv2d(weight: Tensor, projection: Tensor?, kernel: BinaryKernel, kind: WeightBinarization,
-                                record: PCNNRecord?, binaryInput: Bool,
+                                record: PCNNRecord?, binaryInput: Bool, signOfInput: Bool = false,
                                 stride: Int, padding: Int, dilation: Int, groups: Int) -> Tensor {
         precondition(kind != .none, "binarizedConv2d needs a binarizer")
-        precondition(!binaryInput || padding == 0, "binarizedConv2d: pad sign activations with +1 first (signSTE().padded)")
+        precondition(!binaryInput || padding == 0 || signOfInput, "binarizedConv2d: pad sign activations with +1 first (signSTE(paddedBy:))")
         let geometry = ConvGeometry(input: shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
         let binary = kernel.weights
         let outChannels = weight.shape[0]
-        let output = BinaryConvolution.forward(geometry, input: data, kernel: kernel, binaryInput: binaryInput)
+        let output = BinaryConvolution.forward(geometry, input: data, kernel: kernel, binaryInput: binaryInput || signOfInput)
         let outShape = [geometry.batch, outChannels, geometry.outHeight, geometry.outWidth]
         let parents = [self, weight] + (projection.map { [$0] } ?? [])
         return Tensor.result(shape: outShape, data: output, parents: parents) { [self] out in
             let effective = binary.effective
             let wantKernel = weight.requiresGrad || (projection?.requiresGrad ?? false)
             let (inputGrad, kernelGrad) = Convolution.gradients(geometry, input: data, weight: effective, outputGrad: out.grad,
-                                                               wantInput: requiresGrad, wantWeight: wantKernel)
+                                                               wantInput: requiresGrad, wantWeight: wantKernel, signOfInput: signOfInput)
             if let inputGrad { accumulateGrad(from: inputGrad) }
             guard let kernelGrad else { return }
             let n = binary.perChannel

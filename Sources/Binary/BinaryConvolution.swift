@@ -51,8 +51,8 @@ public enum BinaryConvolution {
     static func signsPaddedWithOnes(_ g: ConvGeometry, _ input: [Float]) -> (ConvGeometry, [Float]) {
         let signs = input.withUnsafeBufferPointer { x in
             [Float](unsafeUninitializedCapacity: x.count) { y, initialized in
-                for i in 0..<x.count { y[i] = x[i] < 0 ? -1 : 1 }  // BitPacking.sign, as a loop the compiler vectorises
-                initialized = x.count
+                if let x = x.baseAddress, let y = y.baseAddress { SignKernels.signs(x, into: y, count: input.count) }
+                initialized = input.count
             }
         }
         guard g.padding > 0 else { return (g, signs) }

@@ -3,19 +3,47 @@ import Tensor
 extension Tensor {
     /// sign(x) with sign(0) = +1, and the straight-through estimator for its gradient:
     /// d sign(x)/dx = 1 where |x| <= 1, else 0 (REFERENCE.md §5; the derivative of hard tanh).
-    /// Both loops are branch-free selects over raw pointers, which the compiler vectorises.
-    public func signSTE() -> Tensor {
+    public func signSTE() -> Tensor { signSTE(paddedBy: 0) }
+
+    /// sign(x) (as `signSTE()`) with every NCHW plane padded by `padding` rows and columns of +1, the
+    /// input of a binarized convolution (REFERENCE.md §5: zero has no 1-bit code), in one op: the
+    /// same values as `signSTE().padded(by: padding, value: 1)` with one pass each way instead of two.
+    public func signSTE(paddedBy padding: Int) -> Tensor {
+        precondition(padding == 0 || rank == 4, "signSTE(paddedBy:) pads NCHW planes, got shape \(shape)")
+        // Without padding the whole tensor is one row.
+        let (planes, height, width) = padding == 0 ? (1, 1, count) : (shape[0] * shape[1], shape[2], shape[3])
+        let (paddedHeight, paddedWidth) = (height + 2 * padding, width + 2 * padding)
+        let outShape = padding == 0 ? shape : [shape[0], shape[1], paddedHeight, paddedWidth]
         let signs = data.withUnsafeBufferPointer { x in
-            [Float](unsafeUninitializedCapacity: x.count) { y, initialized in
-                for i in 0..<x.count { y[i] = x[i] >= 0 ? 1 : -1 }
-                initialized = x.count
+            [Float](unsafeUninitializedCapacity: planes * paddedHeight * paddedWidth) { y, initialized in
+                guard let base = y.baseAddress, let x = x.baseAddress else { initialized = 0; return }
+                for p in 0..<planes {
+                    let target = base + p * paddedHeight * paddedWidth
+                    // The top border, each row with its side borders (the right one runs into the
+                    // next row's left one), then the bottom border.
+                    target.initialize(repeating: 1, count: padding * paddedWidth + padding)
+                    for row in 0..<height {
+                        let start = target + (row + padding) * paddedWidth + padding
+                        SignKernels.signs(x + (p * height + row) * width, into: start, count: width)
+                        (start + width).initialize(repeating: 1, count: 2 * padding)
+                    }
+                    (target + (height + padding) * paddedWidth + padding).initialize(repeating: 1, count: padding * paddedWidth - padding)
+                }
+                initialized = y.count
             }
         }
-        return Tensor.result(shape: shape, data: signs, parents: [self]) { [self] out in
+        return Tensor.result(shape: outShape, data: signs, parents: [self]) { [self] out in
             let passed = data.withUnsafeBufferPointer { x in out.grad.withUnsafeBufferPointer { dy in
-                [Float](unsafeUninitializedCapacity: dy.count) { dx, initialized in
-                    for i in 0..<dy.count { dx[i] = abs(x[i]) <= 1 ? dy[i] : 0 }
-                    initialized = dy.count
+                [Float](unsafeUninitializedCapacity: x.count) { dx, initialized in
+                    guard let dx = dx.baseAddress, let x = x.baseAddress, let dy = dy.baseAddress else { initialized = 0; return }
+                    for p in 0..<planes {
+                        for row in 0..<height {
+                            let offset = (p * height + row) * width
+                            SignKernels.straightThrough(x + offset, dy + (p * paddedHeight + row + padding) * paddedWidth + padding,
+                                                        into: dx + offset, count: width)
+                        }
+                    }
+                    initialized = count
                 }
             } }
             accumulateGrad(from: passed)

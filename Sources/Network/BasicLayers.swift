@@ -70,10 +70,13 @@ public final class Conv2d: UnaryLayer {
             let output = BinaryConvolution.forward(geometry, input: x.data, kernel: binaryKernel, binaryInput: true)
             return Tensor(shape: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth], data: output)
         }
-        let input = binaryInput ? x.signSTE().padded(by: padding, value: 1) : x
+        // The convolution takes sign(x) itself where its gradient loops can (no sign tensor is stored).
+        let isDepthwise = groups > 1 && groups == weight.shape[0] && weight.shape[1] == 1
+        let signOfInput = binaryInput && (isDepthwise || padding == 0)
+        let input = binaryInput && !signOfInput ? x.signSTE(paddedBy: padding) : x
         return input.binarizedConv2d(weight: weight, projection: projection, kernel: binaryKernel, kind: binarization.weights,
-                                     record: record, binaryInput: binaryInput, stride: stride,
-                                     padding: binaryInput ? 0 : padding, dilation: dilation, groups: groups)
+                                     record: record, binaryInput: binaryInput, signOfInput: signOfInput, stride: stride,
+                                     padding: binaryInput && !signOfInput ? 0 : padding, dilation: dilation, groups: groups)
     }
 
     /// Adds PCNN's projection-loss gradients (after the task loss's backward pass); nothing for other kinds.

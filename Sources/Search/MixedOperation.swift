@@ -47,9 +47,7 @@ final class MixedOperation: Layer {
             mixed = ParallelSum.weighted(operations.map(\.1), input: routed, coefficients: plan.coefficients, at: columns, training: training)
         }
         guard partialK > 1 else { return mixed }
-        var bypass = x.sliceChannels(partial..<channels)
-        if stride == 2 { bypass = bypass.maxPool2d(kernel: 2, stride: 2) }
-        return Tensor.concatChannels([mixed, bypass.scaled(by: plan.edgeWeights, at: edge)]).channelShuffle(groups: partialK)
+        return Tensor.partialChannelOutput(mixed: mixed, input: x, weight: plan.edgeWeights, at: edge, groups: partialK, poolsBypass: stride == 2)
     }
 }
 
@@ -98,7 +96,7 @@ enum ParallelSum {
             Parallelism.forEachTask(results.count) { index in
                 guard results[index].requiresGrad else { return }
                 let factor = factors[index]
-                results[index].backward(seed: out.grad.map { $0 * factor })
+                results[index].backward(seed: VectorKernels.scaled(out.grad, by: factor))
             }
             guard input.requiresGrad else { return }
             for leaf in leaves.compactMap({ $0 }) where leaf !== input && !leaf.grad.isEmpty {

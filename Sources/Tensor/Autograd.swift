@@ -42,9 +42,7 @@ extension Tensor {
     public func backward(seed: [Float]) {
         precondition(seed.count == count, "backward seed has \(seed.count) values for shape \(shape)")
         guard requiresGrad else { return }
-        accumulateGrad { pointer in
-            for index in 0..<seed.count { pointer[index] += seed[index] }
-        }
+        accumulateGrad(from: seed)
         for node in tape().reversed() {
             node.backwardStep?(node)
             // Intermediate gradients are no longer needed once passed on.

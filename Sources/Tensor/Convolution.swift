@@ -39,15 +39,26 @@ public enum Convolution {
     }
 
     /// The gradients of a convolution with respect to its input and/or weight, for ops built on a
-    /// convolution (the binarized ones) that derive their own gradients from these.
+    /// convolution (the binarized ones) that derive their own gradients from these. With
+    /// `signOfInput` the convolution reads sign(input) padded with +1 (REFERENCE.md §5) instead of
+    /// input padded with zeros, and the input gradient passes sign's straight-through estimator
+    /// (only where |input| <= 1): the gradients of conv(signSTE(input) padded with +1) with no
+    /// sign tensor stored. Dense convolutions take it without padding only.
     public static func gradients(_ g: ConvGeometry, input: [Float], weight: [Float], outputGrad: [Float],
-                                 wantInput: Bool = true, wantWeight: Bool = true) -> (input: [Float]?, weight: [Float]?) {
+                                 wantInput: Bool = true, wantWeight: Bool = true, signOfInput: Bool = false) -> (input: [Float]?, weight: [Float]?) {
+        precondition(!signOfInput || g.isDepthwise || g.padding == 0, "Convolution.gradients: a dense convolution of sign(input) needs padding 0")
         var inputGrad = wantInput ? [Float](repeating: 0, count: input.count) : []
         var weightGrad = wantWeight ? [Float](repeating: 0, count: weight.count) : []
+        // The depthwise loops take the signs plane by plane; the GEMMs need them as a matrix.
+        let dense = signOfInput && !g.isDepthwise
+        let operand = dense ? input.withUnsafeBufferPointer { x in makeFloats(x.count) { SignKernels.signs(x.baseAddress!, into: $0, count: x.count) } } : input
         inputGrad.withUnsafeMutableBufferPointer { dx in
             weightGrad.withUnsafeMutableBufferPointer { dw in
-                run(g, input: input, weight: weight, outputGrad: outputGrad,
-                    inputGrad: wantInput ? dx.baseAddress : nil, weightGrad: wantWeight ? dw.baseAddress : nil)
+                run(g, input: operand, weight: weight, outputGrad: outputGrad,
+                    inputGrad: wantInput ? dx.baseAddress : nil, weightGrad: wantWeight ? dw.baseAddress : nil, signOfInput: signOfInput && !dense)
+                if dense && wantInput, let dx = dx.baseAddress {
+                    input.withUnsafeBufferPointer { x in SignKernels.straightThrough(x.baseAddress!, dx, into: dx, count: x.count) }
+                }
             }
         }
         return (wantInput ? inputGrad : nil, wantWeight ? weightGrad : nil)
@@ -55,12 +66,12 @@ public enum Convolution {
 
     /// Adds the input and/or weight gradients into the given buffers (nil = not wanted).
     private static func run(_ g: ConvGeometry, input: [Float], weight: [Float], outputGrad: [Float],
-                            inputGrad: UnsafeMutablePointer<Float>?, weightGrad: UnsafeMutablePointer<Float>?) {
+                            inputGrad: UnsafeMutablePointer<Float>?, weightGrad: UnsafeMutablePointer<Float>?, signOfInput: Bool) {
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 outputGrad.withUnsafeBufferPointer { dy in
                     if g.isDepthwise {
-                        depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad)
+                        depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad, signOfInput: signOfInput)
                     } else {
                         gemmBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad)
                     }

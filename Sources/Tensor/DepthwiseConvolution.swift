@@ -20,9 +20,28 @@ extension Convolution {
         /// Offset of tap (ky, kx) in the padded plane.
         @inline(__always) func offset(_ g: ConvGeometry, _ ky: Int, _ kx: Int) -> Int { ky * g.dilation * pitch + kx * g.dilation }
 
-        func pad(_ g: ConvGeometry, _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>) {
-            target.update(repeating: 0, count: capacity)
-            for y in 0..<g.height { (target + (y + g.padding) * pitch + g.padding).update(from: source + y * g.width, count: g.width) }
+        /// The plane padded with zeros or, with `signs`, its signs padded with +1 (the tail past the
+        /// last row stays 0 either way: only dropped columns read it).
+        func pad(_ g: ConvGeometry, _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, signs: Bool = false) {
+            guard signs else {
+                target.update(repeating: 0, count: capacity)
+                for y in 0..<g.height { (target + (y + g.padding) * pitch + g.padding).update(from: source + y * g.width, count: g.width) }
+                return
+            }
+            target.update(repeating: 1, count: rows * pitch)
+            (target + rows * pitch).update(repeating: 0, count: capacity - rows * pitch)
+            for y in 0..<g.height { SignKernels.signs(source + y * g.width, into: target + (y + g.padding) * pitch + g.padding, count: g.width) }
+        }
+
+        /// Adds one input row's gradient from the padded rows' gradient, through sign's straight-through estimator with `signs`.
+        @inline(__always)
+        func addRow(_ g: ConvGeometry, _ rowGrad: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+                    input: UnsafePointer<Float>, signs: Bool) {
+            if signs {
+                SignKernels.addStraightThrough(input, rowGrad + g.padding, into: target, count: g.width)
+            } else {
+                accumulate(target, rowGrad + g.padding, count: g.width)
+            }
         }
     }
 
@@ -70,44 +89,79 @@ extension Convolution {
     }
 
     /// Split over channels: each worker owns its channels' weight gradients and input planes. The
-    /// generic path (any stride) is the strided loop; stride 1 takes dots and a gather instead.
+    /// generic path is the strided loop; the fast one takes dots and a gather at stride 1. A larger
+    /// stride s goes through the stride-1 loops too: its output (oy, ox) is the stride-1 output
+    /// (s*oy, s*ox), so dy spread onto the stride-1 grid, zero elsewhere, gives the same gradients
+    /// (the zeros add nothing) on vector loops instead of scalar strided ones. The weight gradient
+    /// of a tap stays in vector lanes over the whole batch and is reduced once per channel.
+    /// `signOfInput`: the convolution's input is sign(x) padded with +1 (see `gradients`).
     static func depthwiseBackward(
         _ g: ConvGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-        _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?, path: LoopPath = .fastest
+        _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?, signOfInput: Bool = false, path: LoopPath = .fastest
     ) {
-        let (k, h, wd, ho, wo) = (g.kernel, g.height, g.width, g.outHeight, g.outWidth)
+        let (k, h, wd, ho, wo, s) = (g.kernel, g.height, g.width, g.outHeight, g.outWidth, g.stride)
         Parallelism.forEachChunk(g.inChannels) { channels in
-            if g.stride == 1 && path == .fastest {
-                let layout = PaddedPlane(g)
+            if path == .fastest {
+                let unit = s == 1 ? g : ConvGeometry(input: [g.batch, g.inChannels, h, wd], weight: [g.inChannels, 1, k, k], stride: 1,
+                                                     padding: g.padding, dilation: g.dilation, groups: g.groups)
+                let layout = PaddedPlane(unit)
                 // dy at the padded pitch, zero in the dropped columns, between zero margins as long as
                 // the farthest tap's offset: the input gradient at padded position q then gathers
                 // sum_t w_t * dy[q - offset_t] over every tap without bounds checks.
                 let margin = layout.offset(g, k - 1, k - 1)
-                let extended = UnsafeMutablePointer<Float>.allocate(capacity: margin + layout.span + margin)
+                // The gather runs whole vectors: up to one vector more than the rows, read from a
+                // zero vector after the margin and dropped with the columns past the width.
+                let lanes = VectorKernels.Lane.scalarCount
+                let gathered = (h * layout.pitch + lanes - 1) / lanes * lanes
+                let extent = margin + layout.span + margin + lanes
+                let extended = UnsafeMutablePointer<Float>.allocate(capacity: extent)
                 let padded = UnsafeMutablePointer<Float>.allocate(capacity: layout.capacity)
-                let rowsGrad = UnsafeMutablePointer<Float>.allocate(capacity: h * layout.pitch)
+                let rowsGrad = UnsafeMutablePointer<Float>.allocate(capacity: gathered)
                 let taps = UnsafeMutablePointer<(weight: Float, offset: Int)>.allocate(capacity: k * k)
-                defer { extended.deallocate(); padded.deallocate(); rowsGrad.deallocate(); taps.deallocate() }
+                // Per tap, the channel's weight gradient over the batch so far: lanes and tail of `dotLanes`.
+                let tapLanes = UnsafeMutablePointer<VectorKernels.Lane>.allocate(capacity: k * k)
+                let tapTails = UnsafeMutablePointer<Float>.allocate(capacity: k * k)
+                defer {
+                    extended.deallocate(); padded.deallocate(); rowsGrad.deallocate(); taps.deallocate()
+                    tapLanes.deallocate(); tapTails.deallocate()
+                }
                 let wideGrad = extended + margin
                 for channel in channels {
                     for t in 0..<k * k { taps[t] = (w[channel * k * k + t], -layout.offset(g, t / k, t % k)) }
+                    tapLanes.initialize(repeating: VectorKernels.Lane(), count: k * k)
+                    tapTails.initialize(repeating: 0, count: k * k)
                     for n in 0..<g.batch {
                         let plane = n * g.inChannels + channel
-                        extended.update(repeating: 0, count: margin + layout.span + margin)
-                        for oy in 0..<ho { (wideGrad + oy * layout.pitch).update(from: dy + plane * ho * wo + oy * wo, count: wo) }
-                        if let dw {
-                            layout.pad(g, x + plane * h * wd, into: padded)
+                        extended.update(repeating: 0, count: extent)
+                        let upstream = dy + plane * ho * wo
+                        if s == 1 {
+                            for oy in 0..<ho { (wideGrad + oy * layout.pitch).update(from: upstream + oy * wo, count: wo) }
+                        } else {
+                            for oy in 0..<ho {
+                                let row = wideGrad + s * oy * layout.pitch
+                                for ox in 0..<wo { row[s * ox] = upstream[oy * wo + ox] }
+                            }
+                        }
+                        if dw != nil {
+                            layout.pad(g, x + plane * h * wd, into: padded, signs: signOfInput)
                             for t in 0..<k * k {
-                                dw[channel * k * k + t] += VectorKernels.dot(wideGrad, padded - taps[t].offset, count: layout.span)
+                                let (lanes, tail) = VectorKernels.dotLanes(wideGrad, padded - taps[t].offset, count: layout.span)
+                                tapLanes[t] += lanes
+                                tapTails[t] += tail
                             }
                         }
                         if let dx {
                             // The input rows' gradient at the padded pitch, taps added in order from 0.
                             let first = wideGrad + g.padding * layout.pitch
-                            depthwiseGather(first, taps, tapCount: k * k, into: rowsGrad, count: h * layout.pitch)
+                            depthwiseGather(first, taps, tapCount: k * k, into: rowsGrad, count: gathered)
                             let target = dx + plane * h * wd
-                            for y in 0..<h { accumulate(target + y * wd, rowsGrad + y * layout.pitch + g.padding, count: wd) }
+                            for y in 0..<h {
+                                layout.addRow(g, rowsGrad + y * layout.pitch, into: target + y * wd, input: x + plane * h * wd + y * wd, signs: signOfInput)
+                            }
                         }
+                    }
+                    if let dw {
+                        for t in 0..<k * k { dw[channel * k * k + t] += tapLanes[t].sum() + tapTails[t] }
                     }
                 }
                 return
@@ -120,7 +174,7 @@ extension Convolution {
                 for n in 0..<g.batch {
                     let plane = n * g.inChannels + channel
                     let outGrad = dy + plane * ho * wo
-                    if dw != nil { layout.pad(g, x + plane * h * wd, into: padded) }
+                    if dw != nil { layout.pad(g, x + plane * h * wd, into: padded, signs: signOfInput) }
                     if dx != nil { paddedGrad.update(repeating: 0, count: layout.capacity) }
                     for ky in 0..<k {
                         for kx in 0..<k {
@@ -146,7 +200,8 @@ extension Convolution {
                     if let dx {
                         let target = dx + plane * h * wd
                         for y in 0..<h {
-                            accumulate(target + y * wd, paddedGrad + (y + g.padding) * layout.pitch + g.padding, count: wd)
+                            layout.addRow(g, paddedGrad + (y + g.padding) * layout.pitch, into: target + y * wd, input: x + plane * h * wd + y * wd,
+                                          signs: signOfInput)
                         }
                     }
                 }
@@ -161,7 +216,26 @@ extension Convolution {
     static func depthwiseGather(_ source: UnsafePointer<Float>, _ taps: UnsafePointer<(weight: Float, offset: Int)>, tapCount: Int,
                                 into target: UnsafeMutablePointer<Float>, count: Int) {
         typealias Lane = VectorKernels.Lane
+        let width = Lane.scalarCount
         var i = 0
+        // Four vectors at a time: each tap's weight is broadcast once for all four, and the four
+        // running sums are independent, so their multiply-adds overlap. Each element still adds
+        // its taps in order from 0.
+        while i + 4 * width <= count {
+            var (t0, t1, t2, t3) = (Lane(), Lane(), Lane(), Lane())
+            for t in 0..<tapCount {
+                let (weight, from) = (Lane(repeating: taps[t].weight), source + i + taps[t].offset)
+                t0 += weight * VectorKernels.load(from)
+                t1 += weight * VectorKernels.load(from + width)
+                t2 += weight * VectorKernels.load(from + 2 * width)
+                t3 += weight * VectorKernels.load(from + 3 * width)
+            }
+            VectorKernels.store(t0, target + i)
+            VectorKernels.store(t1, target + i + width)
+            VectorKernels.store(t2, target + i + 2 * width)
+            VectorKernels.store(t3, target + i + 3 * width)
+            i += 4 * width
+        }
         while i + Lane.scalarCount <= count {
             var total = Lane()
             for t in 0..<tapCount { total += Lane(repeating: taps[t].weight) * VectorKernels.load(source + i + taps[t].offset) }

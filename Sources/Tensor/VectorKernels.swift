@@ -26,6 +26,21 @@ public enum VectorKernels {
         while i < count { y[i] += a * x[i]; i += 1 }
     }
 
+    /// factor * x[i] as a new array (`Array.map` with a closure appends one element at a time).
+    public static func scaled(_ x: [Float], by factor: Float) -> [Float] {
+        x.withUnsafeBufferPointer { source in
+            makeFloats(source.count) { y in
+                let (x, scale) = (source.baseAddress!, Lane(repeating: factor))
+                var i = 0
+                while i + Lane.scalarCount <= source.count {
+                    store(scale * load(x + i), y + i)
+                    i += Lane.scalarCount
+                }
+                while i < source.count { y[i] = factor * x[i]; i += 1 }
+            }
+        }
+    }
+
     /// sum of x[i] * y[i].
     @inline(__always)
     public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
@@ -38,6 +53,31 @@ public enum VectorKernels {
         var total = accumulator.sum()
         while i < count { total += x[i] * y[i]; i += 1 }
         return total
+    }
+
+    /// sum of x[i] * y[i], left in lanes: the products of whole 16-element blocks summed per lane
+    /// (four blocks at a time on independent accumulators, so the multiply-adds do not wait on each
+    /// other), and the products past the last whole block summed in `tail`. Callers that add many
+    /// dot products (a weight gradient over a batch) keep the lanes and reduce once at the end.
+    @inline(__always)
+    static func dotLanes(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> (lanes: Lane, tail: Float) {
+        let width = Lane.scalarCount
+        var (a0, a1, a2, a3) = (Lane(), Lane(), Lane(), Lane())
+        var i = 0
+        while i + 4 * width <= count {
+            a0 += load(x + i) * load(y + i)
+            a1 += load(x + i + width) * load(y + i + width)
+            a2 += load(x + i + 2 * width) * load(y + i + 2 * width)
+            a3 += load(x + i + 3 * width) * load(y + i + 3 * width)
+            i += 4 * width
+        }
+        while i + width <= count {
+            a0 += load(x + i) * load(y + i)
+            i += width
+        }
+        var tail: Float = 0
+        while i < count { tail += x[i] * y[i]; i += 1 }
+        return ((a0 + a1) + (a2 + a3), tail)
     }
 
     /// sum of x[i].

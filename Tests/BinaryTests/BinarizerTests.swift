@@ -53,6 +53,50 @@ import Tensor
         Self.expectClose(input.grad, numeric, "sign STE")
     }
 
+    /// The fused sign-and-pad equals sign then pad, forward and backward, to the last bit.
+    @Test(arguments: [0, 1, 2, 4])
+    func signPaddedWithOnesEqualsSignThenPad(padding: Int) {
+        let xs = Self.values(2 * 3 * 5 * 4, seed: 7).map { $0 * 1.5 }
+        var results: [(y: [Float], shape: [Int], dx: [Float])] = []
+        for fused in [true, false] {
+            let x = Tensor(shape: [2, 3, 5, 4], data: xs, requiresGrad: true)
+            let y = fused ? x.signSTE(paddedBy: padding) : x.signSTE().padded(by: padding, value: 1)
+            y.backward(seed: Self.values(y.count, seed: 8))
+            results.append((y.data, y.shape, x.grad))
+        }
+        #expect(results[0].shape == results[1].shape)
+        #expect(results[0].y == results[1].y)
+        #expect(results[0].dx.map(\.bitPattern) == results[1].dx.map(\.bitPattern))
+    }
+
+    /// A binarized convolution that takes sign(x) itself equals the convolution of
+    /// signSTE(paddedBy:), forward and backward, to the last bit: depthwise at strides 1 and 2, with
+    /// dilation, and dense 1x1 at strides 1 and 2.
+    @Test(arguments: [(3, 1, 1, 1, true), (5, 2, 4, 1, true), (3, 1, 1, 2, true), (5, 1, 2, 2, true), (1, 1, 0, 1, false), (1, 1, 0, 2, false)])
+    func convolutionOfTheSignEqualsTheConvolutionOfTheSignTensor(kernel: Int, dilation: Int, padding: Int, stride: Int, depthwise: Bool) {
+        let (n, c, h) = (3, 4, 9)
+        let xs = Self.values(n * c * h * h, seed: 9)
+        let outChannels = depthwise ? c : 6
+        let ws = Self.values(outChannels * (depthwise ? 1 : c) * kernel * kernel, seed: 10)
+        var results: [(y: [Float], dx: [Float], dw: [Float])] = []
+        for fused in [true, false] {
+            let x = Tensor(shape: [n, c, h, h], data: xs, requiresGrad: true)
+            let w = Tensor(shape: [outChannels, depthwise ? 1 : c, kernel, kernel], data: ws, requiresGrad: true)
+            let binaryKernel = BinaryKernel(.xnor(w.data, outChannels: outChannels), channelsPerGroup: w.shape[1], kernel: kernel)
+            let groups = depthwise ? c : 1
+            let y = fused
+                ? x.binarizedConv2d(weight: w, projection: nil, kernel: binaryKernel, kind: .xnor, record: nil, binaryInput: true, signOfInput: true,
+                                    stride: stride, padding: padding, dilation: dilation, groups: groups)
+                : x.signSTE(paddedBy: padding).binarizedConv2d(weight: w, projection: nil, kernel: binaryKernel, kind: .xnor, record: nil,
+                                                               binaryInput: true, stride: stride, padding: 0, dilation: dilation, groups: groups)
+            y.backward(seed: Self.values(y.count, seed: 11))
+            results.append((y.data, x.grad, w.grad))
+        }
+        #expect(results[0].y.map(\.bitPattern) == results[1].y.map(\.bitPattern))
+        #expect(results[0].dx.map(\.bitPattern) == results[1].dx.map(\.bitPattern))
+        #expect(results[0].dw.map(\.bitPattern) == results[1].dw.map(\.bitPattern))
+    }
+
     @Test func xnorScalesAreMeanAbsolutePerOutputChannel() {
         let binary = BinaryWeights.xnor([1, -3, 0, -0.5, 2, 0.5], outChannels: 2)
         #expect(binary.signs == [1, -1, 1, -1, 1, 1])

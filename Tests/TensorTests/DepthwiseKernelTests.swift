@@ -1,12 +1,14 @@
 import Testing
 @testable import Tensor
 
-/// The stride-1 depthwise forward and backward (gathers and dots) against the generic strided loop.
+/// The fast depthwise forward (stride 1) and backward (gathers and dots at stride 1, and at stride 2
+/// on dy spread onto the stride-1 grid) against the generic strided loop.
 @Suite struct DepthwiseKernelTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let input: [Int]
         let kernel, padding, dilation: Int
-        var testDescription: String { "\(kernel)x\(kernel) pad \(padding) dilation \(dilation) on \(input)" }
+        var stride = 1
+        var testDescription: String { "\(kernel)x\(kernel) stride \(stride) pad \(padding) dilation \(dilation) on \(input)" }
     }
 
     static let cases: [Case] = [
@@ -16,14 +18,19 @@ import Testing
         Case(input: [1, 2, 11, 10], kernel: 5, padding: 4, dilation: 2),
         Case(input: [3, 2, 30, 30], kernel: 3, padding: 0, dilation: 1),
         Case(input: [2, 2, 28, 28], kernel: 5, padding: 2, dilation: 1),
+        Case(input: [2, 3, 7, 5], kernel: 3, padding: 1, dilation: 1, stride: 2),
+        Case(input: [2, 2, 30, 30], kernel: 3, padding: 0, dilation: 1, stride: 2),
+        Case(input: [2, 2, 32, 32], kernel: 5, padding: 0, dilation: 1, stride: 2),
+        Case(input: [1, 2, 11, 10], kernel: 5, padding: 4, dilation: 2, stride: 2),
+        Case(input: [2, 4, 9, 9], kernel: 3, padding: 1, dilation: 1, stride: 3),
     ]
 
-    @Test(arguments: cases)
-    func strideOneMatchesTheGenericLoops(_ c: Case) {
+    @Test(arguments: cases, [false, true])
+    func fastLoopsMatchTheGenericLoops(_ c: Case, signOfInput: Bool) {
         let channels = c.input[1]
-        let g = ConvGeometry(input: c.input, weight: [channels, 1, c.kernel, c.kernel], stride: 1, padding: c.padding,
+        let g = ConvGeometry(input: c.input, weight: [channels, 1, c.kernel, c.kernel], stride: c.stride, padding: c.padding,
                              dilation: c.dilation, groups: channels)
-        let x = randomTensor(c.input, seed: 71).data
+        let x = randomTensor(c.input, seed: 71, bound: 2).data  // beyond ±1 too, where sign's estimator blocks the gradient
         let w = randomTensor([channels, 1, c.kernel, c.kernel], seed: 72).data
         let dy = randomTensor([g.batch, channels, g.outHeight, g.outWidth], seed: 73).data
         var outputs: [[Float]] = []
@@ -33,7 +40,7 @@ import Testing
             var dw = randomTensor([channels, 1, c.kernel, c.kernel], seed: 75).data
             x.withUnsafeBufferPointer { x in w.withUnsafeBufferPointer { w in dy.withUnsafeBufferPointer { dy in
                 dx.withUnsafeMutableBufferPointer { dx in dw.withUnsafeMutableBufferPointer { dw in
-                    Convolution.depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, dx.baseAddress!, dw.baseAddress!, path: path)
+                    Convolution.depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, dx.baseAddress!, dw.baseAddress!, signOfInput: signOfInput, path: path)
                 } }
             } } }
             results.append((dx, dw))
