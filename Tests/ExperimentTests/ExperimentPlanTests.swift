@@ -81,7 +81,8 @@ import Testing
         let full = ExperimentRecipe.full
         #expect(full.search == SearchConfiguration())
         #expect(full.training.trainSize == nil && full.training.testSize == nil)
-        #expect((full.training.layers, full.training.channels, full.training.batchSize, full.training.epochs) == (5, 8, 64, 5))
+        #expect((full.training.layers, full.training.channels, full.training.batchSize, full.training.epochs) == (5, 8, 64, 4))
+        #expect(full.training.optimizer == .adam && full.training.binarize == "xnor" && full.training.activations == "binary")
         #expect(full.deviation == nil && ExperimentRecipe.quick.deviation != nil)
         let synthetic = ExperimentPlan(kind: .compare, recipe: full.on(dataset: .synthetic, dataDirectory: "/d"), root: Self.root)
         #expect(synthetic.prefix == "exp-full-synthetic")
