@@ -89,7 +89,10 @@ public enum ModelFile {
         }
         var shape = network.shape
         shape.auxiliary = false
-        let header = try JSONEncoder().encode(Header(genotype: network.genotype, shape: shape, tensors: entries))
+        // Sorted keys: the same model always gives the same bytes.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let header = try encoder.encode(Header(genotype: network.genotype, shape: shape, tensors: entries))
         var data = Data(magic)
         withUnsafeBytes(of: version.littleEndian) { data.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt32(header.count).littleEndian) { data.append(contentsOf: $0) }

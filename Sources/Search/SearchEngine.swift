@@ -129,11 +129,11 @@ public final class SearchEngine {
     /// Restores a checkpoint written by an engine of the same configuration.
     func restore(_ checkpoint: SearchCheckpoint, path: String) throws {
         guard checkpoint.header.configuration == configuration else {
-            throw CheckpointError.mismatch(path, "it was written with another configuration")
+            throw CheckpointFileError.mismatch(path, "it was written with another configuration")
         }
         let sizes = checkpointArrays.map(\.count)
         guard sizes.reduce(0, +) == checkpoint.floats.count else {
-            throw CheckpointError.mismatch(path, "it holds \(checkpoint.floats.count) values, this supernet needs \(sizes.reduce(0, +))")
+            throw CheckpointFileError.mismatch(path, "it holds \(checkpoint.floats.count) values, this supernet needs \(sizes.reduce(0, +))")
         }
         var offset = 0
         func next(_ count: Int) -> [Float] {

@@ -50,19 +50,19 @@ public final class SearchSession: @unchecked Sendable {
         let folder = try RunFolder(existing: path)
         let configURL = folder.file("config.json")
         guard let configData = FileManager.default.contents(atPath: configURL.path) else {
-            throw CheckpointError.missing("\(configURL.path) (is \(path) a search run?)")
+            throw CheckpointFileError.missing("\(configURL.path) (is \(path) a search run?)")
         }
         let configuration: SearchConfiguration
         do {
             configuration = try SearchJSON.decoder().decode(SearchConfiguration.self, from: configData)
         } catch {
-            throw CheckpointError.damaged(configURL.path, EventLog.reason(error))
+            throw CheckpointFileError.damaged(configURL.path, EventLog.reason(error))
         }
         let engine = try SearchEngine(configuration: configuration, data: SearchData.load(configuration))
         let (checkpoint, warning) = try SearchCheckpoint.readLatest(from: folder)
         try engine.restore(checkpoint, path: folder.file(SearchCheckpoint.fileName).path)
         guard !engine.isComplete else {
-            throw CheckpointError.mismatch(folder.url.path, "the search already finished all \(configuration.epochs) epochs; nothing to resume")
+            throw CheckpointFileError.mismatch(folder.url.path, "the search already finished all \(configuration.epochs) epochs; nothing to resume")
         }
         try MetricsFile.keepEpochs(through: engine.completedEpochs, in: folder)
         return SearchSession(engine: engine, folder: folder, resumedFromEpoch: engine.completedEpochs, checkpointWarning: warning)

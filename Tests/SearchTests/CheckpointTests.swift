@@ -36,14 +36,14 @@ struct CheckpointTests {
 
     @Test func damagedCheckpointsAreRefusedWithTheReason() throws {
         let data = try Self.engine().checkpoint().encoded()
-        #expect(throws: CheckpointError.damaged("c", "checksum mismatch (truncated or corrupted)")) {
+        #expect(throws: CheckpointFileError.damaged("c", "checksum mismatch (truncated or corrupted)")) {
             try SearchCheckpoint(data: data.prefix(data.count - 100), path: "c")
         }
         var flipped = data
         flipped[data.count / 2] ^= 0x10
-        #expect(throws: CheckpointError.damaged("c", "checksum mismatch (truncated or corrupted)")) { try SearchCheckpoint(data: flipped, path: "c") }
-        #expect(throws: CheckpointError.self) { try SearchCheckpoint(data: Data("not a checkpoint at all, just text".utf8), path: "c") }
-        #expect(throws: CheckpointError.damaged("c", "only 3 bytes (truncated)")) { try SearchCheckpoint(data: Data([1, 2, 3]), path: "c") }
+        #expect(throws: CheckpointFileError.damaged("c", "checksum mismatch (truncated or corrupted)")) { try SearchCheckpoint(data: flipped, path: "c") }
+        #expect(throws: CheckpointFileError.self) { try SearchCheckpoint(data: Data("not a checkpoint at all, just text".utf8), path: "c") }
+        #expect(throws: CheckpointFileError.damaged("c", "only 3 bytes (truncated)")) { try SearchCheckpoint(data: Data([1, 2, 3]), path: "c") }
     }
 
     @Test func writingKeepsThePreviousCheckpointAndReadingFallsBackToIt() throws {
@@ -68,7 +68,7 @@ struct CheckpointTests {
         #expect(try Data(contentsOf: newest).count == bytes.count / 2)
 
         try Data().write(to: folder.file("checkpoint.previous"))
-        #expect(throws: CheckpointError.self) { try SearchCheckpoint.readLatest(from: folder) }
+        #expect(throws: CheckpointFileError.self) { try SearchCheckpoint.readLatest(from: folder) }
     }
 
     @Test func aCheckpointOfAnotherConfigurationIsRefused() throws {
@@ -77,6 +77,6 @@ struct CheckpointTests {
         configuration.binarize = .none
         configuration.channels = 8
         let other = try SearchEngine(configuration: configuration, data: SearchData.load(configuration))
-        #expect(throws: CheckpointError.mismatch("x", "it was written with another configuration")) { try other.restore(checkpoint, path: "x") }
+        #expect(throws: CheckpointFileError.mismatch("x", "it was written with another configuration")) { try other.restore(checkpoint, path: "x") }
     }
 }

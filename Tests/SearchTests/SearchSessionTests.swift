@@ -86,7 +86,7 @@ import Testing
         guard case .finished(let genotype) = resumed.waitUntilFinished() else { Issue.record("resumed run failed"); return }
         #expect(genotype == expected)
         #expect(try Self.metricsWithoutTimes(resumed.folder) == Self.metricsWithoutTimes(straight.folder))
-        #expect(throws: CheckpointError.self) { try SearchSession.resume(run: resumed.folder.url.path) }
+        #expect(throws: CheckpointFileError.self) { try SearchSession.resume(run: resumed.folder.url.path) }
     }
 
     @Test func aDivergingLossStopsWithAnErrorAndKeepsTheLastGoodCheckpoint() throws {
