@@ -55,29 +55,30 @@ public enum SignKernels {
     public static func addStraightThrough(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i + 16 <= count {
-            addStraightThroughBlock(SIMD16<Float>.self, x + i, dy + i, into: dx + i)
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            let upstream = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD16<Float>.self)
+            let sum = UnsafeRawPointer(dx + i).loadUnaligned(as: SIMD16<Float>.self)
+                + SIMD16<Float>(repeating: 0).replacing(with: upstream, where: (v .>= -1) .& (v .<= 1))
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: sum, as: SIMD16<Float>.self)
             i += 16
         }
         // The rows of the small planes (28, 14 and 7 wide) end in 8 and 4 lanes before any scalar.
         if i + 8 <= count {
-            addStraightThroughBlock(SIMD8<Float>.self, x + i, dy + i, into: dx + i)
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            let upstream = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+            let sum = UnsafeRawPointer(dx + i).loadUnaligned(as: SIMD8<Float>.self)
+                + SIMD8<Float>(repeating: 0).replacing(with: upstream, where: (v .>= -1) .& (v .<= 1))
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: sum, as: SIMD8<Float>.self)
             i += 8
         }
         if i + 4 <= count {
-            addStraightThroughBlock(SIMD4<Float>.self, x + i, dy + i, into: dx + i)
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD4<Float>.self)
+            let upstream = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD4<Float>.self)
+            let sum = UnsafeRawPointer(dx + i).loadUnaligned(as: SIMD4<Float>.self)
+                + SIMD4<Float>(repeating: 0).replacing(with: upstream, where: (v .>= -1) .& (v .<= 1))
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: sum, as: SIMD4<Float>.self)
             i += 4
         }
         while i < count { dx[i] += abs(x[i]) <= 1 ? dy[i] : 0; i += 1 }
-    }
-
-    /// One vector of `addStraightThrough`.
-    @inlinable @inline(__always)
-    static func addStraightThroughBlock<V: SIMD>(_: V.Type, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                                                into dx: UnsafeMutablePointer<Float>) where V.Scalar == Float {
-        let v = UnsafeRawPointer(x).loadUnaligned(as: V.self)
-        let upstream = UnsafeRawPointer(dy).loadUnaligned(as: V.self)
-        let sum = UnsafeRawPointer(dx).loadUnaligned(as: V.self)
-            + V(repeating: 0).replacing(with: upstream, where: (v .>= -1) .& (v .<= 1))
-        UnsafeMutableRawPointer(dx).storeBytes(of: sum, as: V.self)
     }
 }
