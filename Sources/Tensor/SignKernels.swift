@@ -51,6 +51,9 @@ public enum SignKernels {
     }
 
     /// dx[i] += |x[i]| <= 1 ? dy[i] : 0 (adds, so no block may overlap another).
+    /// The three vector steps are spelled out per concrete type on purpose: one generic block over
+    /// `V: SIMD` compiled its lane comparisons to a scalar loop per lane, which made the depthwise
+    /// backward (which calls this for every input row) 3-4x slower (seen in `perf`, reverted).
     @inlinable @inline(__always)
     public static func addStraightThrough(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
