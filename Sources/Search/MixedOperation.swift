@@ -11,6 +11,14 @@ struct CellPlan {
     let coefficients: Tensor
     /// [14]: softmax(beta) of each edge, which also scales the channels that bypass the ops.
     let edgeWeights: Tensor
+
+    /// The same plan on leaf copies of the coefficients and edge weights (the values shared, not
+    /// copied), so that edges run side by side each add their gradients into a tensor of their own.
+    func leafCopy() -> CellPlan {
+        CellPlan(operations: operations,
+                 coefficients: Tensor(shape: coefficients.shape, data: coefficients.data, requiresGrad: coefficients.requiresGrad),
+                 edgeWeights: Tensor(shape: edgeWeights.shape, data: edgeWeights.data, requiresGrad: edgeWeights.requiresGrad))
+    }
 }
 
 /// PC-DARTS's partial-channel mixed operation (REFERENCE.md §2): the first C/K channels go through
@@ -130,12 +138,69 @@ final class SearchCell: Layer {
 
     func callAsFunction(_ s0: Tensor, _ s1: Tensor, plan: CellPlan, training: Bool) -> Tensor {
         var states = [preprocess0(s0, training: training), preprocess1(s1, training: training)]
-        for incoming in OperationSpace.nodeEdges {
-            let terms = incoming.map { edge in
-                edges[edge](states[OperationSpace.input(ofEdge: edge)], edge: edge, plan: plan, training: training)
-            }
-            states.append(Tensor.sum(terms))
+        for incoming in OperationSpace.nodeEdges.map(Array.init) {
+            let inputs = incoming.map { states[OperationSpace.input(ofEdge: $0)] }
+            states.append(ParallelEdges.sum(inputs: inputs, plan: plan) { index, input, plan in
+                edges[incoming[index]](input, edge: incoming[index], plan: plan, training: training)
+            })
         }
         return Tensor.concatChannels(Array(states[2...]))
+    }
+}
+
+/// One node of a cell, sum_e edge_e(x_e), with its incoming edges (each a whole mixed op with its
+/// partial-channel output) run side by side on the cores, forward and backward, as `ParallelSum`
+/// runs the ops of one edge: every edge gets leaf copies of its input and of the plan's
+/// coefficients and edge weights and builds its own graph; the node's backward runs those graphs in
+/// parallel (each seeded with dy) and then adds the leaves' gradients into the real tensors in edge
+/// order. Edges share no parameters, and each edge's gradient touches only its own row of the
+/// coefficients and its own edge weight, so the results do not depend on which core ran what.
+enum ParallelEdges {
+    static func sum(inputs: [Tensor], plan: CellPlan, _ edge: (Int, Tensor, CellPlan) -> Tensor) -> Tensor {
+        let recording = GradMode.isEnabled
+        let count = inputs.count
+        var leaves = [Tensor?](repeating: nil, count: count)
+        var plans = [CellPlan?](repeating: nil, count: count)
+        var outputs = [Tensor?](repeating: nil, count: count)
+        leaves.withUnsafeMutableBufferPointer { leafBuffer in
+            plans.withUnsafeMutableBufferPointer { planBuffer in
+                outputs.withUnsafeMutableBufferPointer { outputBuffer in
+                    let (leafSlots, planSlots, outputSlots) = (leafBuffer, planBuffer, outputBuffer)
+                    Parallelism.forEachTask(count) { index in
+                        let input = inputs[index]
+                        guard recording else {
+                            outputSlots[index] = GradMode.disabled { edge(index, input, plan) }
+                            return
+                        }
+                        let leaf = Tensor(shape: input.shape, data: input.data, requiresGrad: input.requiresGrad)
+                        let leafPlan = plan.leafCopy()
+                        (leafSlots[index], planSlots[index]) = (leaf, leafPlan)
+                        outputSlots[index] = edge(index, leaf, leafPlan)
+                    }
+                }
+            }
+        }
+        let results = outputs.map { $0! }
+        var total = results[0].data
+        total.withUnsafeMutableBufferPointer { y in
+            for result in results.dropFirst() {
+                result.data.withUnsafeBufferPointer { VectorKernels.axpy(1, $0.baseAddress!, y.baseAddress!, count: y.count) }
+            }
+        }
+        // The edges' own parameters make the node worth differentiating even when its inputs and the plan are constants.
+        let gate = Tensor(shape: [1], data: [0], requiresGrad: results.contains { $0.requiresGrad })
+        return Tensor.result(shape: results[0].shape, data: total, parents: inputs + [plan.coefficients, plan.edgeWeights, gate]) { out in
+            Parallelism.forEachTask(count) { index in
+                if results[index].requiresGrad { results[index].backward(seed: out.grad) }
+            }
+            for index in 0..<count {
+                if let leaf = leaves[index], inputs[index].requiresGrad, !leaf.grad.isEmpty { inputs[index].accumulateGrad(from: leaf.grad) }
+                guard let leafPlan = plans[index] else { continue }
+                for (shared, own) in [(plan.coefficients, leafPlan.coefficients), (plan.edgeWeights, leafPlan.edgeWeights)]
+                where shared.requiresGrad && !own.grad.isEmpty {
+                    shared.accumulateGrad(from: own.grad)
+                }
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Binary
 import Foundation
 import Network
 import Testing
@@ -126,6 +127,46 @@ struct SupernetTests {
             cell(s0, s1, plan: Supernet.searchPlan(.normal, architecture: architecture, space: space), training: true)
         }) {
             #expect(report.passed, "\(report)")
+        }
+    }
+    /// A node's edges run side by side (`ParallelEdges`) give the values of the plain sum of its
+    /// edges, and the same gradients for the cell's inputs, alpha, beta and every op weight.
+    @Test(arguments: [BinarizationConfig.float, BinarizationConfig(weights: .xnor, activations: .binary)])
+    func parallelEdgesEqualThePlainSumOfEdges(binarization: BinarizationConfig) {
+        func run(parallel: Bool) -> (output: [Float], gradients: [[Float]]) {
+            var rng = SeededRNG(seed: 21)
+            let cell = SearchCell(previousPrevious: 8, previous: 8, channels: 8, isReduction: true, previousWasReduction: false,
+                                  partialK: 2, binarization: binarization, rng: &rng)
+            let architecture = Self.architecture(seed: 22)
+            let s0 = seededTensor([3, 8, 6, 6], seed: 23, requiresGrad: true)
+            let s1 = seededTensor([3, 8, 6, 6], seed: 24, requiresGrad: true)
+            let plan = Supernet.searchPlan(.reduce, architecture: architecture, space: OperationSpace())
+            let output: Tensor
+            if parallel {
+                output = cell(s0, s1, plan: plan, training: true)
+            } else {
+                var states = [cell.preprocess0(s0, training: true), cell.preprocess1(s1, training: true)]
+                for incoming in OperationSpace.nodeEdges {
+                    states.append(Tensor.sum(incoming.map { edge in
+                        cell.edges[edge](states[OperationSpace.input(ofEdge: edge)], edge: edge, plan: plan, training: true)
+                    }))
+                }
+                output = Tensor.concatChannels(Array(states[2...]))
+            }
+            let weights = seededTensor(output.shape, seed: 25)
+            (output * weights).sum().backward()
+            let tensors = [s0, s1] + architecture.all + cell.parameters
+            return (output.data, tensors.map(\.grad))
+        }
+        let (parallel, serial) = (run(parallel: true), run(parallel: false))
+        #expect(parallel.output == serial.output)
+        #expect(parallel.gradients.count == serial.gradients.count)
+        // Every tensor got a gradient (s0, s1, alpha and beta of both cell types, the ops' weights), not just an empty one.
+        #expect(parallel.gradients.filter { $0.contains { $0 != 0 } }.count >= 4)
+        #expect(parallel.gradients[0].contains { $0 != 0 } && parallel.gradients[1].contains { $0 != 0 })
+        for (a, b) in zip(parallel.gradients, serial.gradients) {
+            #expect(a.count == b.count)
+            for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-5 + 1e-4 * abs(y), "\(x) vs \(y)") }
         }
     }
 }
