@@ -137,7 +137,7 @@ final class SearchCell: Layer {
     var sublayers: [any Layer] { [preprocess0, preprocess1] + edges }
 
     func callAsFunction(_ s0: Tensor, _ s1: Tensor, plan: CellPlan, training: Bool) -> Tensor {
-        var states = [preprocess0(s0, training: training), preprocess1(s1, training: training)]
+        var states = ParallelEdges.branches([{ self.preprocess0(s0, training: training) }, { self.preprocess1(s1, training: training) }])
         for incoming in OperationSpace.nodeEdges.map(Array.init) {
             let inputs = incoming.map { states[OperationSpace.input(ofEdge: $0)] }
             states.append(ParallelEdges.sum(inputs: inputs, plan: plan) { index, input, plan in
@@ -156,6 +156,21 @@ final class SearchCell: Layer {
 /// order. Edges share no parameters, and each edge's gradient touches only its own row of the
 /// coefficients and its own edge weight, so the results do not depend on which core ran what.
 enum ParallelEdges {
+    /// The results of independent computations (the two preprocessings of a cell) computed side by
+    /// side, each recording its own graph when recording is on; their backward passes run whenever
+    /// the tape reaches them, as if they had run one after the other.
+    static func branches(_ bodies: [() -> Tensor]) -> [Tensor] {
+        let recording = GradMode.isEnabled
+        var results = [Tensor?](repeating: nil, count: bodies.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let slots = buffer
+            Parallelism.forEachTask(bodies.count) { index in
+                slots[index] = recording ? bodies[index]() : GradMode.disabled(bodies[index])
+            }
+        }
+        return results.map { $0! }
+    }
+
     static func sum(inputs: [Tensor], plan: CellPlan, _ edge: (Int, Tensor, CellPlan) -> Tensor) -> Tensor {
         let recording = GradMode.isEnabled
         let count = inputs.count
