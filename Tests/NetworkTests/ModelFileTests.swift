@@ -32,6 +32,15 @@ import Tensor
         #expect(loaded.predict(Self.images()).data == original.predict(Self.images()).data)
     }
 
+    /// The test writer of version 1 gives the bytes `ModelFile.encode` writes today (version 1).
+    @Test(arguments: [BinarizationConfig.float, .init(weights: .xnor, activations: .binary),
+                      .init(weights: .pcnn, activations: .binary), .init(weights: .xnor, activations: .real)])
+    func version1WriterMatchesTheEncoder(binarization: BinarizationConfig) throws {
+        let network = Self.network(binarization)
+        Self.warmUp(network)
+        #expect(try ModelFileVersion1.encode(network) == ModelFile.encode(network))
+    }
+
     /// 1-bit layers take 1/32 of their float32 size plus one scale per output channel.
     @Test func binarizedLayersAreStoredAsBits() throws {
         let network = Self.network(.init(weights: .xnor, activations: .binary), channels: 16)
