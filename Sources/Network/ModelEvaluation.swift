@@ -30,7 +30,7 @@ public struct ModelEvaluation: Codable, Equatable, Sendable {
     /// Reads `model.bnn` of `folder`, evaluates it on `test` on both paths, and writes `evaluation.json`.
     public static func measure(_ folder: RunFolder, on test: Dataset, batchSize: Int = 256) throws -> ModelEvaluation {
         let modelURL = folder.file("model.bnn")
-        let network = try ModelFile.read(modelURL)
+        let network = try ModelFile.read(modelURL).network
         let (bit, bitConvolutions) = evaluate(network, on: test, batchSize: batchSize, bitKernels: true)
         let (float, floatConvolutions) = evaluate(network, on: test, batchSize: batchSize, bitKernels: false)
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: modelURL.path)[.size] as? Int) ?? 0
