@@ -16,6 +16,7 @@ public struct ModelEvaluation: Codable, Equatable, Sendable {
     public var binaryParameters: Int
     public var floatParameters: Int
     public var binaryLayersFloat32Bytes: Int
+    /// What model.bnn holds for the binarized convolutions: their sign bits and the scales it stores.
     public var binaryLayersStoredBytes: Int
     /// Seconds inside the binarized layers' convolutions (bit kernels and packing on the bit path,
     /// float kernels on the float path); the rest of each pass is the real-valued layers (stem, BN,
@@ -30,20 +31,19 @@ public struct ModelEvaluation: Codable, Equatable, Sendable {
     /// Reads `model.bnn` of `folder`, evaluates it on `test` on both paths, and writes `evaluation.json`.
     public static func measure(_ folder: RunFolder, on test: Dataset, batchSize: Int = 256) throws -> ModelEvaluation {
         let modelURL = folder.file("model.bnn")
-        let network = try ModelFile.read(modelURL)
+        let contents = try ModelFile.read(modelURL)
+        let network = contents.network
         let (bit, bitConvolutions) = evaluate(network, on: test, batchSize: batchSize, bitKernels: true)
         let (float, floatConvolutions) = evaluate(network, on: test, batchSize: batchSize, bitKernels: false)
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: modelURL.path)[.size] as? Int) ?? 0
         let binary = network.binaryParameterCount
-        let binaryStored = network.cellConvolutions.filter { $0.binarization.isBinary }
-            .reduce(0) { $0 + ($1.weight.count + 63) / 64 * 8 + $1.weight.shape[0] * 4 }
         let agree = bit.accuracy == float.accuracy && bit.loss == float.loss
         let report = ModelEvaluation(
             testImages: test.count, bitPathAccuracy: bit.accuracy, floatPathAccuracy: float.accuracy,
             bitPathImagesPerSecond: Double(test.count) / bit.seconds, floatPathImagesPerSecond: Double(test.count) / float.seconds,
             speedup: float.seconds / bit.seconds, modelFileBytes: fileBytes,
             float32ModelBytes: 4 * (binary + network.floatParameterCount), binaryParameters: binary,
-            floatParameters: network.floatParameterCount, binaryLayersFloat32Bytes: 4 * binary, binaryLayersStoredBytes: binaryStored,
+            floatParameters: network.floatParameterCount, binaryLayersFloat32Bytes: 4 * binary, binaryLayersStoredBytes: contents.binaryLayerBytes,
             bitPathConvolutionSeconds: bitConvolutions, floatPathConvolutionSeconds: floatConvolutions,
             disagreement: agree ? nil : "bit path and float path disagree (\(bit.accuracy) vs \(float.accuracy)): please report this")
         try folder.writeJSON(report, to: fileName)
