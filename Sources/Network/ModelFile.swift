@@ -114,19 +114,23 @@ public enum ModelFile {
                 continue
             }
         }
+        return try container(network, version: version, tensors: writer.entries, payload: writer.payload)
+    }
+
+    /// Magic, `version`, the JSON header (sorted keys: the same model always gives the same bytes),
+    /// the payload and the checksum: the frame every version shares.
+    static func container(_ network: GenotypeNetwork, version: UInt32, tensors: [Entry], payload: Data) throws -> Data {
         var shape = network.shape
         shape.auxiliary = false
-        // Sorted keys: the same model always gives the same bytes.
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let header = try encoder.encode(Header(genotype: network.genotype, shape: shape, tensors: writer.entries))
+        let header = try encoder.encode(Header(genotype: network.genotype, shape: shape, tensors: tensors))
         var data = Data(magic)
         withUnsafeBytes(of: version.littleEndian) { data.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt32(header.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(header)
-        data.append(writer.payload)
-        let checksum = fnv1a(data)
-        withUnsafeBytes(of: checksum.littleEndian) { data.append(contentsOf: $0) }
+        data.append(payload)
+        withUnsafeBytes(of: fnv1a(data).littleEndian) { data.append(contentsOf: $0) }
         return data
     }
 

@@ -3,8 +3,8 @@ import Foundation
 
 /// Writes `model.bnn` in version 1, the layout older runs hold: every binarized convolution as its sign
 /// bits in whole UInt64 words (bit = 1 for -1, value i in word i/64 at bit i%64) followed by an "f32"
-/// entry of its per-output-channel scales. Written from that layout, not with `ModelFile.encode`, so
-/// tests can check that such files still load.
+/// entry of its per-output-channel scales. Written from that layout, not with `ModelFile.encode` (only the
+/// frame around the payload is shared), so tests can check that such files still load.
 enum ModelFileVersion1 {
     static func encode(_ network: GenotypeNetwork) throws -> Data {
         var entries: [ModelFile.Entry] = []
@@ -35,17 +35,6 @@ enum ModelFileVersion1 {
                 continue
             }
         }
-        var shape = network.shape
-        shape.auxiliary = false
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let header = try encoder.encode(ModelFile.Header(genotype: network.genotype, shape: shape, tensors: entries))
-        var data = Data("BNASMDL1".utf8)
-        withUnsafeBytes(of: UInt32(1).littleEndian) { data.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt32(header.count).littleEndian) { data.append(contentsOf: $0) }
-        data.append(header)
-        data.append(payload)
-        withUnsafeBytes(of: ModelFile.fnv1a(data).littleEndian) { data.append(contentsOf: $0) }
-        return data
+        return try ModelFile.container(network, version: 1, tensors: entries, payload: payload)
     }
 }
