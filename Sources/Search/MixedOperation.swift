@@ -68,22 +68,13 @@ enum ParallelSum {
     static func weighted(_ operations: [any UnaryLayer], input: Tensor, coefficients: Tensor, at columns: [Int],
                          training: Bool) -> Tensor {
         let recording = GradMode.isEnabled
-        var leaves = [Tensor?](repeating: nil, count: operations.count)
-        var outputs = [Tensor?](repeating: nil, count: operations.count)
-        leaves.withUnsafeMutableBufferPointer { leafBuffer in
-            outputs.withUnsafeMutableBufferPointer { outputBuffer in
-                let (leafSlots, outputSlots) = (leafBuffer, outputBuffer)
-                Parallelism.forEachTask(operations.count) { index in
-                    let run = {
-                        let leaf = recording ? Tensor(shape: input.shape, data: input.data, requiresGrad: input.requiresGrad) : input
-                        leafSlots[index] = leaf
-                        outputSlots[index] = operations[index](leaf, training: training)
-                    }
-                    if recording { run() } else { GradMode.disabled(run) }
-                }
+        let runs = Parallelism.map(operations.count) { index in
+            GradMode.carried(recording) { () -> (leaf: Tensor, output: Tensor) in
+                let leaf = recording ? Tensor(shape: input.shape, data: input.data, requiresGrad: input.requiresGrad) : input
+                return (leaf, operations[index](leaf, training: training))
             }
         }
-        let results = outputs.compactMap { $0 }
+        let (leaves, results) = (runs.map(\.leaf), runs.map(\.output))
         let factors = columns.map { coefficients.data[$0] }
         var sum = [Float](repeating: 0, count: results[0].count)
         sum.withUnsafeMutableBufferPointer { y in
@@ -107,7 +98,7 @@ enum ParallelSum {
                 results[index].backward(seed: VectorKernels.scaled(out.grad, by: factor))
             }
             guard input.requiresGrad else { return }
-            for leaf in leaves.compactMap({ $0 }) where leaf !== input && !leaf.grad.isEmpty {
+            for leaf in leaves where leaf !== input && !leaf.grad.isEmpty {
                 input.accumulateGrad(from: leaf.grad)
             }
         }
@@ -161,41 +152,22 @@ enum ParallelEdges {
     /// the tape reaches them, as if they had run one after the other.
     static func branches(_ bodies: [() -> Tensor]) -> [Tensor] {
         let recording = GradMode.isEnabled
-        var results = [Tensor?](repeating: nil, count: bodies.count)
-        results.withUnsafeMutableBufferPointer { buffer in
-            let slots = buffer
-            Parallelism.forEachTask(bodies.count) { index in
-                slots[index] = recording ? bodies[index]() : GradMode.disabled(bodies[index])
-            }
-        }
-        return results.map { $0! }
+        return Parallelism.map(bodies.count) { GradMode.carried(recording, bodies[$0]) }
     }
 
     static func sum(inputs: [Tensor], plan: CellPlan, _ edge: (Int, Tensor, CellPlan) -> Tensor) -> Tensor {
         let recording = GradMode.isEnabled
         let count = inputs.count
-        var leaves = [Tensor?](repeating: nil, count: count)
-        var plans = [CellPlan?](repeating: nil, count: count)
-        var outputs = [Tensor?](repeating: nil, count: count)
-        leaves.withUnsafeMutableBufferPointer { leafBuffer in
-            plans.withUnsafeMutableBufferPointer { planBuffer in
-                outputs.withUnsafeMutableBufferPointer { outputBuffer in
-                    let (leafSlots, planSlots, outputSlots) = (leafBuffer, planBuffer, outputBuffer)
-                    Parallelism.forEachTask(count) { index in
-                        let input = inputs[index]
-                        guard recording else {
-                            outputSlots[index] = GradMode.disabled { edge(index, input, plan) }
-                            return
-                        }
-                        let leaf = Tensor(shape: input.shape, data: input.data, requiresGrad: input.requiresGrad)
-                        let leafPlan = plan.leafCopy()
-                        (leafSlots[index], planSlots[index]) = (leaf, leafPlan)
-                        outputSlots[index] = edge(index, leaf, leafPlan)
-                    }
-                }
+        // Each edge's leaves (nil when nothing is recorded) and output.
+        let runs = Parallelism.map(count) { index in
+            GradMode.carried(recording) { () -> (leaf: Tensor?, plan: CellPlan?, output: Tensor) in
+                guard recording else { return (nil, nil, edge(index, inputs[index], plan)) }
+                let input = inputs[index]
+                let (leaf, leafPlan) = (Tensor(shape: input.shape, data: input.data, requiresGrad: input.requiresGrad), plan.leafCopy())
+                return (leaf, leafPlan, edge(index, leaf, leafPlan))
             }
         }
-        let results = outputs.map { $0! }
+        let (leaves, plans, results) = (runs.map(\.leaf), runs.map(\.plan), runs.map(\.output))
         var total = results[0].data
         total.withUnsafeMutableBufferPointer { y in
             for result in results.dropFirst() {

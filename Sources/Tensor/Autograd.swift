@@ -18,6 +18,12 @@ public enum GradMode {
         return try body()
     }
 
+    /// Runs `body` recording or not as `recording` says: a task handed to another core carries the
+    /// mode of the thread that started it (the mode is per thread).
+    public static func carried<T>(_ recording: Bool, _ body: () throws -> T) rethrows -> T {
+        recording ? try body() : try disabled(body)
+    }
+
     /// Runs `body` with `parameters` frozen: ops treat them as constants, so backward computes no
     /// gradient for them and skips any part of the graph that only they fed (a first-order
     /// architecture step does not need the weights' gradients, nor a weight step alpha's).

@@ -50,6 +50,16 @@ public enum Parallelism {
         DispatchQueue.concurrentPerform(iterations: count, execute: body)
     }
 
+    /// `body(index)` for every index in 0..<count as tasks of `forEachTask`, collected in index order.
+    public static func map<Result>(_ count: Int, _ body: (Int) -> Result) -> [Result] {
+        var results = [Result?](repeating: nil, count: count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let slots = buffer
+            forEachTask(count) { slots[$0] = body($0) }
+        }
+        return results.map { $0! }
+    }
+
     /// The number of chunks `forEachChunk` would use, for callers that keep per-worker buffers.
     public static func workerCount(_ count: Int, minimumChunk: Int = 1) -> Int {
         min(threads, max(1, count / max(1, minimumChunk)))
