@@ -12,6 +12,9 @@ public enum SearchBenchmark {
         /// Median seconds of one search iteration: an architecture step and a weight step.
         public var searchIteration: Double
         public var parameters: Int
+        /// Process CPU time over wall time during the search iterations: how many of the cores the
+        /// search kept busy (2 would be both, all the time).
+        public var coresBusy: Double
     }
 
     /// Medians of `runs` iterations after warm-up, on the configuration's first batches, with every
@@ -24,11 +27,20 @@ public enum SearchBenchmark {
             throw SearchConfigurationError("the data set has fewer images than one batch")
         }
         let weightStep = Benchmark.median(warmup: 1, runs: runs) { _ = engine.weightStep(weightBatch) }
+        let (cpuStart, wallStart) = (clockSeconds(CLOCK_PROCESS_CPUTIME_ID), clockSeconds(CLOCK_MONOTONIC))
         let searchIteration = Benchmark.median(warmup: 1, runs: runs) {
             _ = engine.architectureStep(architectureBatch)
             _ = engine.weightStep(weightBatch)
         }
-        return IterationTimes(weightStep: weightStep, searchIteration: searchIteration, parameters: engine.parameterCount)
+        let coresBusy = (clockSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpuStart) / (clockSeconds(CLOCK_MONOTONIC) - wallStart)
+        return IterationTimes(weightStep: weightStep, searchIteration: searchIteration, parameters: engine.parameterCount,
+                              coresBusy: coresBusy)
+    }
+
+    static func clockSeconds(_ clock: clockid_t) -> Double {
+        var time = timespec()
+        clock_gettime(clock, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// PC-DARTS's CIFAR-10 search (8 cells, C = 16, K = 4, batch 256, REFERENCE.md §3) scaled to a

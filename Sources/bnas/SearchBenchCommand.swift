@@ -64,13 +64,15 @@ struct SearchBenchCommand: ParsableCommand {
                 try printJSON(Report(iterations: rows, operations: operations, policyRuns: policyRuns, performanceOverNone: ratio))
                 return
             }
-            var table = BenchTable(columns: ["setting", "params", "weight step ms", "search iteration ms", "images/s"])
+            var table = BenchTable(columns: ["setting", "params", "weight step ms", "search iteration ms", "images/s", "cores busy"])
             for row in rows {
                 table.rows.append([row.setting, String(row.times.parameters), String(format: "%.1f", row.times.weightStep * 1000),
-                                   String(format: "%.1f", row.times.searchIteration * 1000), String(format: "%.0f", row.imagesPerSecond)])
+                                   String(format: "%.1f", row.times.searchIteration * 1000), String(format: "%.0f", row.imagesPerSecond),
+                                   String(format: "%.2f", row.times.coresBusy)])
             }
             print(table.render())
-            print("search iteration = architecture step + weight step, every op alive; median of \(options.runs) after warm-up\n")
+            print("search iteration = architecture step + weight step, every op alive; median of \(options.runs) after warm-up;")
+            print("cores busy = process CPU time / wall time over the search iterations (2 = both cores all the time)\n")
             var operationTable = BenchTable(columns: ["op (C/K=\(defaults.channels / defaults.partialK), 28x28, batch \(defaults.batchSize))", "fwd ms", "fwd+bwd ms"])
             for time in operations {
                 operationTable.rows.append([time.operation.rawValue, String(format: "%.2f", time.forwardMilliseconds),
