@@ -3,7 +3,9 @@
 // of A broadcast against 32 columns of B, xor + vpopcntq + add per vector), on operands that stay in
 // L1, so nothing but the arithmetic is timed. Prints binary MACs per second (M x N x K bits per run).
 //
-//   gcc -O3 -march=native scripts/popcount-ceiling.c -o /tmp/popcount-ceiling && /tmp/popcount-ceiling
+//   clang -O3 -march=native scripts/popcount-ceiling.c -o /tmp/popcount-ceiling && /tmp/popcount-ceiling
+//
+// (clang ships with the Swift toolchain, so nothing beyond the README's setup is needed.)
 //
 // Each step of 64 bits of K costs 16 xor, 16 popcount and 16 add on 512-bit vectors; with two vector
 // ports for 512-bit integer work (and vpopcntq on one of them) that is at least 24 cycles for
