@@ -20,6 +20,12 @@ struct SearchBenchCommand: ParsableCommand {
     @Option(help: "With --policies: epochs of each search.")
     var epochs: Int = 20
 
+    @Option(name: .customLong("warmup-epochs"), help: "With --policies: warm-up epochs of each search (default: the search's 5, at most --epochs - 1).")
+    var warmupEpochs: Int?
+
+    @Option(name: .customLong("reduction-interval"), help: "With --policies: epochs between two reduction steps (default: the search's 2).")
+    var reductionInterval: Int?
+
     struct Row: Encodable {
         var setting: String
         var times: SearchBenchmark.IterationTimes
@@ -35,6 +41,22 @@ struct SearchBenchCommand: ParsableCommand {
 
     func validate() throws {
         guard trainSize >= 64, epochs >= 2 else { throw ValidationError("--train-size must be at least 64 and --epochs at least 2") }
+        do {
+            _ = try policyConfiguration()
+        } catch let error as SearchConfigurationError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The default search with the --policies size and schedule (the policy is set per run).
+    func policyConfiguration() throws -> SearchConfiguration {
+        var configuration = SearchConfiguration()
+        configuration.trainSize = trainSize
+        configuration.epochs = epochs
+        configuration.warmupEpochs = warmupEpochs ?? min(configuration.warmupEpochs, epochs - 1)
+        configuration.reductionInterval = reductionInterval ?? configuration.reductionInterval
+        try configuration.validate()
+        return configuration
     }
 
     func run() throws {
@@ -50,11 +72,10 @@ struct SearchBenchCommand: ParsableCommand {
                             times: cifarTimes, imagesPerSecond: Double(2 * cifar.batchSize) / cifarTimes.searchIteration))
             let operations = SearchBenchmark.operationTimes(defaults, size: 28, runs: options.runs)
             var policyRuns: [SearchBenchmark.PolicyRun] = []
+            var schedule = ""
             if policies {
-                var configuration = defaults
-                configuration.trainSize = trainSize
-                configuration.epochs = epochs
-                configuration.warmupEpochs = min(defaults.warmupEpochs, epochs - 1)
+                let configuration = try policyConfiguration()
+                schedule = "\(epochs) epochs, \(configuration.warmupEpochs) warm-up, a reduction every \(configuration.reductionInterval)"
                 policyRuns = try SearchBenchmark.policyRuns(configuration, policies: [.performance, .none]) { line in
                     if !options.json { print(line); fflush(stdout) }
                 }
@@ -81,7 +102,7 @@ struct SearchBenchCommand: ParsableCommand {
             print(operationTable.render())
             if let ratio {
                 print("")
-                var policyTable = BenchTable(columns: ["policy (\(epochs) epochs, \(trainSize)+\(trainSize) images)", "wall s", "ops left"])
+                var policyTable = BenchTable(columns: ["policy (\(schedule); \(trainSize)+\(trainSize) images)", "wall s", "ops left"])
                 for run in policyRuns {
                     policyTable.rows.append([run.policy.rawValue, String(format: "%.1f", run.seconds), String(run.survivingOperations)])
                 }

@@ -82,6 +82,23 @@ struct BNAS {
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("runs").path))
     }
 
+    /// The schedule of `bench search --policies` is checked before any benchmark runs (they take minutes).
+    @Test(arguments: [
+        (["--epochs", "4", "--warmup-epochs", "4"], "--warmup-epochs"),
+        (["--warmup-epochs", "-1"], "--warmup-epochs"),
+        (["--reduction-interval", "0"], "--reduction-interval"),
+    ])
+    func impossibleBenchSchedulesAreRefusedBeforeAnythingRuns(extra: [String], mentioned: String) throws {
+        let directory = try BNAS.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let start = Date()
+        let outcome = try BNAS.run(["bench", "search", "--policies", "--runs", "1"] + extra, in: directory)
+        #expect(outcome.status != 0)
+        #expect(outcome.stderr.contains(mentioned), "\(outcome.stderr)")
+        #expect(outcome.stdout.isEmpty, "\(outcome.stdout)")
+        #expect(Date().timeIntervalSince(start) < 20)
+    }
+
     @Test func unknownAndMalformedGenotypesGetOneLine() throws {
         let directory = try BNAS.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
