@@ -71,12 +71,10 @@ struct SearchBenchCommand: ParsableCommand {
             rows.append(Row(setting: "PC-DARTS CIFAR-10: 32x32x3, 8 cells, C=16, K=4, batch \(cifar.batchSize) (256/\(divisor)), xnor/binary",
                             times: cifarTimes, imagesPerSecond: Double(2 * cifar.batchSize) / cifarTimes.searchIteration))
             let operations = SearchBenchmark.operationTimes(defaults, size: 28, runs: options.runs)
+            let policySetting = policies ? try policyConfiguration() : nil
             var policyRuns: [SearchBenchmark.PolicyRun] = []
-            var schedule = ""
-            if policies {
-                let configuration = try policyConfiguration()
-                schedule = "\(epochs) epochs, \(configuration.warmupEpochs) warm-up, a reduction every \(configuration.reductionInterval)"
-                policyRuns = try SearchBenchmark.policyRuns(configuration, policies: [.performance, .none]) { line in
+            if let policySetting {
+                policyRuns = try SearchBenchmark.policyRuns(policySetting, policies: [.performance, .none]) { line in
                     if !options.json { print(line); fflush(stdout) }
                 }
             }
@@ -100,8 +98,9 @@ struct SearchBenchCommand: ParsableCommand {
                                             String(format: "%.2f", time.trainingMilliseconds)])
             }
             print(operationTable.render())
-            if let ratio {
+            if let ratio, let policySetting {
                 print("")
+                let schedule = "\(policySetting.epochs) epochs, \(policySetting.warmupEpochs) warm-up, a reduction every \(policySetting.reductionInterval)"
                 var policyTable = BenchTable(columns: ["policy (\(schedule); \(trainSize)+\(trainSize) images)", "wall s", "ops left"])
                 for run in policyRuns {
                     policyTable.rows.append([run.policy.rawValue, String(format: "%.1f", run.seconds), String(run.survivingOperations)])
