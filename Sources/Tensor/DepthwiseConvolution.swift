@@ -126,13 +126,16 @@ extension Convolution {
                     tapLanes.deallocate(); tapTails.deallocate()
                 }
                 let wideGrad = extended + margin
+                // Every plane writes dy to the same positions of `extended` (the output pixels, at the
+                // stride-1 grid and padded pitch) and nothing else, so the margins, the dropped columns
+                // and, at a larger stride, the skipped positions stay zero once cleared here.
+                extended.initialize(repeating: 0, count: extent)
                 for channel in channels {
                     for t in 0..<k * k { taps[t] = (w[channel * k * k + t], -layout.offset(g, t / k, t % k)) }
                     tapLanes.initialize(repeating: VectorKernels.Lane(), count: k * k)
                     tapTails.initialize(repeating: 0, count: k * k)
                     for n in 0..<g.batch {
                         let plane = n * g.inChannels + channel
-                        extended.update(repeating: 0, count: extent)
                         let upstream = dy + plane * ho * wo
                         if s == 1 {
                             for oy in 0..<ho { (wideGrad + oy * layout.pitch).update(from: upstream + oy * wo, count: wo) }
