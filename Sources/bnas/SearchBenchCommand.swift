@@ -41,11 +41,7 @@ struct SearchBenchCommand: ParsableCommand {
 
     func validate() throws {
         guard trainSize >= 64, epochs >= 2 else { throw ValidationError("--train-size must be at least 64 and --epochs at least 2") }
-        do {
-            _ = try policyConfiguration()
-        } catch let error as SearchConfigurationError {
-            throw ValidationError(error.description)
-        }
+        do { _ = try policyConfiguration() } catch { throw ValidationError("\(error)") }
     }
 
     /// The default search with the --policies size and schedule (the policy is set per run).
