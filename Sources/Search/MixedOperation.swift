@@ -41,21 +41,23 @@ final class MixedOperation: Layer {
 
     var sublayers: [any Layer] { candidates.compactMap { $0 } }
 
+    /// The edge's output on its own: mixed output and partial-channel output composed (a search
+    /// cell computes the partial-channel outputs of a node's edges together, `ParallelEdges.sum`).
     func callAsFunction(_ x: Tensor, edge: Int, plan: CellPlan, training: Bool) -> Tensor {
-        let channels = x.shape[1]
-        let partial = channels / partialK
-        let routed = partialK == 1 ? x : x.sliceChannels(0..<partial)
-        let operations = plan.operations[edge].compactMap { kind in candidates[kind.index].map { (kind, $0) } }
-        let mixed: Tensor
-        if operations.isEmpty {  // a sampled sub-network chose `none` here
-            let (height, width) = ((x.shape[2] + stride - 1) / stride, (x.shape[3] + stride - 1) / stride)
-            mixed = Tensor.zeros([x.shape[0], partial, height, width])
-        } else {
-            let columns = operations.map { edge * OperationSpace.operationCount + $0.0.index }
-            mixed = ParallelSum.weighted(operations.map(\.1), input: routed, coefficients: plan.coefficients, at: columns, training: training)
-        }
+        let mixed = mixedOutput(partialK == 1 ? x : x.sliceChannels(0..<x.shape[1] / partialK), edge: edge, plan: plan, training: training)
         guard partialK > 1 else { return mixed }
         return Tensor.partialChannelOutput(mixed: mixed, input: x, weight: plan.edgeWeights, at: edge, groups: partialK, poolsBypass: stride == 2)
+    }
+
+    /// sum_o c_o * o(routed) over the edge's surviving ops, on the channels routed through them.
+    func mixedOutput(_ routed: Tensor, edge: Int, plan: CellPlan, training: Bool) -> Tensor {
+        let operations = plan.operations[edge].compactMap { kind in candidates[kind.index].map { (kind, $0) } }
+        guard !operations.isEmpty else {  // a sampled sub-network chose `none` here
+            let (height, width) = ((routed.shape[2] + stride - 1) / stride, (routed.shape[3] + stride - 1) / stride)
+            return Tensor.zeros([routed.shape[0], routed.shape[1], height, width])
+        }
+        let columns = operations.map { edge * OperationSpace.operationCount + $0.0.index }
+        return ParallelSum.weighted(operations.map(\.1), input: routed, coefficients: plan.coefficients, at: columns, training: training)
     }
 }
 
@@ -130,22 +132,24 @@ final class SearchCell: Layer {
     func callAsFunction(_ s0: Tensor, _ s1: Tensor, plan: CellPlan, training: Bool) -> Tensor {
         var states = ParallelEdges.branches([{ self.preprocess0(s0, training: training) }, { self.preprocess1(s1, training: training) }])
         for incoming in OperationSpace.nodeEdges.map(Array.init) {
-            let inputs = incoming.map { states[OperationSpace.input(ofEdge: $0)] }
-            states.append(ParallelEdges.sum(inputs: inputs, plan: plan) { index, input, plan in
-                edges[incoming[index]](input, edge: incoming[index], plan: plan, training: training)
+            let node = incoming.map { edges[$0] }
+            states.append(ParallelEdges.sum(inputs: incoming.map { states[OperationSpace.input(ofEdge: $0)] }, edges: incoming,
+                                            poolsBypass: node.map { $0.stride == 2 }, groups: node[0].partialK, plan: plan) { index, routed, plan in
+                node[index].mixedOutput(routed, edge: incoming[index], plan: plan, training: training)
             })
         }
         return Tensor.concatChannels(Array(states[2...]))
     }
 }
 
-/// One node of a cell, sum_e edge_e(x_e), with its incoming edges (each a whole mixed op with its
-/// partial-channel output) run side by side on the cores, forward and backward, as `ParallelSum`
-/// runs the ops of one edge: every edge gets leaf copies of its input and of the plan's
-/// coefficients and edge weights and builds its own graph; the node's backward runs those graphs in
-/// parallel (each seeded with dy) and then adds the leaves' gradients into the real tensors in edge
-/// order. Edges share no parameters, and each edge's gradient touches only its own row of the
-/// coefficients and its own edge weight, so the results do not depend on which core ran what.
+/// One node of a cell, sum_e of its incoming edges' partial-channel outputs (`PartialChannelSum`),
+/// with the edges' mixed ops run side by side on the cores, forward and backward, as `ParallelSum`
+/// runs the ops of one edge: every mixed op gets a leaf of its routed channels and leaf copies of
+/// the plan's coefficients and edge weights and builds its own graph; the node's backward runs
+/// those graphs in parallel (each seeded with its share of dy) and then adds the leaves' gradients
+/// and the bypass channels' into the real tensors in edge order. Edges share no parameters, and
+/// each edge's gradient touches only its own row of the coefficients and its own edge weight, so
+/// the results do not depend on which core ran what.
 enum ParallelEdges {
     /// The results of independent computations (the two preprocessings of a cell) computed side by
     /// side, each recording its own graph when recording is on; their backward passes run whenever
@@ -155,37 +159,39 @@ enum ParallelEdges {
         return Parallelism.map(bodies.count) { GradMode.carried(recording, bodies[$0]) }
     }
 
-    static func sum(inputs: [Tensor], plan: CellPlan, _ edge: (Int, Tensor, CellPlan) -> Tensor) -> Tensor {
+    /// `mixed(index, routed, plan)` is the mixed op of edge `edges[index]` on the routed channels of `inputs[index]`.
+    static func sum(inputs: [Tensor], edges: [Int], poolsBypass: [Bool], groups: Int, plan: CellPlan,
+                    _ mixed: (Int, Tensor, CellPlan) -> Tensor) -> Tensor {
         let recording = GradMode.isEnabled
         let count = inputs.count
-        // Each edge's leaves (nil when nothing is recorded) and output.
+        // Each edge's leaves (nil when nothing is recorded) and mixed output.
         let runs = Parallelism.map(count) { index in
             GradMode.carried(recording) { () -> (leaf: Tensor?, plan: CellPlan?, output: Tensor) in
-                guard recording else { return (nil, nil, edge(index, inputs[index], plan)) }
-                let input = inputs[index]
-                let (leaf, leafPlan) = (Tensor(shape: input.shape, data: input.data, requiresGrad: input.requiresGrad), plan.leafCopy())
-                return (leaf, leafPlan, edge(index, leaf, leafPlan))
+                let routed = PartialChannelSum.routedChannels(inputs[index], groups: groups)
+                guard recording else { return (nil, nil, mixed(index, routed, plan)) }
+                let (leaf, leafPlan) = (Tensor(shape: routed.shape, data: routed.data, requiresGrad: inputs[index].requiresGrad), plan.leafCopy())
+                return (leaf, leafPlan, mixed(index, leaf, leafPlan))
             }
         }
         let (leaves, plans, results) = (runs.map(\.leaf), runs.map(\.plan), runs.map(\.output))
-        var total = results[0].data
-        total.withUnsafeMutableBufferPointer { y in
-            for result in results.dropFirst() {
-                result.data.withUnsafeBufferPointer { VectorKernels.axpy(1, $0.baseAddress!, y.baseAddress!, count: y.count) }
-            }
-        }
+        let node = PartialChannelSum(inputs: inputs, mixed: results, factors: edges.map { plan.edgeWeights.data[$0] },
+                                     poolsBypass: poolsBypass, groups: groups)
         // The edges' own parameters make the node worth differentiating even when its inputs and the plan are constants.
         let gate = Tensor(shape: [1], data: [0], requiresGrad: results.contains { $0.requiresGrad })
-        return Tensor.result(shape: results[0].shape, data: total, parents: inputs + [plan.coefficients, plan.edgeWeights, gate]) { out in
+        return Tensor.result(shape: node.outputShape, data: node.output, parents: inputs + [plan.coefficients, plan.edgeWeights, gate]) { out in
             Parallelism.forEachTask(count) { index in
-                if results[index].requiresGrad { results[index].backward(seed: out.grad) }
+                if results[index].requiresGrad { results[index].backward(seed: node.mixedGradient(out.grad, edge: index)) }
             }
             for index in 0..<count {
-                if let leaf = leaves[index], inputs[index].requiresGrad, !leaf.grad.isEmpty { inputs[index].accumulateGrad(from: leaf.grad) }
-                guard let leafPlan = plans[index] else { continue }
-                for (shared, own) in [(plan.coefficients, leafPlan.coefficients), (plan.edgeWeights, leafPlan.edgeWeights)]
-                where shared.requiresGrad && !own.grad.isEmpty {
-                    shared.accumulateGrad(from: own.grad)
+                if inputs[index].requiresGrad {
+                    node.addInputGradient(out.grad, edge: index, routedGradient: leaves[index].flatMap { $0.grad.isEmpty ? nil : $0.grad })
+                }
+                if let leafPlan = plans[index], plan.coefficients.requiresGrad, !leafPlan.coefficients.grad.isEmpty {
+                    plan.coefficients.accumulateGrad(from: leafPlan.coefficients.grad)
+                }
+                if groups > 1, plan.edgeWeights.requiresGrad {  // at K = 1 beta reaches the node through the coefficients only
+                    let dot = node.factorGradient(out.grad, edge: index)
+                    plan.edgeWeights.accumulateGrad { g in g[edges[index]] += dot }
                 }
             }
         }

@@ -93,6 +93,25 @@ enum PoolingKernels {
         maxWindows(g, x, y, winners, columns: width - 1..<width)
     }
 
+    /// The 2x2 stride-2 max of one plane (PC-DARTS's pooled bypass) times `factor`, stored into `y`
+    /// or added to it, with `winners` as `maxWindows` gives them (same cell order, same ties).
+    @inline(__always)
+    static func maxTwoByTwo(_ g: PoolGeometry, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                            winners: UnsafeMutablePointer<Int32>, factor: Float, adding: Bool) {
+        precondition(g.kernel == 2 && g.stride == 2 && g.padding == 0, "maxTwoByTwo: a \(g.kernel)x\(g.kernel) window at stride \(g.stride)")
+        let width = g.width
+        for oy in 0..<g.outHeight {
+            for ox in 0..<g.outWidth {
+                let corner = 2 * oy * width + 2 * ox
+                var (best, index) = (x[corner], corner)
+                for cell in [corner + 1, corner + width, corner + width + 1] where x[cell] > best { (best, index) = (x[cell], cell) }
+                let o = oy * g.outWidth + ox
+                winners[o] = Int32(index)
+                if adding { y[o] += best * factor } else { y[o] = best * factor }
+            }
+        }
+    }
+
     /// dx[winner] += dy for each output of `planes`, in output order.
     static func maxBackward(_ g: PoolGeometry, _ dy: UnsafePointer<Float>, _ winners: UnsafePointer<Int32>,
                             _ dx: UnsafeMutablePointer<Float>, planes: Range<Int>) {

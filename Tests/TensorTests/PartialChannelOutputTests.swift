@@ -52,6 +52,48 @@ import Testing
         expectClose(results[0].dw, results[1].dw.map(Double.init), absolute: 1e-4, relative: 1e-5, "edge weight gradient")
     }
 
+    /// A node of three edges, pooled and not (a reduction cell's node 1), against the sum of the
+    /// edges' one-edge outputs: the same values and input and edge-weight gradients, bit for bit,
+    /// and the mixed ops' upstream gradients equal to what the one-edge ops hand them.
+    @Test(arguments: [(groups: 4, side: 8), (groups: 2, side: 7), (groups: 1, side: 6)])
+    func aNodeEqualsTheSumOfItsEdges(groups: Int, side: Int) {
+        let (batch, channels, pools) = (3, 8, [true, true, false])
+        let out = side / 2
+        func edgeInputs() -> (inputs: [Tensor], mixed: [Tensor], weight: Tensor) {
+            (pools.enumerated().map { edge, pooled in
+                 distinctValues([batch, channels, pooled ? side : out, pooled ? side : out], seed: 40 + UInt64(edge))
+             },
+             pools.indices.map { randomTensor([batch, channels / groups, out, out], seed: 50 + UInt64($0)) },
+             randomTensor([4], seed: 60))
+        }
+        let upstream = randomTensor([batch, channels, out, out], seed: 61, requiresGrad: false)
+
+        let (inputs, mixed, weight) = edgeInputs()
+        let composed = Tensor.sum(pools.indices.map { edge in
+            Tensor.partialChannelOutput(mixed: mixed[edge], input: inputs[edge], weight: weight, at: edge + 1, groups: groups, poolsBypass: pools[edge])
+        })
+        (composed * upstream).sum().backward()
+
+        let (nodeInputs, nodeMixed, nodeWeight) = edgeInputs()
+        let node = PartialChannelSum(inputs: nodeInputs, mixed: nodeMixed, factors: (1...3).map { nodeWeight.data[$0] },
+                                     poolsBypass: pools, groups: groups)
+        #expect(node.outputShape == composed.shape)
+        #expect(node.output.map(\.bitPattern) == composed.data.map(\.bitPattern))
+        for edge in pools.indices {
+            let routed = PartialChannelSum.routedChannels(nodeInputs[edge], groups: groups)
+            let routedGradient = randomTensor(routed.shape, seed: 70 + UInt64(edge)).data
+            node.addInputGradient(upstream.data, edge: edge, routedGradient: groups == 1 ? routedGradient : nil)
+            if groups == 1 {
+                #expect(nodeInputs[edge].grad == routedGradient)
+            } else {
+                #expect(nodeInputs[edge].grad == inputs[edge].grad, "edge \(edge)")
+                #expect(node.factorGradient(upstream.data, edge: edge) == weight.grad[edge + 1])
+                #expect(routed.data == inputs[edge].sliceChannels(0..<channels / groups).data)
+            }
+            #expect(node.mixedGradient(upstream.data, edge: edge) == mixed[edge].grad)
+        }
+    }
+
     @Test(arguments: cases.filter { $0.batch < 64 })
     func gradientsMatchFiniteDifferences(_ c: Case) {
         let (mixed, input, weight) = Self.inputs(c, seed: 23)

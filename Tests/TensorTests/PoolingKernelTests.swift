@@ -40,6 +40,31 @@ import Testing
         #expect(results[.fastest]!.1 == results[.generic]!.1)
     }
 
+    /// PC-DARTS's pooled bypass: the 2x2 stride-2 kernel, scaled and stored or added, against the
+    /// generic loops followed by the same multiply (and add), on even and odd sides and with ties.
+    @Test(arguments: [[1, 1, 6, 6], [1, 1, 7, 5], [1, 1, 28, 28], [1, 1, 2, 3]])
+    func twoByTwoMaxPoolMatchesTheGenericLoops(_ shape: [Int]) {
+        let g = PoolGeometry(shape, kernel: 2, stride: 2, padding: 0)
+        let x = Self.awkwardValues(shape, seed: 25)
+        let start = randomTensor(g.outputShape, seed: 26).data
+        let factor: Float = 0.37
+        for adding in [false, true] {
+            var (pooled, genericWinners) = ([Float](repeating: 0, count: g.outputCount), [Int32](repeating: -1, count: g.outputCount))
+            var (y, winners) = (start, [Int32](repeating: -1, count: g.outputCount))
+            x.withUnsafeBufferPointer { x in
+                pooled.withUnsafeMutableBufferPointer { p in genericWinners.withUnsafeMutableBufferPointer { w in
+                    PoolingKernels.maxWindows(g, x.baseAddress!, p.baseAddress!, w.baseAddress!, columns: 0..<g.outWidth)
+                } }
+                y.withUnsafeMutableBufferPointer { y in winners.withUnsafeMutableBufferPointer { w in
+                    PoolingKernels.maxTwoByTwo(g, x.baseAddress!, into: y.baseAddress!, winners: w.baseAddress!, factor: factor, adding: adding)
+                } }
+            }
+            let expected = pooled.indices.map { adding ? start[$0] + pooled[$0] * factor : pooled[$0] * factor }
+            #expect(Self.bits(y) == Self.bits(expected))
+            #expect(winners == genericWinners)
+        }
+    }
+
     @Test(arguments: shapes)
     func averagePoolMatchesTheGenericLoops(_ shape: [Int]) {
         let g = PoolGeometry(shape, kernel: 3, stride: 1, padding: 1)
