@@ -94,20 +94,37 @@ enum PoolingKernels {
     }
 
     /// The 2x2 stride-2 max of one plane (PC-DARTS's pooled bypass) times `factor`, stored into `y`
-    /// or added to it, with `winners` as `maxWindows` gives them (same cell order, same ties).
+    /// or added to it, with `winners` as `maxWindows` gives them (same cell order, same ties): eight
+    /// outputs at a time from the even and odd columns of 16-wide loads, the rest one by one.
     @inline(__always)
     static func maxTwoByTwo(_ g: PoolGeometry, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
                             winners: UnsafeMutablePointer<Int32>, factor: Float, adding: Bool) {
         precondition(g.kernel == 2 && g.stride == 2 && g.padding == 0, "maxTwoByTwo: a \(g.kernel)x\(g.kernel) window at stride \(g.stride)")
         let width = g.width
+        let columns = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
         for oy in 0..<g.outHeight {
-            for ox in 0..<g.outWidth {
-                let corner = 2 * oy * width + 2 * ox
+            let (top, row) = (2 * oy * width, oy * g.outWidth)
+            var ox = 0
+            while ox + 8 <= g.outWidth {
+                let corner = top + 2 * ox
+                let upper = UnsafeRawPointer(x + corner).loadUnaligned(as: SIMD16<Float>.self)
+                let lower = UnsafeRawPointer(x + corner + width).loadUnaligned(as: SIMD16<Float>.self)
+                var (best, index) = (upper.evenHalf, columns &+ Int32(corner))
+                SIMD8.keepLarger(&best, &index, upper.oddHalf, columns &+ Int32(corner + 1))
+                SIMD8.keepLarger(&best, &index, lower.evenHalf, columns &+ Int32(corner + width))
+                SIMD8.keepLarger(&best, &index, lower.oddHalf, columns &+ Int32(corner + width + 1))
+                let target = UnsafeMutableRawPointer(y + row + ox)
+                let scaled = best * factor
+                target.storeBytes(of: adding ? target.loadUnaligned(as: SIMD8<Float>.self) + scaled : scaled, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(winners + row + ox).storeBytes(of: index, as: SIMD8<Int32>.self)
+                ox += 8
+            }
+            for ox in ox..<g.outWidth {
+                let corner = top + 2 * ox
                 var (best, index) = (x[corner], corner)
                 for cell in [corner + 1, corner + width, corner + width + 1] where x[cell] > best { (best, index) = (x[cell], cell) }
-                let o = oy * g.outWidth + ox
-                winners[o] = Int32(index)
-                if adding { y[o] += best * factor } else { y[o] = best * factor }
+                winners[row + ox] = Int32(truncatingIfNeeded: index)
+                if adding { y[row + ox] += best * factor } else { y[row + ox] = best * factor }
             }
         }
     }

@@ -41,8 +41,9 @@ import Testing
     }
 
     /// PC-DARTS's pooled bypass: the 2x2 stride-2 kernel, scaled and stored or added, against the
-    /// generic loops followed by the same multiply (and add), on even and odd sides and with ties.
-    @Test(arguments: [[1, 1, 6, 6], [1, 1, 7, 5], [1, 1, 28, 28], [1, 1, 2, 3]])
+    /// generic loops followed by the same multiply (and add), on even and odd sides and with ties,
+    /// for rows of fewer than 8 outputs (one by one), 14 (8 in SIMD, 6 one by one) and 17.
+    @Test(arguments: [[1, 1, 6, 6], [1, 1, 7, 5], [1, 1, 28, 28], [1, 1, 2, 3], [1, 1, 5, 34]])
     func twoByTwoMaxPoolMatchesTheGenericLoops(_ shape: [Int]) {
         let g = PoolGeometry(shape, kernel: 2, stride: 2, padding: 0)
         let x = Self.awkwardValues(shape, seed: 25)
