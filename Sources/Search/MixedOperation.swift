@@ -12,12 +12,13 @@ struct CellPlan {
     /// [14]: softmax(beta) of each edge, which also scales the channels that bypass the ops.
     let edgeWeights: Tensor
 
-    /// The same plan on leaf copies of the coefficients and edge weights (the values shared, not
-    /// copied), so that edges run side by side each add their gradients into a tensor of their own.
+    /// The same plan on a leaf copy of the coefficients (the values shared, not copied), so that the
+    /// mixed ops of edges run side by side each add their gradients into a tensor of their own. The
+    /// edge weights stay the plan's: a mixed op does not read them (the node adds their gradients).
     func leafCopy() -> CellPlan {
         CellPlan(operations: operations,
                  coefficients: Tensor(shape: coefficients.shape, data: coefficients.data, requiresGrad: coefficients.requiresGrad),
-                 edgeWeights: Tensor(shape: edgeWeights.shape, data: edgeWeights.data, requiresGrad: edgeWeights.requiresGrad))
+                 edgeWeights: edgeWeights)
     }
 }
 

@@ -23,6 +23,9 @@ public final class PartialChannelSum {
     let groups, batch, channels, partial, height, width: Int
     /// Per edge, the 2x2 window of its pooled bypass (nil when the bypass is not pooled).
     let pools: [PoolGeometry?]
+    /// An image's bypass planes in output channel order: the output channel j and the input channel
+    /// c = `source(j)` that it reads.
+    let bypassPlanes: [(output: Int, input: Int)]
     /// For the pooled edges one after the other, the input position each pooled bypass value came
     /// from (image-major planes); `winnerOffsets[edge]` is where an edge's values begin.
     private var winners: [Int32] = []
@@ -39,6 +42,7 @@ public final class PartialChannelSum {
         (self.inputs, self.factors, self.groups) = (inputs, factors, groups)
         (batch, channels) = (inputs[0].shape[0], inputs[0].shape[1])
         partial = channels / groups
+        bypassPlanes = (0..<channels).filter { $0 % groups != 0 }.map { [partial] j in (j, (j % groups) * partial + j / groups) }
         (height, width) = (mixed[0].shape[2], mixed[0].shape[3])
         let pools = zip(inputs, poolsBypass).map { input, pooled in
             pooled ? PoolGeometry([1, 1, input.shape[2], input.shape[3]], kernel: 2, stride: 2, padding: 0) : nil
@@ -58,8 +62,8 @@ public final class PartialChannelSum {
 
     /// The concat channel that output channel j reads.
     @inline(__always) func source(_ j: Int) -> Int { (j % groups) * partial + j / groups }
-    /// The output channel that reads bypass channel c (the inverse of `source` on partial..<channels).
-    @inline(__always) func reader(_ c: Int) -> Int { (c % partial) * groups + c / partial }
+    /// Where the winners of image n's bypass channel c begin among an edge's.
+    @inline(__always) func winnerPlane(_ n: Int, _ c: Int) -> Int { (n * (channels - partial) + c - partial) * height * width }
 
     /// Channels 0..<C/groups of `input`, the part a mixed op computes on: the input itself at groups == 1.
     public static func routedChannels(_ input: Tensor, groups: Int) -> Tensor {
@@ -82,7 +86,7 @@ public final class PartialChannelSum {
                                         let from = sources[edges + edge] + (n * partial + c) * plane
                                         if adding { accumulate(target, from, count: plane) } else { target.update(from: from, count: plane) }
                                     } else if let pool = pools[edge], let winners {
-                                        let indices = winners + winnerOffsets[edge] + (n * (channels - partial) + c - partial) * plane
+                                        let indices = winners + winnerOffsets[edge] + winnerPlane(n, c)
                                         PoolingKernels.maxTwoByTwo(pool, input + (n * channels + c) * pool.height * pool.width, into: target,
                                                                    winners: indices, factor: factor, adding: adding)
                                     } else {
@@ -144,11 +148,11 @@ public final class PartialChannelSum {
                             } else if !add {
                                 image.update(repeating: 0, count: partial * inPlane)
                             }
-                            for c in partial..<channels {
-                                let (upstream, target) = (dy + (n * channels + reader(c)) * plane, image + c * inPlane)
+                            for (j, c) in bypassPlanes {
+                                let (upstream, target) = (dy + (n * channels + j) * plane, image + c * inPlane)
                                 if let w {
                                     if !add { target.update(repeating: 0, count: inPlane) }
-                                    let indices = w + (n * (channels - partial) + c - partial) * plane
+                                    let indices = w + winnerPlane(n, c)
                                     for i in 0..<plane { target[Int(indices[i])] += upstream[i] * factor }
                                 } else if add {
                                     accumulate(target, upstream, count: plane, factor: factor)
@@ -177,11 +181,10 @@ public final class PartialChannelSum {
                 forEachImageChunk(batch, values: channels * plane) { images in
                     for n in images {
                         var total: Float = 0
-                        for j in 0..<channels where j % groups != 0 {
-                            let c = source(j)
+                        for (j, c) in bypassPlanes {
                             let (upstream, from) = (dy + (n * channels + j) * plane, x + (n * channels + c) * inPlane)
                             if let w {
-                                let indices = w + (n * (channels - partial) + c - partial) * plane
+                                let indices = w + winnerPlane(n, c)
                                 for i in 0..<plane { total += upstream[i] * from[Int(indices[i])] }
                             } else {
                                 total += VectorKernels.dot(upstream, from, count: plane)
