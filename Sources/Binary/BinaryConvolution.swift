@@ -28,6 +28,9 @@ public enum BinaryConvolution {
             && (g.groups == 1 ? g.channelsPerGroup * g.kernel * g.kernel >= minimumBitDepth : DepthwiseBits.fits(g))
         guard bitPath else {
             return counters.countingFloat(flops: 2 * g.macs) {
+                if binaryInput && SignPointwise.fits(g) {
+                    return pointwise(g, input: input, kernel: kernel)
+                }
                 let (geometry, x) = binaryInput ? signsPaddedWithOnes(g, input) : (g, input)
                 var output = Convolution.forward(geometry, input: x, weight: kernel.weights.signs)
                 applyScales(kernel.weights.scales, to: &output, planeSize: g.outPixels)
@@ -43,6 +46,20 @@ public enum BinaryConvolution {
                     DepthwiseBits.forward(g, input: x, kernel: kernel, output: y, counters: counters)
                 }
             }
+            count = buffer.count
+        }
+    }
+
+    /// A 1x1 convolution of sign(input) on the float kernels in one pass (`SignPointwise`): the same
+    /// bits as the sign pass, sgemm and scale pass below.
+    static func pointwise(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel) -> [Float] {
+        [Float](unsafeUninitializedCapacity: g.batch * g.outChannels * g.outPixels) { buffer, count in
+            input.withUnsafeBufferPointer { x in kernel.weights.signs.withUnsafeBufferPointer { signs in
+                kernel.weights.scales.withUnsafeBufferPointer { scales in
+                    guard let x = x.baseAddress, let y = buffer.baseAddress else { return }
+                    SignPointwise.forward(g, x, signs: signs.baseAddress!, scales: scales.baseAddress!, into: y)
+                }
+            } }
             count = buffer.count
         }
     }

@@ -46,7 +46,27 @@ public enum Convolution {
     /// sign tensor stored. Dense convolutions take it without padding only.
     public static func gradients(_ g: ConvGeometry, input: [Float], weight: [Float], outputGrad: [Float],
                                  wantInput: Bool = true, wantWeight: Bool = true, signOfInput: Bool = false) -> (input: [Float]?, weight: [Float]?) {
+        gradients(g, input: input, weight: weight, outputGrad: outputGrad, wantInput: wantInput, wantWeight: wantWeight,
+                  signOfInput: signOfInput, path: .fastest)
+    }
+
+    /// `gradients` with the choice of loops: a dense 1x1 convolution of sign(input) takes `SignPointwise`'s
+    /// direct loops on `.fastest` and the sign pass, sgemms and estimator pass on `.generic`.
+    static func gradients(_ g: ConvGeometry, input: [Float], weight: [Float], outputGrad: [Float],
+                          wantInput: Bool, wantWeight: Bool, signOfInput: Bool, path: LoopPath) -> (input: [Float]?, weight: [Float]?) {
         precondition(!signOfInput || g.isDepthwise || g.padding == 0, "Convolution.gradients: a dense convolution of sign(input) needs padding 0")
+        if signOfInput && path == .fastest && SignPointwise.fits(g) {
+            var weightGrad = wantWeight ? [Float](repeating: 0, count: weight.count) : []
+            // SignPointwise writes every element of dx, so it starts uninitialised.
+            var inputGrad = [Float](unsafeUninitializedCapacity: wantInput ? input.count : 0) { _, count in count = wantInput ? input.count : 0 }
+            input.withUnsafeBufferPointer { x in weight.withUnsafeBufferPointer { w in outputGrad.withUnsafeBufferPointer { dy in
+                inputGrad.withUnsafeMutableBufferPointer { dx in weightGrad.withUnsafeMutableBufferPointer { dw in
+                    SignPointwise.backward(g, x.baseAddress!, weight: w.baseAddress!, dy.baseAddress!,
+                                           inputGrad: wantInput ? dx.baseAddress : nil, weightGrad: wantWeight ? dw.baseAddress : nil)
+                } }
+            } } }
+            return (wantInput ? inputGrad : nil, wantWeight ? weightGrad : nil)
+        }
         var inputGrad = wantInput ? [Float](repeating: 0, count: input.count) : []
         var weightGrad = wantWeight ? [Float](repeating: 0, count: weight.count) : []
         // The depthwise loops take the signs plane by plane; the GEMMs need them as a matrix.

@@ -71,7 +71,7 @@ import Tensor
 
     /// A binarized convolution that takes sign(x) itself equals the convolution of
     /// signSTE(paddedBy:), forward and backward, to the last bit: depthwise at strides 1 and 2, with
-    /// dilation, and dense 1x1 at strides 1 and 2.
+    /// dilation, and dense 1x1 at strides 1 and 2 (but for the order of one sum, see below).
     @Test(arguments: [(3, 1, 1, 1, true), (5, 2, 4, 1, true), (3, 1, 1, 2, true), (5, 1, 2, 2, true), (1, 1, 0, 1, false), (1, 1, 0, 2, false)])
     func convolutionOfTheSignEqualsTheConvolutionOfTheSignTensor(kernel: Int, dilation: Int, padding: Int, stride: Int, depthwise: Bool) {
         let (n, c, h) = (3, 4, 9)
@@ -94,7 +94,15 @@ import Tensor
         }
         #expect(results[0].y.map(\.bitPattern) == results[1].y.map(\.bitPattern))
         #expect(results[0].dx.map(\.bitPattern) == results[1].dx.map(\.bitPattern))
-        #expect(results[0].dw.map(\.bitPattern) == results[1].dw.map(\.bitPattern))
+        if kernel == 1 && stride == 1 {
+            // The fused dense 1x1 at stride 1 runs SignPointwise, whose weight gradient adds the same
+            // products as sgemm in another order.
+            let expected = results[1].dw.map(Double.init)
+            let scale = expected.map(abs).max() ?? 1
+            #expect(zip(results[0].dw, expected).allSatisfy { abs(Double($0) - $1) <= 1e-5 * scale })
+        } else {
+            #expect(results[0].dw.map(\.bitPattern) == results[1].dw.map(\.bitPattern))
+        }
     }
 
     @Test func xnorScalesAreMeanAbsolutePerOutputChannel() {

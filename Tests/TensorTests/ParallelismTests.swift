@@ -36,6 +36,17 @@ import Testing
         ConvCase("depthwise dilated", input: [5, 3, 7, 5], out: 3, kernel: 3, padding: 2, dilation: 2, groups: 3, path: .depthwise),
     ]
 
+    /// `SignPointwise` sums the weight gradient in fixed blocks of images, so its bits do not depend on the threads.
+    @Test func signPointwiseGradientsAreIdenticalOnOneThread() {
+        let g = ConvGeometry(input: [13, 6, 14, 14], weight: [4, 6, 1, 1], stride: 1, padding: 0, dilation: 1, groups: 1)
+        let x = randomTensor([13, 6, 14, 14], seed: 96, bound: 2).data
+        let w = randomTensor([4, 6, 1, 1], seed: 97).data
+        let dy = randomTensor([13, 4, 14, 14], seed: 98).data
+        let many = Self.with(threads: 2) { Convolution.gradients(g, input: x, weight: w, outputGrad: dy, signOfInput: true) }
+        let one = Self.with(threads: 1) { Convolution.gradients(g, input: x, weight: w, outputGrad: dy, signOfInput: true) }
+        #expect(Self.mismatches([many.input!, many.weight!], [one.input!, one.weight!]) == [0, 0])
+    }
+
     @Test(arguments: cases)
     func convolutionIsIdenticalOnOneThread(_ c: ConvCase) {
         let serial = Self.with(threads: 1) { Self.convolve(c) }

@@ -1,0 +1,178 @@
+/// Dense 1x1 stride-1 convolutions that read sign(x) (REFERENCE.md §5: sign(0) = +1, gradient through
+/// the straight-through estimator), as direct vector loops over 16 pixels at a time. They serve the
+/// pointwise convolutions with too few input channels for bit packing to pay (a separable or dilated
+/// op's 1x1 on C/K channels, 2 to 8 in the default search) and the backward pass of every pointwise
+/// sign convolution. The GEMM route they replace took a sign pass over x, one small sgemm per image
+/// and a scale pass forward, and a sign pass, per-image sgemms and an estimator pass backward; here
+/// each pass reads x and dy once and writes its result once.
+///
+/// ```
+/// forward   y[n, o, p]  = scales[o] * sum_c signs[o, c] * sign(x[n, c, p])
+/// backward  dx[n, c, p] = 1{|x[n, c, p]| <= 1} * sum_o w[o, c] * dy[n, o, p]          (o in order from 0)
+///           dw[o, c]   += sum_n sum_p dy[n, o, p] * sign(x[n, c, p])
+/// ```
+/// The forward sums of ±1 products are exact integers in Float32 and the scale rounds once, so its
+/// output has the bits of the float and the bit paths. The weight gradient is summed in fixed blocks of
+/// images (each in 16 lanes plus a tail) added in block order, so its bits do not depend on the
+/// thread count.
+public enum SignPointwise {
+    /// Whether the loops handle this geometry: a dense 1x1 convolution with stride 1 and no padding.
+    public static func fits(_ g: ConvGeometry) -> Bool { g.isPointwise && g.groups == 1 }
+
+    /// Output channels, and input channels in the input gradient, per register block.
+    static let block = 4
+    typealias Lane = SIMD16<Float>
+
+    /// y = scales[o] * conv(sign(x), signs)[o] for the NCHW batch at `x`; `signs` is [O, C] of ±1.
+    public static func forward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, signs: UnsafePointer<Float>, scales: UnsafePointer<Float>,
+                               into y: UnsafeMutablePointer<Float>) {
+        precondition(fits(g), "SignPointwise: not a dense 1x1 stride-1 convolution")
+        let (channels, outChannels, pixels) = (g.inChannels, g.outChannels, g.outPixels)
+        Parallelism.forEachChunk(g.batch) { images in
+            let column = UnsafeMutablePointer<Lane>.allocate(capacity: channels)
+            defer { column.deallocate() }
+            for n in images {
+                let image = x + n * channels * pixels, output = y + n * outChannels * pixels
+                guard pixels >= Lane.scalarCount else {
+                    scalarForward(channels, outChannels, pixels, image, signs, scales, output)
+                    continue
+                }
+                var p = 0
+                while p < pixels {
+                    // The last vector ends flush with the plane, rewriting some outputs with the same values.
+                    let at = min(p, pixels - Lane.scalarCount)
+                    for c in 0..<channels { column[c] = sign(load(image + c * pixels + at)) }
+                    var o = 0
+                    while o + block <= outChannels {
+                        var (a0, a1, a2, a3) = (Lane(), Lane(), Lane(), Lane())
+                        let (w0, w1, w2, w3) = (signs + o * channels, signs + (o + 1) * channels, signs + (o + 2) * channels, signs + (o + 3) * channels)
+                        for c in 0..<channels {
+                            let s = column[c]
+                            a0 += s * w0[c]; a1 += s * w1[c]; a2 += s * w2[c]; a3 += s * w3[c]
+                        }
+                        store(a0 * scales[o], output + o * pixels + at)
+                        store(a1 * scales[o + 1], output + (o + 1) * pixels + at)
+                        store(a2 * scales[o + 2], output + (o + 2) * pixels + at)
+                        store(a3 * scales[o + 3], output + (o + 3) * pixels + at)
+                        o += block
+                    }
+                    while o < outChannels {
+                        var total = Lane()
+                        for c in 0..<channels { total += column[c] * signs[o * channels + c] }
+                        store(total * scales[o], output + o * pixels + at)
+                        o += 1
+                    }
+                    p += Lane.scalarCount
+                }
+            }
+        }
+    }
+
+    /// The images are split into at most this many fixed blocks for the weight gradient.
+    static let weightGradientBlocks = 8
+
+    /// Writes the input gradient into `dx` (every element) and/or adds the weight gradient into `dw`
+    /// ([O, C]); `weight` is the effective kernel [O, C] the forward pass multiplied by.
+    public static func backward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                inputGrad dx: UnsafeMutablePointer<Float>?, weightGrad dw: UnsafeMutablePointer<Float>?) {
+        precondition(fits(g), "SignPointwise: not a dense 1x1 stride-1 convolution")
+        let (channels, outChannels, pixels) = (g.inChannels, g.outChannels, g.outPixels)
+        let pairs = outChannels * channels
+        let imagesPerBlock = max(1, (g.batch + weightGradientBlocks - 1) / weightGradientBlocks)
+        let blocks = (g.batch + imagesPerBlock - 1) / imagesPerBlock
+        // Per block, the lanes and the tail of each (o, c) sum over its images; reduced in block order at the end.
+        let lanes = UnsafeMutablePointer<Lane>.allocate(capacity: dw == nil ? 1 : blocks * pairs)
+        let tails = UnsafeMutablePointer<Float>.allocate(capacity: dw == nil ? 1 : blocks * pairs)
+        defer { lanes.deallocate(); tails.deallocate() }
+        if dw != nil {
+            lanes.initialize(repeating: Lane(), count: blocks * pairs)
+            tails.initialize(repeating: 0, count: blocks * pairs)
+        }
+        Parallelism.forEachChunk(blocks) { blockRange in
+            let signPlanes = UnsafeMutablePointer<Float>.allocate(capacity: dw == nil ? 1 : channels * pixels)
+            defer { signPlanes.deallocate() }
+            for n in blockRange.lowerBound * imagesPerBlock..<min(g.batch, blockRange.upperBound * imagesPerBlock) {
+                let image = x + n * channels * pixels, upstream = dy + n * outChannels * pixels
+                if dw != nil {
+                    let block = n / imagesPerBlock
+                    SignKernels.signs(image, into: signPlanes, count: channels * pixels)
+                    for o in 0..<outChannels {
+                        for c in 0..<channels {
+                            let (sum, tail) = VectorKernels.dotLanes(upstream + o * pixels, signPlanes + c * pixels, count: pixels)
+                            lanes[block * pairs + o * channels + c] += sum
+                            tails[block * pairs + o * channels + c] += tail
+                        }
+                    }
+                }
+                if let dx { inputGradient(channels, outChannels, pixels, image, weight, upstream, dx + n * channels * pixels) }
+            }
+        }
+        if let dw {
+            for block in 0..<blocks {
+                for i in 0..<pairs { dw[i] += lanes[block * pairs + i].sum() + tails[block * pairs + i] }
+            }
+        }
+    }
+
+    /// One image's dx[c, p] = 1{|x[c, p]| <= 1} * sum_o w[o, c] * dy[o, p], four input channels at a time.
+    @inline(__always)
+    private static func inputGradient(_ channels: Int, _ outChannels: Int, _ pixels: Int, _ image: UnsafePointer<Float>,
+                                      _ weight: UnsafePointer<Float>, _ upstream: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>) {
+        guard pixels >= Lane.scalarCount else {
+            for c in 0..<channels {
+                for p in 0..<pixels {
+                    var total: Float = 0
+                    for o in 0..<outChannels { total += weight[o * channels + c] * upstream[o * pixels + p] }
+                    target[c * pixels + p] = abs(image[c * pixels + p]) <= 1 ? total : 0
+                }
+            }
+            return
+        }
+        var p = 0
+        while p < pixels {
+            let at = min(p, pixels - Lane.scalarCount)
+            var c = 0
+            while c + block <= channels {
+                var (a0, a1, a2, a3) = (Lane(), Lane(), Lane(), Lane())
+                for o in 0..<outChannels {
+                    let d = load(upstream + o * pixels + at), w = weight + o * channels + c
+                    a0 += d * w[0]; a1 += d * w[1]; a2 += d * w[2]; a3 += d * w[3]
+                }
+                passed(a0, image + c * pixels + at, into: target + c * pixels + at)
+                passed(a1, image + (c + 1) * pixels + at, into: target + (c + 1) * pixels + at)
+                passed(a2, image + (c + 2) * pixels + at, into: target + (c + 2) * pixels + at)
+                passed(a3, image + (c + 3) * pixels + at, into: target + (c + 3) * pixels + at)
+                c += block
+            }
+            while c < channels {
+                var total = Lane()
+                for o in 0..<outChannels { total += load(upstream + o * pixels + at) * weight[o * channels + c] }
+                passed(total, image + c * pixels + at, into: target + c * pixels + at)
+                c += 1
+            }
+            p += Lane.scalarCount
+        }
+    }
+
+    private static func scalarForward(_ channels: Int, _ outChannels: Int, _ pixels: Int, _ image: UnsafePointer<Float>,
+                                      _ signs: UnsafePointer<Float>, _ scales: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+        for o in 0..<outChannels {
+            for p in 0..<pixels {
+                var total: Float = 0
+                for c in 0..<channels { total += (image[c * pixels + p] >= 0 ? 1 : -1) * signs[o * channels + c] }
+                output[o * pixels + p] = total * scales[o]
+            }
+        }
+    }
+
+    @inline(__always) private static func load(_ p: UnsafePointer<Float>) -> Lane { UnsafeRawPointer(p).loadUnaligned(as: Lane.self) }
+    @inline(__always) private static func store(_ v: Lane, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lane.self)
+    }
+    @inline(__always) private static func sign(_ v: Lane) -> Lane { Lane(repeating: -1).replacing(with: 1, where: v .>= 0) }
+    /// Stores `gradient` where |x| <= 1 and 0 elsewhere.
+    @inline(__always) private static func passed(_ gradient: Lane, _ x: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>) {
+        let v = load(x)
+        store(Lane(repeating: 0).replacing(with: gradient, where: (v .>= -1) .& (v .<= 1)), target)
+    }
+}
