@@ -75,6 +75,10 @@ enum DepthwiseBits {
         /// Words per (xPhase, yPhase) block: the padded plane's rows of that phase plus `rowsPerStep` zero
         /// words, which the lanes past the last output row read.
         let rowsPerPhase: Int
+        /// Per tap (ky, kx), in order: the word of `rows` that holds it for output row 0, and the shift
+        /// that brings output pixel 0's input to bit 0 (the mapping in the type's comment).
+        let tapWords: UnsafeMutablePointer<Int>
+        let tapShifts: UnsafeMutablePointer<UInt64>
 
         init(_ g: ConvGeometry) {
             self.g = g
@@ -82,9 +86,18 @@ enum DepthwiseBits {
             rows = .allocate(capacity: g.stride * g.stride * rowsPerPhase)
             stream = .allocate(capacity: PackedMatrix.wordCount(bits: g.height * g.width) + 1)
             counts = .allocate(capacity: DepthwiseBits.counterBits * DepthwiseBits.rowsPerStep)
+            let (k, s, d) = (g.kernel, g.stride, g.dilation)
+            tapWords = .allocate(capacity: k * k)
+            tapShifts = .allocate(capacity: k * k)
+            for ky in 0..<k {
+                for kx in 0..<k {
+                    tapWords[ky * k + kx] = ((kx * d % s) * s + ky * d % s) * rowsPerPhase + ky * d / s
+                    tapShifts[ky * k + kx] = UInt64(kx * d / s)
+                }
+            }
         }
 
-        func deallocate() { rows.deallocate(); stream.deallocate(); counts.deallocate() }
+        func deallocate() { rows.deallocate(); stream.deallocate(); counts.deallocate(); tapWords.deallocate(); tapShifts.deallocate() }
 
         /// Packs the signs of one height x width plane, at row and column offset `padding`: the whole
         /// plane into one bit stream first (64 values at a time), then each row's width bits from it.
@@ -122,26 +135,22 @@ enum DepthwiseBits {
 
         /// The plane's outHeight x outWidth outputs, `rowsPerStep` output rows at a time.
         func convolve(masks: UnsafePointer<UInt64>, scale: Float, into output: UnsafeMutablePointer<Float>) {
-            let (k, s, d) = (g.kernel, g.stride, g.dilation)
+            let taps = g.kernel * g.kernel
             var oy = 0
             while oy < g.outHeight {
                 var c0 = SIMD8<UInt64>(), c1 = SIMD8<UInt64>(), c2 = SIMD8<UInt64>()
                 var c3 = SIMD8<UInt64>(), c4 = SIMD8<UInt64>(), c5 = SIMD8<UInt64>()
-                for ky in 0..<k {
-                    let (rowPhase, rowOffset) = ((ky * d) % s, (ky * d) / s)
-                    for kx in 0..<k {
-                        let (columnPhase, shift) = ((kx * d) % s, UInt64((kx * d) / s))
-                        let words = rows + (columnPhase * s + rowPhase) * rowsPerPhase + oy + rowOffset
-                        let taps = UnsafeRawPointer(words).loadUnaligned(as: SIMD8<UInt64>.self) &>> shift
-                        // Ripple-add the mismatch marks into the bit-sliced counter.
-                        var carry = taps ^ SIMD8(repeating: masks[ky * k + kx])
-                        var next = c0 & carry; c0 ^= carry; carry = next
-                        next = c1 & carry; c1 ^= carry; carry = next
-                        next = c2 & carry; c2 ^= carry; carry = next
-                        next = c3 & carry; c3 ^= carry; carry = next
-                        next = c4 & carry; c4 ^= carry; carry = next
-                        c5 ^= carry
-                    }
+                let first = rows + oy
+                for t in 0..<taps {
+                    let words = UnsafeRawPointer(first + tapWords[t]).loadUnaligned(as: SIMD8<UInt64>.self) &>> tapShifts[t]
+                    // Ripple-add the mismatch marks into the bit-sliced counter.
+                    var carry = words ^ SIMD8(repeating: masks[t])
+                    var next = c0 & carry; c0 ^= carry; carry = next
+                    next = c1 & carry; c1 ^= carry; carry = next
+                    next = c2 & carry; c2 ^= carry; carry = next
+                    next = c3 & carry; c3 ^= carry; carry = next
+                    next = c4 & carry; c4 ^= carry; carry = next
+                    c5 ^= carry
                 }
                 let counters = UnsafeMutableRawPointer(counts), stride = MemoryLayout<SIMD8<UInt64>>.stride
                 counters.storeBytes(of: c0, as: SIMD8<UInt64>.self)
@@ -163,19 +172,20 @@ enum DepthwiseBits {
         @inline(__always)
         func store(lane: Int, scale: Float, into row: UnsafeMutablePointer<Float>, room: Int) {
             let taps = SIMD16<Float>(repeating: Float(g.kernel * g.kernel))
-            let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+            let laneBits = SIMD16<UInt32>(1, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7,
+                                          1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15)
             let levels = Int.bitWidth - (g.kernel * g.kernel).leadingZeroBitCount
             var ox = 0
             while ox < g.outWidth {
-                // 2^23 + count as Float32 bits: the count as a float, exactly, without a conversion.
-                var count = SIMD16<UInt32>(repeating: 0x4B00_0000)
+                // k*k - 2 * count, taking 2^(bit+1) off the pixels whose count has that bit: every
+                // intermediate value is an exact small integer; the scale rounds once, as on the float path.
+                var dots = taps
                 for bit in 0..<levels {
                     let slice = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: counts[bit * DepthwiseBits.rowsPerStep + lane] >> UInt64(ox)))
-                    count |= ((slice &>> lanes) & 1) &<< UInt32(bit)
+                    let hit = (slice & laneBits) .!= SIMD16<UInt32>(repeating: 0)
+                    dots = dots.replacing(with: dots - SIMD16<Float>(repeating: Float(2 << bit)), where: hit)
                 }
-                let mismatches = unsafeBitCast(count, to: SIMD16<Float>.self) - 8_388_608
-                // k*k - 2 * count is an exact small integer; the scale rounds once, as on the float path.
-                let values = (taps - 2 * mismatches) * scale
+                let values = dots * SIMD16<Float>(repeating: scale)
                 let stored = min(16, g.outWidth - ox)
                 if ox + 16 <= room {
                     UnsafeMutableRawPointer(row + ox).storeBytes(of: values, as: SIMD16<Float>.self)
