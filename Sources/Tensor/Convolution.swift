@@ -67,7 +67,9 @@ public enum Convolution {
             } } }
             return (wantInput ? inputGrad : nil, wantWeight ? weightGrad : nil)
         }
-        var inputGrad = wantInput ? [Float](repeating: 0, count: input.count) : []
+        // The depthwise loops write every element of dx (no zero fill); the GEMMs add into it.
+        var inputGrad = !wantInput ? [] : g.isDepthwise
+            ? [Float](unsafeUninitializedCapacity: input.count) { _, count in count = input.count } : [Float](repeating: 0, count: input.count)
         var weightGrad = wantWeight ? [Float](repeating: 0, count: weight.count) : []
         // The depthwise loops take the signs plane by plane; the GEMMs need them as a matrix.
         let dense = signOfInput && !g.isDepthwise
@@ -84,14 +86,16 @@ public enum Convolution {
         return (wantInput ? inputGrad : nil, wantWeight ? weightGrad : nil)
     }
 
-    /// Adds the input and/or weight gradients into the given buffers (nil = not wanted).
+    /// Adds the input and/or weight gradients into the given buffers (nil = not wanted); a depthwise
+    /// convolution writes its input gradient instead.
     private static func run(_ g: ConvGeometry, input: [Float], weight: [Float], outputGrad: [Float],
                             inputGrad: UnsafeMutablePointer<Float>?, weightGrad: UnsafeMutablePointer<Float>?, signOfInput: Bool) {
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 outputGrad.withUnsafeBufferPointer { dy in
                     if g.isDepthwise {
-                        depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad, signOfInput: signOfInput)
+                        depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad, signOfInput: signOfInput,
+                                          storeInput: true)
                     } else {
                         gemmBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad)
                     }

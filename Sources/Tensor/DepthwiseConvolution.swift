@@ -33,14 +33,16 @@ extension Convolution {
             for y in 0..<g.height { SignKernels.signs(source + y * g.width, into: target + (y + g.padding) * pitch + g.padding, count: g.width) }
         }
 
-        /// Adds one input row's gradient from the padded rows' gradient, through sign's straight-through estimator with `signs`.
+        /// Adds (or with `store`, writes) one input row's gradient from the padded rows' gradient, through
+        /// sign's straight-through estimator with `signs`.
         @inline(__always)
         func addRow(_ g: ConvGeometry, _ rowGrad: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
-                    input: UnsafePointer<Float>, signs: Bool) {
-            if signs {
-                SignKernels.addStraightThrough(input, rowGrad + g.padding, into: target, count: g.width)
-            } else {
-                accumulate(target, rowGrad + g.padding, count: g.width)
+                    input: UnsafePointer<Float>, signs: Bool, store: Bool) {
+            switch (signs, store) {
+            case (true, false): SignKernels.addStraightThrough(input, rowGrad + g.padding, into: target, count: g.width)
+            case (true, true): SignKernels.straightThrough(input, rowGrad + g.padding, into: target, count: g.width)
+            case (false, false): accumulate(target, rowGrad + g.padding, count: g.width)
+            case (false, true): target.update(from: rowGrad + g.padding, count: g.width)
             }
         }
     }
@@ -80,7 +82,7 @@ extension Convolution {
                         for oy in 0..<ho {
                             let row = padded + (tapOffset &+ oy &* g.stride &* layout.pitch)
                             let out = target + oy &* wo
-                            for ox in 0..<wo { out[ox] += tap * row[ox &* g.stride] }
+                            for ox in 0..<wo { out[ox] = out[ox].addingProduct(tap, row[ox &* g.stride]) }
                         }
                     }
                 }
@@ -94,10 +96,13 @@ extension Convolution {
     /// (s*oy, s*ox), so dy spread onto the stride-1 grid, zero elsewhere, gives the same gradients
     /// (the zeros add nothing) on vector loops instead of scalar strided ones. The weight gradient
     /// of a tap stays in vector lanes over the whole batch and is reduced once per channel.
-    /// `signOfInput`: the convolution's input is sign(x) padded with +1 (see `gradients`).
+    /// `signOfInput`: the convolution's input is sign(x) padded with +1 (see `gradients`). The input
+    /// gradient is added into `dx`, or with `storeInput` written into it (every element once; `dx`
+    /// may then be uninitialised); the weight gradient is always added.
     static func depthwiseBackward(
         _ g: ConvGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-        _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?, signOfInput: Bool = false, path: LoopPath = .fastest
+        _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?, signOfInput: Bool = false, storeInput: Bool = false,
+        path: LoopPath = .fastest
     ) {
         let (k, h, wd, ho, wo, s) = (g.kernel, g.height, g.width, g.outHeight, g.outWidth, g.stride)
         Parallelism.forEachChunk(g.inChannels) { channels in
@@ -115,10 +120,10 @@ extension Convolution {
                 let gathered = (h * layout.pitch + lanes - 1) / lanes * lanes
                 let extent = margin + layout.span + margin + lanes
                 let extended = UnsafeMutablePointer<Float>.allocate(capacity: extent)
-                let padded = UnsafeMutablePointer<Float>.allocate(capacity: layout.capacity)
+                let padded = UnsafeMutablePointer<Float>.allocate(capacity: layout.capacity + lanes)
                 let rowsGrad = UnsafeMutablePointer<Float>.allocate(capacity: gathered)
                 let taps = UnsafeMutablePointer<(weight: Float, offset: Int)>.allocate(capacity: k * k)
-                // Per tap, the channel's weight gradient over the batch so far: lanes and tail of `dotLanes`.
+                // Per tap, the channel's weight gradient over the batch so far: lanes and tail of `tapRowDots`.
                 let tapLanes = UnsafeMutablePointer<VectorKernels.Lane>.allocate(capacity: k * k)
                 let tapTails = UnsafeMutablePointer<Float>.allocate(capacity: k * k)
                 defer {
@@ -130,6 +135,10 @@ extension Convolution {
                 // stride-1 grid and padded pitch) and nothing else, so the margins, the dropped columns
                 // and, at a larger stride, the skipped positions stay zero once cleared here.
                 extended.initialize(repeating: 0, count: extent)
+                // The weight gradient's dots run whole vectors: past the span they read zeros of dy
+                // (the margin) times these zeros past the padded plane, which `pad` never writes.
+                (padded + layout.capacity).initialize(repeating: 0, count: lanes)
+                let dotCount = (layout.span + lanes - 1) / lanes * lanes
                 for channel in channels {
                     for t in 0..<k * k { taps[t] = (w[channel * k * k + t], -layout.offset(g, t / k, t % k)) }
                     tapLanes.initialize(repeating: VectorKernels.Lane(), count: k * k)
@@ -147,10 +156,9 @@ extension Convolution {
                         }
                         if dw != nil {
                             layout.pad(g, x + plane * h * wd, into: padded, signs: signOfInput)
-                            for t in 0..<k * k {
-                                let (lanes, tail) = VectorKernels.dotLanes(wideGrad, padded - taps[t].offset, count: layout.span)
-                                tapLanes[t] += lanes
-                                tapTails[t] += tail
+                            for ky in 0..<k {
+                                tapRowDots(wideGrad, padded + layout.offset(g, ky, 0), step: g.dilation, taps: k, count: dotCount,
+                                           lanes: tapLanes + ky * k, tails: tapTails + ky * k)
                             }
                         }
                         if let dx {
@@ -159,7 +167,8 @@ extension Convolution {
                             depthwiseGather(first, taps, tapCount: k * k, into: rowsGrad, count: gathered)
                             let target = dx + plane * h * wd
                             for y in 0..<h {
-                                layout.addRow(g, rowsGrad + y * layout.pitch, into: target + y * wd, input: x + plane * h * wd + y * wd, signs: signOfInput)
+                                layout.addRow(g, rowsGrad + y * layout.pitch, into: target + y * wd, input: x + plane * h * wd + y * wd,
+                                             signs: signOfInput, store: storeInput)
                             }
                         }
                     }
@@ -194,7 +203,7 @@ extension Convolution {
                                 }
                                 if dx != nil {
                                     let row = paddedGrad + rowOffset
-                                    for ox in 0..<wo { row[ox &* g.stride] += tap * upstream[ox] }
+                                    for ox in 0..<wo { row[ox &* g.stride] = row[ox &* g.stride].addingProduct(tap, upstream[ox]) }
                                 }
                             }
                             if let dw { dw[tapIndex] += tapGrad }
@@ -204,7 +213,7 @@ extension Convolution {
                         let target = dx + plane * h * wd
                         for y in 0..<h {
                             layout.addRow(g, paddedGrad + (y + g.padding) * layout.pitch, into: target + y * wd, input: x + plane * h * wd + y * wd,
-                                          signs: signOfInput)
+                                          signs: signOfInput, store: storeInput)
                         }
                     }
                 }
@@ -212,7 +221,70 @@ extension Convolution {
         }
     }
 
-    /// target[i] = sum over taps, in order from 0, of weight * source[i + offset]: the stride-1
+    /// lanes[j] and tails[j] += the dot product of dy with row + j * step over `count` values, for the
+    /// `taps` taps of one kernel row (their weight gradients at the padded pitch): per 16-element block,
+    /// dy is loaded once for all of a row's taps, and two blocks run on separate fused multiply-add
+    /// accumulators (added at the end), so the loads, not the add latency, set the pace. The elements
+    /// past the last whole block go to the tails. Other kernel sizes than 3 and 5 take one dot per tap.
+    @inline(__always)
+    static func tapRowDots(_ dy: UnsafePointer<Float>, _ row: UnsafePointer<Float>, step: Int, taps: Int, count: Int,
+                           lanes: UnsafeMutablePointer<VectorKernels.Lane>, tails: UnsafeMutablePointer<Float>) {
+        typealias Lane = VectorKernels.Lane
+        let width = Lane.scalarCount
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> Lane { VectorKernels.load(p) }
+        var i = 0
+        switch taps {
+        case 3:
+            var (a0, a1, a2) = (Lane(), Lane(), Lane())
+            var (b0, b1, b2) = (Lane(), Lane(), Lane())
+            while i + 2 * width <= count {
+                let (d, e) = (load(dy + i), load(dy + i + width))
+                let (r, q) = (row + i, row + i + width)
+                a0 = a0.addingProduct(d, load(r)); a1 = a1.addingProduct(d, load(r + step)); a2 = a2.addingProduct(d, load(r + 2 * step))
+                b0 = b0.addingProduct(e, load(q)); b1 = b1.addingProduct(e, load(q + step)); b2 = b2.addingProduct(e, load(q + 2 * step))
+                i += 2 * width
+            }
+            if i + width <= count {
+                let (d, r) = (load(dy + i), row + i)
+                a0 = a0.addingProduct(d, load(r)); a1 = a1.addingProduct(d, load(r + step)); a2 = a2.addingProduct(d, load(r + 2 * step))
+                i += width
+            }
+            lanes[0] += a0 + b0; lanes[1] += a1 + b1; lanes[2] += a2 + b2
+        case 5:
+            var (a0, a1, a2, a3, a4) = (Lane(), Lane(), Lane(), Lane(), Lane())
+            var (b0, b1, b2, b3, b4) = (Lane(), Lane(), Lane(), Lane(), Lane())
+            while i + 2 * width <= count {
+                let (d, e) = (load(dy + i), load(dy + i + width))
+                let (r, q) = (row + i, row + i + width)
+                a0 = a0.addingProduct(d, load(r)); a1 = a1.addingProduct(d, load(r + step)); a2 = a2.addingProduct(d, load(r + 2 * step))
+                a3 = a3.addingProduct(d, load(r + 3 * step)); a4 = a4.addingProduct(d, load(r + 4 * step))
+                b0 = b0.addingProduct(e, load(q)); b1 = b1.addingProduct(e, load(q + step)); b2 = b2.addingProduct(e, load(q + 2 * step))
+                b3 = b3.addingProduct(e, load(q + 3 * step)); b4 = b4.addingProduct(e, load(q + 4 * step))
+                i += 2 * width
+            }
+            if i + width <= count {
+                let (d, r) = (load(dy + i), row + i)
+                a0 = a0.addingProduct(d, load(r)); a1 = a1.addingProduct(d, load(r + step)); a2 = a2.addingProduct(d, load(r + 2 * step))
+                a3 = a3.addingProduct(d, load(r + 3 * step)); a4 = a4.addingProduct(d, load(r + 4 * step))
+                i += width
+            }
+            lanes[0] += a0 + b0; lanes[1] += a1 + b1; lanes[2] += a2 + b2; lanes[3] += a3 + b3; lanes[4] += a4 + b4
+        default:
+            for j in 0..<taps {
+                let (sum, tail) = VectorKernels.dotLanes(dy, row + j * step, count: count)
+                lanes[j] += sum
+                tails[j] += tail
+            }
+            return
+        }
+        while i < count {
+            for j in 0..<taps { tails[j] += dy[i] * row[i + j * step] }
+            i += 1
+        }
+    }
+
+    /// target[i] = sum over taps, in order from 0, of weight * source[i + offset], each tap one fused
+    /// multiply-add (as in the generic loops, so both give the same bits): the stride-1
     /// depthwise conv at the padded pitch (offsets of the taps) and its input gradient (the negated
     /// offsets, with dy between zero margins).
     @inline(__always)
@@ -228,10 +300,10 @@ extension Convolution {
             var (t0, t1, t2, t3) = (Lane(), Lane(), Lane(), Lane())
             for t in 0..<tapCount {
                 let (weight, from) = (Lane(repeating: taps[t].weight), source + i + taps[t].offset)
-                t0 += weight * VectorKernels.load(from)
-                t1 += weight * VectorKernels.load(from + width)
-                t2 += weight * VectorKernels.load(from + 2 * width)
-                t3 += weight * VectorKernels.load(from + 3 * width)
+                t0 = t0.addingProduct(weight, VectorKernels.load(from))
+                t1 = t1.addingProduct(weight, VectorKernels.load(from + width))
+                t2 = t2.addingProduct(weight, VectorKernels.load(from + 2 * width))
+                t3 = t3.addingProduct(weight, VectorKernels.load(from + 3 * width))
             }
             VectorKernels.store(t0, target + i)
             VectorKernels.store(t1, target + i + width)
@@ -241,13 +313,13 @@ extension Convolution {
         }
         while i + Lane.scalarCount <= count {
             var total = Lane()
-            for t in 0..<tapCount { total += Lane(repeating: taps[t].weight) * VectorKernels.load(source + i + taps[t].offset) }
+            for t in 0..<tapCount { total = total.addingProduct(Lane(repeating: taps[t].weight), VectorKernels.load(source + i + taps[t].offset)) }
             VectorKernels.store(total, target + i)
             i += Lane.scalarCount
         }
         while i < count {
             var total: Float = 0
-            for t in 0..<tapCount { total += taps[t].weight * source[i + taps[t].offset] }
+            for t in 0..<tapCount { total = total.addingProduct(taps[t].weight, source[i + taps[t].offset]) }
             target[i] = total
             i += 1
         }

@@ -56,4 +56,28 @@ import Testing
         #expect(results[0].dx == results[1].dx)
         expectClose(results[0].dw, results[1].dw.map(Double.init), absolute: 1e-4, relative: 1e-5, "weight gradient")
     }
+
+    /// With `storeInput` the input gradient is written, not added: on a buffer of NaNs it must equal
+    /// the gradient added to zeros, on either path (so every element is written).
+    @Test(arguments: cases, [LoopPath.fastest, .generic])
+    func storedInputGradientEqualsTheOneAddedToZeros(_ c: Case, path: LoopPath) {
+        let channels = c.input[1]
+        let g = ConvGeometry(input: c.input, weight: [channels, 1, c.kernel, c.kernel], stride: c.stride, padding: c.padding,
+                             dilation: c.dilation, groups: channels)
+        let x = randomTensor(c.input, seed: 81, bound: 2).data
+        let w = randomTensor([channels, 1, c.kernel, c.kernel], seed: 82).data
+        let dy = randomTensor([g.batch, channels, g.outHeight, g.outWidth], seed: 83).data
+        var results: [[Float]] = []
+        for store in [false, true] {
+            var dx = [Float](repeating: store ? .nan : 0, count: x.count)
+            x.withUnsafeBufferPointer { x in w.withUnsafeBufferPointer { w in dy.withUnsafeBufferPointer { dy in
+                dx.withUnsafeMutableBufferPointer { dx in
+                    Convolution.depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, dx.baseAddress!, nil, signOfInput: true,
+                                                  storeInput: store, path: path)
+                }
+            } } }
+            results.append(dx)
+        }
+        #expect(results[1].map(\.bitPattern) == results[0].map(\.bitPattern))
+    }
 }
