@@ -179,6 +179,8 @@ enum DepthwiseBits {
             while ox < g.outWidth {
                 // k*k - 2 * count, taking 2^(bit+1) off the pixels whose count has that bit: every
                 // intermediate value is an exact small integer; the scale rounds once, as on the float path.
+                // Vector operands throughout: the same loop with scalar operands (`dots - Float(2 << bit)`,
+                // `.!= 0`) ran ten times slower in a benchmark of this kernel.
                 var dots = taps
                 for bit in 0..<levels {
                     let slice = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: counts[bit * DepthwiseBits.rowsPerStep + lane] >> UInt64(ox)))
