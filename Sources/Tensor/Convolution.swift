@@ -94,8 +94,7 @@ public enum Convolution {
             weight.withUnsafeBufferPointer { w in
                 outputGrad.withUnsafeBufferPointer { dy in
                     if g.isDepthwise {
-                        depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad, signOfInput: signOfInput,
-                                          storeInput: true)
+                        depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad, signOfInput: signOfInput)
                     } else {
                         gemmBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad)
                     }

@@ -33,16 +33,15 @@ extension Convolution {
             for y in 0..<g.height { SignKernels.signs(source + y * g.width, into: target + (y + g.padding) * pitch + g.padding, count: g.width) }
         }
 
-        /// Adds (or with `store`, writes) one input row's gradient from the padded rows' gradient, through
-        /// sign's straight-through estimator with `signs`.
+        /// Writes one input row's gradient from the padded rows' gradient, through sign's
+        /// straight-through estimator with `signs`.
         @inline(__always)
-        func addRow(_ g: ConvGeometry, _ rowGrad: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
-                    input: UnsafePointer<Float>, signs: Bool, store: Bool) {
-            switch (signs, store) {
-            case (true, false): SignKernels.addStraightThrough(input, rowGrad + g.padding, into: target, count: g.width)
-            case (true, true): SignKernels.straightThrough(input, rowGrad + g.padding, into: target, count: g.width)
-            case (false, false): accumulate(target, rowGrad + g.padding, count: g.width)
-            case (false, true): target.update(from: rowGrad + g.padding, count: g.width)
+        func storeRow(_ g: ConvGeometry, _ rowGrad: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+                      input: UnsafePointer<Float>, signs: Bool) {
+            if signs {
+                SignKernels.straightThrough(input, rowGrad + g.padding, into: target, count: g.width)
+            } else {
+                target.update(from: rowGrad + g.padding, count: g.width)
             }
         }
     }
@@ -97,12 +96,11 @@ extension Convolution {
     /// (the zeros add nothing) on vector loops instead of scalar strided ones. The weight gradient
     /// of a tap stays in vector lanes over the whole batch and is reduced once per channel.
     /// `signOfInput`: the convolution's input is sign(x) padded with +1 (see `gradients`). The input
-    /// gradient is added into `dx`, or with `storeInput` written into it (every element once; `dx`
-    /// may then be uninitialised); the weight gradient is always added.
+    /// gradient is written into `dx` (every element once, so `dx` may be uninitialised); the weight
+    /// gradient is added into `dw`.
     static func depthwiseBackward(
         _ g: ConvGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-        _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?, signOfInput: Bool = false, storeInput: Bool = false,
-        path: LoopPath = .fastest
+        _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?, signOfInput: Bool = false, path: LoopPath = .fastest
     ) {
         let (k, h, wd, ho, wo, s) = (g.kernel, g.height, g.width, g.outHeight, g.outWidth, g.stride)
         Parallelism.forEachChunk(g.inChannels) { channels in
@@ -167,8 +165,8 @@ extension Convolution {
                             depthwiseGather(first, taps, tapCount: k * k, into: rowsGrad, count: gathered)
                             let target = dx + plane * h * wd
                             for y in 0..<h {
-                                layout.addRow(g, rowsGrad + y * layout.pitch, into: target + y * wd, input: x + plane * h * wd + y * wd,
-                                             signs: signOfInput, store: storeInput)
+                                layout.storeRow(g, rowsGrad + y * layout.pitch, into: target + y * wd, input: x + plane * h * wd + y * wd,
+                                                signs: signOfInput)
                             }
                         }
                     }
@@ -212,8 +210,8 @@ extension Convolution {
                     if let dx {
                         let target = dx + plane * h * wd
                         for y in 0..<h {
-                            layout.addRow(g, paddedGrad + (y + g.padding) * layout.pitch, into: target + y * wd, input: x + plane * h * wd + y * wd,
-                                          signs: signOfInput, store: storeInput)
+                            layout.storeRow(g, paddedGrad + (y + g.padding) * layout.pitch, into: target + y * wd,
+                                            input: x + plane * h * wd + y * wd, signs: signOfInput)
                         }
                     }
                 }
