@@ -55,24 +55,13 @@ public enum Convolution {
     static func gradients(_ g: ConvGeometry, input: [Float], weight: [Float], outputGrad: [Float],
                           wantInput: Bool, wantWeight: Bool, signOfInput: Bool, path: LoopPath) -> (input: [Float]?, weight: [Float]?) {
         precondition(!signOfInput || g.isDepthwise || g.padding == 0, "Convolution.gradients: a dense convolution of sign(input) needs padding 0")
-        if signOfInput && path == .fastest && SignPointwise.fits(g) {
-            var weightGrad = wantWeight ? [Float](repeating: 0, count: weight.count) : []
-            // SignPointwise writes every element of dx, so it starts uninitialised.
-            var inputGrad = [Float](unsafeUninitializedCapacity: wantInput ? input.count : 0) { _, count in count = wantInput ? input.count : 0 }
-            input.withUnsafeBufferPointer { x in weight.withUnsafeBufferPointer { w in outputGrad.withUnsafeBufferPointer { dy in
-                inputGrad.withUnsafeMutableBufferPointer { dx in weightGrad.withUnsafeMutableBufferPointer { dw in
-                    SignPointwise.backward(g, x.baseAddress!, weight: w.baseAddress!, dy.baseAddress!,
-                                           inputGrad: wantInput ? dx.baseAddress : nil, weightGrad: wantWeight ? dw.baseAddress : nil)
-                } }
-            } } }
-            return (wantInput ? inputGrad : nil, wantWeight ? weightGrad : nil)
-        }
-        // The depthwise loops write every element of dx (no zero fill); the GEMMs add into it.
-        var inputGrad = !wantInput ? [] : g.isDepthwise
+        // The direct loops (depthwise, and 1x1 of sign(x)) take the signs as they read x and write
+        // every element of dx (no zero fill); the GEMMs need the signs as a matrix and add into dx.
+        let direct = g.isDepthwise || (signOfInput && path == .fastest && SignPointwise.fits(g))
+        var inputGrad = !wantInput ? [] : direct
             ? [Float](unsafeUninitializedCapacity: input.count) { _, count in count = input.count } : [Float](repeating: 0, count: input.count)
         var weightGrad = wantWeight ? [Float](repeating: 0, count: weight.count) : []
-        // The depthwise loops take the signs plane by plane; the GEMMs need them as a matrix.
-        let dense = signOfInput && !g.isDepthwise
+        let dense = signOfInput && !direct
         let operand = dense ? input.withUnsafeBufferPointer { x in makeFloats(x.count) { SignKernels.signs(x.baseAddress!, into: $0, count: x.count) } } : input
         inputGrad.withUnsafeMutableBufferPointer { dx in
             weightGrad.withUnsafeMutableBufferPointer { dw in
@@ -87,7 +76,8 @@ public enum Convolution {
     }
 
     /// Adds the input and/or weight gradients into the given buffers (nil = not wanted); a depthwise
-    /// convolution writes its input gradient instead.
+    /// convolution, and a dense one with `signOfInput` (a 1x1, `SignPointwise`), writes its input
+    /// gradient instead.
     private static func run(_ g: ConvGeometry, input: [Float], weight: [Float], outputGrad: [Float],
                             inputGrad: UnsafeMutablePointer<Float>?, weightGrad: UnsafeMutablePointer<Float>?, signOfInput: Bool) {
         input.withUnsafeBufferPointer { x in
@@ -95,6 +85,8 @@ public enum Convolution {
                 outputGrad.withUnsafeBufferPointer { dy in
                     if g.isDepthwise {
                         depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad, signOfInput: signOfInput)
+                    } else if signOfInput {
+                        SignPointwise.backward(g, x.baseAddress!, weight: w.baseAddress!, dy.baseAddress!, inputGrad: inputGrad, weightGrad: weightGrad)
                     } else {
                         gemmBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad)
                     }
@@ -125,8 +117,13 @@ public enum Convolution {
         }
     }
 
-    /// The images are split into at most this many fixed blocks for the weight gradient.
-    static let weightGradientBlocks = 8
+    /// The images of a batch in at most 8 fixed blocks for a weight gradient: each block sums into
+    /// a buffer of its own and the blocks are added in order, so the bits of the sum do not depend
+    /// on the thread count.
+    static func weightGradientBlocks(batch: Int) -> (imagesPerBlock: Int, blocks: Int) {
+        let imagesPerBlock = max(1, (batch + 7) / 8)
+        return (imagesPerBlock, (batch + imagesPerBlock - 1) / imagesPerBlock)
+    }
 
     /// dW = sum_n dY_n col_n^T, dX_n = col2im(W^T dY_n). Each block of images sums its dW into a
     /// buffer of its own and the blocks are added in order; the blocks do not depend on the thread
@@ -137,8 +134,7 @@ public enum Convolution {
     ) {
         let inPlane = g.height * g.width
         let weightCount = g.outChannels * g.patchSize
-        let imagesPerBlock = max(1, (g.batch + weightGradientBlocks - 1) / weightGradientBlocks)
-        let blocks = (g.batch + imagesPerBlock - 1) / imagesPerBlock
+        let (imagesPerBlock, blocks) = weightGradientBlocks(batch: g.batch)
         let partials = UnsafeMutablePointer<Float>.allocate(capacity: dw == nil ? 1 : blocks * weightCount)
         defer { partials.deallocate() }
         if dw != nil { partials.initialize(repeating: 0, count: blocks * weightCount) }

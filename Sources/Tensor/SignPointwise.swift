@@ -41,7 +41,7 @@ public enum SignPointwise {
                 while p < pixels {
                     // The last vector ends flush with the plane, rewriting some outputs with the same values.
                     let at = min(p, pixels - Lane.scalarCount)
-                    for c in 0..<channels { column[c] = sign(load(image + c * pixels + at)) }
+                    for c in 0..<channels { column[c] = SignKernels.sign(load(image + c * pixels + at)) }
                     var o = 0
                     while o + block <= outChannels {
                         var (a0, a1, a2, a3) = (Lane(), Lane(), Lane(), Lane())
@@ -68,9 +68,6 @@ public enum SignPointwise {
         }
     }
 
-    /// The images are split into at most this many fixed blocks for the weight gradient.
-    static let weightGradientBlocks = 8
-
     /// Writes the input gradient into `dx` (every element) and/or adds the weight gradient into `dw`
     /// ([O, C]); `weight` is the effective kernel [O, C] the forward pass multiplied by.
     public static func backward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
@@ -78,8 +75,7 @@ public enum SignPointwise {
         precondition(fits(g), "SignPointwise: not a dense 1x1 stride-1 convolution")
         let (channels, outChannels, pixels) = (g.inChannels, g.outChannels, g.outPixels)
         let pairs = outChannels * channels
-        let imagesPerBlock = max(1, (g.batch + weightGradientBlocks - 1) / weightGradientBlocks)
-        let blocks = (g.batch + imagesPerBlock - 1) / imagesPerBlock
+        let (imagesPerBlock, blocks) = Convolution.weightGradientBlocks(batch: g.batch)
         // Per block, the lanes and the tail of each (o, c) sum over its images; reduced in block order at the end.
         let lanes = UnsafeMutablePointer<Lane>.allocate(capacity: dw == nil ? 1 : blocks * pairs)
         let tails = UnsafeMutablePointer<Float>.allocate(capacity: dw == nil ? 1 : blocks * pairs)
@@ -165,14 +161,10 @@ public enum SignPointwise {
         }
     }
 
-    @inline(__always) private static func load(_ p: UnsafePointer<Float>) -> Lane { UnsafeRawPointer(p).loadUnaligned(as: Lane.self) }
-    @inline(__always) private static func store(_ v: Lane, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lane.self)
-    }
-    @inline(__always) private static func sign(_ v: Lane) -> Lane { Lane(repeating: -1).replacing(with: 1, where: v .>= 0) }
+    @inline(__always) private static func load(_ p: UnsafePointer<Float>) -> Lane { VectorKernels.load(p) }
+    @inline(__always) private static func store(_ v: Lane, _ p: UnsafeMutablePointer<Float>) { VectorKernels.store(v, p) }
     /// Stores `gradient` where |x| <= 1 and 0 elsewhere.
     @inline(__always) private static func passed(_ gradient: Lane, _ x: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>) {
-        let v = load(x)
-        store(Lane(repeating: 0).replacing(with: gradient, where: (v .>= -1) .& (v .<= 1)), target)
+        store(SignKernels.straightThrough(load(x), gradient), target)
     }
 }
