@@ -1,9 +1,8 @@
 import CBLAS
-import Dispatch
 import Foundation
 
-/// How the numeric ops use the cores: work is split over images or channels with
-/// `DispatchQueue.concurrentPerform`, and OpenBLAS runs one thread inside each worker.
+/// How the numeric ops use the cores: work is split over images or channels on `WorkerPool`
+/// (threads that stay awake between parallel regions), and OpenBLAS runs one thread inside each worker.
 public enum Parallelism {
     /// Worker count for the ops; 1 makes every op single-threaded (for one-thread benchmarks).
     nonisolated(unsafe) public static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -32,7 +31,7 @@ public enum Parallelism {
         let workers = workerCount(count, minimumChunk: minimumChunk)
         if workers <= 1 { body(0, 0..<count); return }
         let chunk = (count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        WorkerPool.shared.run(workers) { worker in
             let start = worker * chunk
             let end = min(count, start + chunk)
             if start < end { body(worker, start..<end) }
@@ -47,7 +46,7 @@ public enum Parallelism {
             for index in 0..<count { body(index) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        WorkerPool.shared.run(count, body)
     }
 
     /// `body(index)` for every index in 0..<count as tasks of `forEachTask`, collected in index order.
