@@ -12,8 +12,9 @@ public enum SearchBenchmark {
         /// Median seconds of one search iteration: an architecture step and a weight step.
         public var searchIteration: Double
         public var parameters: Int
-        /// Process CPU time over wall time during the search iterations: how many of the cores the
-        /// search kept busy (2 would be both, all the time).
+        /// Process CPU time, less the time the worker pool's threads spun waiting, over wall time
+        /// during the search iterations: how many of the cores the search kept working (2 would be
+        /// both, all the time).
         public var coresBusy: Double
     }
 
@@ -27,12 +28,14 @@ public enum SearchBenchmark {
             throw SearchConfigurationError("the data set has fewer images than one batch")
         }
         let weightStep = Benchmark.median(warmup: 1, runs: runs) { _ = engine.weightStep(weightBatch) }
-        let (cpuStart, wallStart) = (clockSeconds(CLOCK_PROCESS_CPUTIME_ID), clockSeconds(CLOCK_MONOTONIC))
+        let (cpuStart, spinStart, wallStart) = (clockSeconds(CLOCK_PROCESS_CPUTIME_ID), Parallelism.spinningSeconds, clockSeconds(CLOCK_MONOTONIC))
         let searchIteration = Benchmark.median(warmup: 1, runs: runs) {
             _ = engine.architectureStep(architectureBatch)
             _ = engine.weightStep(weightBatch)
         }
-        let coresBusy = (clockSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpuStart) / (clockSeconds(CLOCK_MONOTONIC) - wallStart)
+        // The pool's threads spin while they wait; that CPU time is not work.
+        let working = clockSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpuStart - (Parallelism.spinningSeconds - spinStart)
+        let coresBusy = working / (clockSeconds(CLOCK_MONOTONIC) - wallStart)
         return IterationTimes(weightStep: weightStep, searchIteration: searchIteration, parameters: engine.parameterCount,
                               coresBusy: coresBusy)
     }

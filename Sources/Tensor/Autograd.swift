@@ -19,9 +19,20 @@ public enum GradMode {
     }
 
     /// Runs `body` recording or not as `recording` says: a task handed to another core carries the
-    /// mode of the thread that started it (the mode is per thread).
+    /// mode of the thread that started it (the mode is per thread). It sets the mode either way:
+    /// the thread that runs the task may be one that helps while it waits for a job of its own,
+    /// recorded or not (`WorkerPool`).
     public static func carried<T>(_ recording: Bool, _ body: () throws -> T) rethrows -> T {
-        recording ? try body() : try disabled(body)
+        recording ? try enabled(body) : try disabled(body)
+    }
+
+    /// Runs `body` with recording on on this thread.
+    static func enabled<T>(_ body: () throws -> T) rethrows -> T {
+        let dictionary = Thread.current.threadDictionary
+        guard let previous = dictionary[key] else { return try body() }
+        dictionary[key] = nil
+        defer { dictionary[key] = previous }
+        return try body()
     }
 
     /// Runs `body` with `parameters` frozen: ops treat them as constants, so backward computes no

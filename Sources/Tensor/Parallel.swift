@@ -59,6 +59,10 @@ public enum Parallelism {
         return results.map { $0! }
     }
 
+    /// Seconds the threads of the parallel regions have spent spinning while they waited for work,
+    /// since the process started: CPU time minus this is the time spent working.
+    public static var spinningSeconds: Double { Double(WorkerPool.shared.spinningNanoseconds) / 1e9 }
+
     /// The number of chunks `forEachChunk` would use, for callers that keep per-worker buffers.
     public static func workerCount(_ count: Int, minimumChunk: Int = 1) -> Int {
         min(threads, max(1, count / max(1, minimumChunk)))

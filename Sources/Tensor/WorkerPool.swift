@@ -81,6 +81,12 @@ final class WorkerPool: @unchecked Sendable {
     private let published = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let condition = NSCondition()
+    private let spun = Atomic<Int>(0)
+
+    /// Nanoseconds the pool's threads have spent spinning, waiting for work (workers) or for other
+    /// threads to finish a job's last iterations (callers), since the pool started. Spinning is CPU
+    /// time without work, so a benchmark subtracts it to count the cores doing work.
+    var spinningNanoseconds: Int { spun.load(ordering: .relaxed) }
 
     init(workers: Int) {
         self.workers = workers
@@ -113,9 +119,16 @@ final class WorkerPool: @unchecked Sendable {
             }
             while let index = job.claim() { job.perform(index) }
             // Help with other open jobs (the ones nested in this job's iterations on other threads) until done.
+            var idleSince: UInt64?
             while job.completed.load(ordering: .acquiring) < iterations {
-                if let (other, index) = claimAny() { other.perform(index) }
+                if let (other, index) = claimAny() {
+                    if let start = idleSince { countSpin(since: start); idleSince = nil }
+                    other.perform(index)
+                } else if idleSince == nil {
+                    idleSince = DispatchTime.now().uptimeNanoseconds
+                }
             }
+            if let start = idleSince { countSpin(since: start) }
             job.body = nil
         }
         job.taken.store(false, ordering: .releasing)
@@ -145,6 +158,10 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    private func countSpin(since start: UInt64) {
+        spun.add(Int(DispatchTime.now().uptimeNanoseconds - start), ordering: .relaxed)
+    }
+
     /// Spins, then sleeps, until a job is published after `epoch`.
     private func waitForPublication(after epoch: Int) {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -152,6 +169,7 @@ final class WorkerPool: @unchecked Sendable {
         while published.load(ordering: .acquiring) == epoch {
             spins += 1
             if spins & 1023 == 0, DispatchTime.now().uptimeNanoseconds - start > Self.spinLimit {
+                countSpin(since: start)
                 condition.lock()
                 defer { condition.unlock() }
                 sleepers.add(1, ordering: .sequentiallyConsistent)
@@ -160,5 +178,6 @@ final class WorkerPool: @unchecked Sendable {
                 return
             }
         }
+        countSpin(since: start)
     }
 }

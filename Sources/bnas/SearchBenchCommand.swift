@@ -87,7 +87,7 @@ struct SearchBenchCommand: ParsableCommand {
             }
             print(table.render())
             print("search iteration = architecture step + weight step, every op alive; median of \(options.runs) after warm-up;")
-            print("cores busy = process CPU time / wall time over the search iterations (2 = both cores all the time)\n")
+            print("cores busy = (process CPU time - time spent spinning for work) / wall time over the search iterations (2 = both cores working all the time)\n")
             var operationTable = BenchTable(columns: ["op (C/K=\(defaults.channels / defaults.partialK), 28x28, batch \(defaults.batchSize))", "fwd ms", "fwd+bwd ms"])
             for time in operations {
                 operationTable.rows.append([time.operation.rawValue, String(format: "%.2f", time.forwardMilliseconds),

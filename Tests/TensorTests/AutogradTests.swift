@@ -50,6 +50,24 @@ import Testing
         #expect(observation.enabled)
     }
 
+    /// A carried mode is set whatever the running thread's own mode is: a task of a recorded job
+    /// may run on a thread that helps while it waits for an unrecorded job of its own.
+    @Test func carriedModeOverridesTheRunningThreadsMode() {
+        let x = Tensor(shape: [2], data: [1, 2], requiresGrad: true)
+        GradMode.disabled {
+            let recorded = GradMode.carried(true) { () -> Tensor in
+                #expect(GradMode.isEnabled)
+                return (x * x).sum()
+            }
+            #expect(!GradMode.isEnabled, "the thread's own mode comes back after the task")
+            #expect(recorded.requiresGrad)
+            recorded.backward()
+        }
+        #expect(x.grad == [2, 4])
+        #expect(!GradMode.carried(false) { (x * x).sum() }.requiresGrad)
+        #expect(GradMode.isEnabled)
+    }
+
     @Test func opsOnConstantsAreNotRecorded() {
         let a = Tensor(shape: [2], data: [1, 2])
         let b = Tensor(shape: [2], data: [3, 4])
