@@ -20,7 +20,10 @@ import Synchronization
 /// that job's ticket. A thread reads a job's body only after claiming one of its iterations, and
 /// the job's caller does not replace the body before every iteration is done, so the body read is
 /// always the one claimed for. Which thread runs which iteration varies; callers write only memory
-/// of their own iteration, so results do not depend on it.
+/// of their own iteration, so results do not depend on it. An iteration may run on a thread that
+/// is waiting for a job of its own, so a body must not rely on its thread's state (`GradMode`'s
+/// per-thread mode is carried into tasks explicitly), and a caller's return may wait for the other
+/// job's iteration it took on.
 ///
 /// Workers spin for `spinLimit` after their last iteration, then sleep on a condition until the
 /// next job is published; a caller does not wait for a sleeping worker, it wakes it and starts on
