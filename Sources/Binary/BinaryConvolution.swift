@@ -31,6 +31,10 @@ public enum BinaryConvolution {
                 if binaryInput && SignPointwise.fits(g) {
                     return pointwise(g, input: input, kernel: kernel)
                 }
+                if binaryInput && SignPointwise.fitsStrided(g) {
+                    let (sampledGeometry, sampled) = SignPointwise.sampled(g, input)
+                    return pointwise(sampledGeometry, input: sampled, kernel: kernel)
+                }
                 let (geometry, x) = binaryInput ? signsPaddedWithOnes(g, input) : (g, input)
                 var output = Convolution.forward(geometry, input: x, weight: kernel.weights.signs)
                 applyScales(kernel.weights.scales, to: &output, planeSize: g.outPixels)
@@ -51,7 +55,8 @@ public enum BinaryConvolution {
     }
 
     /// A 1x1 convolution of sign(input) on the float kernels in one pass (`SignPointwise`): the same
-    /// bits as the sign pass, sgemm and scale pass below.
+    /// bits as the sign pass, sgemm and scale pass below. At a stride above 1 it runs on the pixels
+    /// the stride reads, gathered first (`SignPointwise.sampled`).
     static func pointwise(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel) -> [Float] {
         [Float](unsafeUninitializedCapacity: g.batch * g.outChannels * g.outPixels) { buffer, count in
             input.withUnsafeBufferPointer { x in kernel.weights.signs.withUnsafeBufferPointer { signs in

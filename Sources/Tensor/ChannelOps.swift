@@ -1,6 +1,7 @@
 /// Channel-axis ops on NCHW tensors: concat, slice, shuffle, and a spatial crop. Each moves whole
 /// planes or rows with block copies into uninitialised outputs; the backward passes copy (first
-/// gradient) or add (later ones) the same blocks back.
+/// gradient) or add (later ones) the same blocks back. Concat, slice and crop split the images
+/// (planes) over the workers: a cell's output is megabytes.
 extension Tensor {
     /// Concatenates tensors [N, Ci, H, W] along channels.
     public static func concatChannels(_ parts: [Tensor]) -> Tensor {
@@ -14,8 +15,10 @@ extension Tensor {
             var offset = 0
             for (part, c) in zip(parts, channels) {
                 part.data.withUnsafeBufferPointer { x in
-                    for n in 0..<batch {
-                        (y + (n * total + offset) * plane).update(from: x.baseAddress! + n * c * plane, count: c * plane)
+                    forEachImageChunk(batch, values: c * plane) { images in
+                        for n in images {
+                            (y + (n * total + offset) * plane).update(from: x.baseAddress! + n * c * plane, count: c * plane)
+                        }
                     }
                 }
                 offset += c
@@ -27,8 +30,10 @@ extension Tensor {
                 for (part, c) in zip(parts, channels) {
                     if part.requiresGrad {
                         part.contributeGrad { dx, add in
-                            for n in 0..<batch {
-                                copyOrAdd(dx + n * c * plane, dy.baseAddress! + (n * total + offset) * plane, count: c * plane, add: add)
+                            forEachImageChunk(batch, values: c * plane) { images in
+                                for n in images {
+                                    copyOrAdd(dx + n * c * plane, dy.baseAddress! + (n * total + offset) * plane, count: c * plane, add: add)
+                                }
                             }
                         }
                     }
@@ -45,21 +50,25 @@ extension Tensor {
         let kept = range.count
         let output = data.withUnsafeBufferPointer { x in
             makeFloats(batch * kept * plane) { y in
-                for n in 0..<batch {
-                    (y + n * kept * plane).update(from: x.baseAddress! + (n * channels + range.lowerBound) * plane, count: kept * plane)
+                forEachImageChunk(batch, values: kept * plane) { images in
+                    for n in images {
+                        (y + n * kept * plane).update(from: x.baseAddress! + (n * channels + range.lowerBound) * plane, count: kept * plane)
+                    }
                 }
             }
         }
         return Tensor.result(shape: [batch, kept, shape[2], shape[3]], data: output, parents: [self]) { [self] out in
             out.grad.withUnsafeBufferPointer { dy in
                 contributeGrad { dx, add in
-                    for n in 0..<batch {
-                        let image = dx + n * channels * plane
-                        if !add {
-                            image.update(repeating: 0, count: range.lowerBound * plane)
-                            (image + range.upperBound * plane).update(repeating: 0, count: (channels - range.upperBound) * plane)
+                    forEachImageChunk(batch, values: channels * plane) { images in
+                        for n in images {
+                            let image = dx + n * channels * plane
+                            if !add {
+                                image.update(repeating: 0, count: range.lowerBound * plane)
+                                (image + range.upperBound * plane).update(repeating: 0, count: (channels - range.upperBound) * plane)
+                            }
+                            copyOrAdd(image + range.lowerBound * plane, dy.baseAddress! + n * kept * plane, count: kept * plane, add: add)
                         }
-                        copyOrAdd(image + range.lowerBound * plane, dy.baseAddress! + n * kept * plane, count: kept * plane, add: add)
                     }
                 }
             }
@@ -102,18 +111,22 @@ extension Tensor {
         let (newHeight, newWidth) = (height - top, width - left)
         let output = data.withUnsafeBufferPointer { x in
             makeFloats(planes * newHeight * newWidth) { y in
-                for p in 0..<planes {
-                    for row in 0..<newHeight {
-                        (y + (p * newHeight + row) * newWidth).update(from: x.baseAddress! + (p * height + row + top) * width + left, count: newWidth)
+                Parallelism.forEachChunk(planes, minimumChunk: max(1, (1 << 15) / max(1, height * width))) { chunk in
+                    for p in chunk {
+                        for row in 0..<newHeight {
+                            (y + (p * newHeight + row) * newWidth).update(from: x.baseAddress! + (p * height + row + top) * width + left, count: newWidth)
+                        }
                     }
                 }
             }
         }
         return Tensor.result(shape: [shape[0], shape[1], newHeight, newWidth], data: output, parents: [self]) { [self] out in
             accumulateGrad { dx in out.grad.withUnsafeBufferPointer { dy in
-                for p in 0..<planes {
-                    for row in 0..<newHeight {
-                        accumulate(dx + (p * height + row + top) * width + left, dy.baseAddress! + (p * newHeight + row) * newWidth, count: newWidth)
+                Parallelism.forEachChunk(planes, minimumChunk: max(1, (1 << 15) / max(1, height * width))) { chunk in
+                    for p in chunk {
+                        for row in 0..<newHeight {
+                            accumulate(dx + (p * height + row + top) * width + left, dy.baseAddress! + (p * newHeight + row) * newWidth, count: newWidth)
+                        }
                     }
                 }
             } }

@@ -51,10 +51,17 @@ public enum Convolution {
     }
 
     /// `gradients` with the choice of loops: a dense 1x1 convolution of sign(input) takes `SignPointwise`'s
-    /// direct loops on `.fastest` and the sign pass, sgemms and estimator pass on `.generic`.
+    /// direct loops on `.fastest` (at a stride above 1, on the pixels the stride reads) and the sign
+    /// pass, sgemms and estimator pass on `.generic`.
     static func gradients(_ g: ConvGeometry, input: [Float], weight: [Float], outputGrad: [Float],
                           wantInput: Bool, wantWeight: Bool, signOfInput: Bool, path: LoopPath) -> (input: [Float]?, weight: [Float]?) {
         precondition(!signOfInput || g.isDepthwise || g.padding == 0, "Convolution.gradients: a dense convolution of sign(input) needs padding 0")
+        if signOfInput && path == .fastest && SignPointwise.fitsStrided(g) {
+            let (sampledGeometry, sampled) = SignPointwise.sampled(g, input)
+            let result = gradients(sampledGeometry, input: sampled, weight: weight, outputGrad: outputGrad, wantInput: wantInput,
+                                   wantWeight: wantWeight, signOfInput: true, path: path)
+            return (result.input.map { SignPointwise.unsampled(g, $0) }, result.weight)
+        }
         // The direct loops (depthwise, and 1x1 of sign(x)) take the signs as they read x and write
         // every element of dx (no zero fill); the GEMMs need the signs as a matrix and add into dx.
         let direct = g.isDepthwise || (signOfInput && path == .fastest && SignPointwise.fits(g))

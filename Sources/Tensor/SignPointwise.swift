@@ -19,6 +19,55 @@ public enum SignPointwise {
     /// Whether the loops handle this geometry: a dense 1x1 convolution with stride 1 and no padding.
     public static func fits(_ g: ConvGeometry) -> Bool { g.isPointwise && g.groups == 1 }
 
+    /// Whether `g` is a dense 1x1 convolution at a stride above 1 without padding (FactorizedReduce's
+    /// halves): it reads only the pixels (stride * i, stride * j), so it is the stride-1 convolution
+    /// of those pixels (`sampled`), and its input gradient is zero everywhere else (`unsampled`).
+    public static func fitsStrided(_ g: ConvGeometry) -> Bool {
+        g.kernel == 1 && g.stride > 1 && g.padding == 0 && g.groups == 1
+    }
+
+    /// The pixels a `fitsStrided` convolution reads, as NCHW planes of outHeight x outWidth, and the
+    /// stride-1 geometry over them.
+    public static func sampled(_ g: ConvGeometry, _ input: [Float]) -> (ConvGeometry, [Float]) {
+        precondition(fitsStrided(g), "SignPointwise.sampled: not a dense 1x1 convolution at a stride above 1")
+        let geometry = ConvGeometry(input: [g.batch, g.inChannels, g.outHeight, g.outWidth], weight: [g.outChannels, g.inChannels, 1, 1],
+                                    stride: 1, padding: 0, dilation: 1, groups: 1)
+        let (plane, sampledPlane) = (g.height * g.width, g.outPixels)
+        let values = input.withUnsafeBufferPointer { x in
+            makeFloats(g.batch * g.inChannels * sampledPlane) { y in
+                Parallelism.forEachChunk(g.batch * g.inChannels, minimumChunk: max(1, (1 << 15) / max(1, plane))) { planes in
+                    for p in planes {
+                        let (source, target) = (x.baseAddress! + p * plane, y + p * sampledPlane)
+                        for i in 0..<g.outHeight {
+                            for j in 0..<g.outWidth { target[i * g.outWidth + j] = source[i * g.stride * g.width + j * g.stride] }
+                        }
+                    }
+                }
+            }
+        }
+        return (geometry, values)
+    }
+
+    /// The input gradient of a `fitsStrided` convolution from that of its sampled pixels: zero at
+    /// the pixels it does not read.
+    public static func unsampled(_ g: ConvGeometry, _ sampledGrad: [Float]) -> [Float] {
+        precondition(fitsStrided(g) && sampledGrad.count == g.batch * g.inChannels * g.outPixels, "SignPointwise.unsampled: wrong geometry")
+        let (plane, sampledPlane) = (g.height * g.width, g.outPixels)
+        return sampledGrad.withUnsafeBufferPointer { dxs in
+            makeFloats(g.batch * g.inChannels * plane) { dx in
+                Parallelism.forEachChunk(g.batch * g.inChannels, minimumChunk: max(1, (1 << 15) / max(1, plane))) { planes in
+                    for p in planes {
+                        let (source, target) = (dxs.baseAddress! + p * sampledPlane, dx + p * plane)
+                        target.update(repeating: 0, count: plane)
+                        for i in 0..<g.outHeight {
+                            for j in 0..<g.outWidth { target[i * g.stride * g.width + j * g.stride] = source[i * g.outWidth + j] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Output channels, and input channels in the input gradient, per register block.
     static let block = 4
     typealias Lane = SIMD16<Float>

@@ -86,4 +86,51 @@ import Testing
             expectClose(dw, genericDW.map(Double.init), absolute: 1e-4, relative: 1e-5, "weight gradient against the GEMM route")
         }
     }
+
+    /// A dense 1x1 convolution at a stride above 1 runs on the pixels the stride reads: its
+    /// gradients on `.fastest` (sampled, `SignPointwise`, scattered back) against the definitions,
+    /// with stride * i, and against the GEMM route; the sampling and scattering against their indices.
+    @Test(arguments: [([3, 5, 9, 9], 4, 2), ([2, 4, 8, 8], 3, 2), ([2, 3, 7, 10], 2, 3)])
+    func stridedGradientsMatchTheDefinitionsAndTheGEMMRoute(input shape: [Int], outChannels: Int, stride: Int) {
+        let g = ConvGeometry(input: shape, weight: [outChannels, shape[1], 1, 1], stride: stride, padding: 0, dilation: 1, groups: 1)
+        #expect(SignPointwise.fitsStrided(g) && !SignPointwise.fits(g))
+        let x = Self.input(shape)
+        let (channels, height, width) = (shape[1], shape[2], shape[3])
+        @Sendable func at(_ n: Int, _ c: Int, _ i: Int, _ j: Int) -> Int { ((n * channels + c) * height + i * stride) * width + j * stride }
+
+        let (sampledGeometry, sampled) = SignPointwise.sampled(g, x)
+        #expect(sampledGeometry.isPointwise && sampledGeometry.outPixels == g.outPixels)
+        var expectedSample: [Float] = []
+        for n in 0..<g.batch { for c in 0..<channels { for i in 0..<g.outHeight { for j in 0..<g.outWidth { expectedSample.append(x[at(n, c, i, j)]) } } } }
+        #expect(sampled == expectedSample)
+        let scattered = SignPointwise.unsampled(g, sampled)
+        var expectedScatter = [Float](repeating: 0, count: x.count)
+        for n in 0..<g.batch { for c in 0..<channels { for i in 0..<g.outHeight { for j in 0..<g.outWidth { expectedScatter[at(n, c, i, j)] = x[at(n, c, i, j)] } } } }
+        #expect(scattered == expectedScatter)
+
+        let w = randomTensor([outChannels, channels, 1, 1], seed: 96).data
+        let dy = randomTensor([g.batch, outChannels, g.outHeight, g.outWidth], seed: 97).data
+        let fast = Convolution.gradients(g, input: x, weight: w, outputGrad: dy, wantInput: true, wantWeight: true, signOfInput: true, path: .fastest)
+        let generic = Convolution.gradients(g, input: x, weight: w, outputGrad: dy, wantInput: true, wantWeight: true, signOfInput: true, path: .generic)
+        var expectedDX = [Double](repeating: 0, count: x.count)
+        var expectedDW = [Double](repeating: 0, count: w.count)
+        for n in 0..<g.batch {
+            for c in 0..<channels {
+                for i in 0..<g.outHeight {
+                    for j in 0..<g.outWidth {
+                        let value = x[at(n, c, i, j)]
+                        for o in 0..<outChannels {
+                            let upstream = Double(dy[((n * outChannels + o) * g.outHeight + i) * g.outWidth + j])
+                            if abs(value) <= 1 { expectedDX[at(n, c, i, j)] += Double(w[o * channels + c]) * upstream }
+                            expectedDW[o * channels + c] += upstream * (value >= 0 ? 1 : -1)
+                        }
+                    }
+                }
+            }
+        }
+        expectClose(fast.input!, expectedDX, absolute: 1e-5, relative: 1e-5, "input gradient")
+        expectClose(fast.input!, generic.input!.map(Double.init), absolute: 1e-5, relative: 1e-5, "input gradient against the GEMM route")
+        expectClose(fast.weight!, expectedDW, absolute: 1e-4, relative: 1e-5, "weight gradient")
+        expectClose(fast.weight!, generic.weight!.map(Double.init), absolute: 1e-4, relative: 1e-5, "weight gradient against the GEMM route")
+    }
 }
