@@ -15,7 +15,7 @@ extension Tensor {
             var offset = 0
             for (part, c) in zip(parts, channels) {
                 part.data.withUnsafeBufferPointer { x in
-                    forEachImageChunk(batch, values: c * plane) { images in
+                    Parallelism.forEachChunk(batch, valuesEach: c * plane) { images in
                         for n in images {
                             (y + (n * total + offset) * plane).update(from: x.baseAddress! + n * c * plane, count: c * plane)
                         }
@@ -30,7 +30,7 @@ extension Tensor {
                 for (part, c) in zip(parts, channels) {
                     if part.requiresGrad {
                         part.contributeGrad { dx, add in
-                            forEachImageChunk(batch, values: c * plane) { images in
+                            Parallelism.forEachChunk(batch, valuesEach: c * plane) { images in
                                 for n in images {
                                     copyOrAdd(dx + n * c * plane, dy.baseAddress! + (n * total + offset) * plane, count: c * plane, add: add)
                                 }
@@ -50,7 +50,7 @@ extension Tensor {
         let kept = range.count
         let output = data.withUnsafeBufferPointer { x in
             makeFloats(batch * kept * plane) { y in
-                forEachImageChunk(batch, values: kept * plane) { images in
+                Parallelism.forEachChunk(batch, valuesEach: kept * plane) { images in
                     for n in images {
                         (y + n * kept * plane).update(from: x.baseAddress! + (n * channels + range.lowerBound) * plane, count: kept * plane)
                     }
@@ -60,7 +60,7 @@ extension Tensor {
         return Tensor.result(shape: [batch, kept, shape[2], shape[3]], data: output, parents: [self]) { [self] out in
             out.grad.withUnsafeBufferPointer { dy in
                 contributeGrad { dx, add in
-                    forEachImageChunk(batch, values: channels * plane) { images in
+                    Parallelism.forEachChunk(batch, valuesEach: channels * plane) { images in
                         for n in images {
                             let image = dx + n * channels * plane
                             if !add {
@@ -111,7 +111,7 @@ extension Tensor {
         let (newHeight, newWidth) = (height - top, width - left)
         let output = data.withUnsafeBufferPointer { x in
             makeFloats(planes * newHeight * newWidth) { y in
-                Parallelism.forEachChunk(planes, minimumChunk: max(1, (1 << 15) / max(1, height * width))) { chunk in
+                Parallelism.forEachChunk(planes, valuesEach: height * width) { chunk in
                     for p in chunk {
                         for row in 0..<newHeight {
                             (y + (p * newHeight + row) * newWidth).update(from: x.baseAddress! + (p * height + row + top) * width + left, count: newWidth)
@@ -122,7 +122,7 @@ extension Tensor {
         }
         return Tensor.result(shape: [shape[0], shape[1], newHeight, newWidth], data: output, parents: [self]) { [self] out in
             accumulateGrad { dx in out.grad.withUnsafeBufferPointer { dy in
-                Parallelism.forEachChunk(planes, minimumChunk: max(1, (1 << 15) / max(1, height * width))) { chunk in
+                Parallelism.forEachChunk(planes, valuesEach: height * width) { chunk in
                     for p in chunk {
                         for row in 0..<newHeight {
                             accumulate(dx + (p * height + row + top) * width + left, dy.baseAddress! + (p * newHeight + row) * newWidth, count: newWidth)

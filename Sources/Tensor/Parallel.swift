@@ -24,6 +24,12 @@ public enum Parallelism {
         forEachWorkerChunk(count, minimumChunk: minimumChunk) { _, range in body(range) }
     }
 
+    /// `forEachChunk` over items (images, planes) of `valuesEach` values each, in chunks of at least
+    /// 2^15 values: a smaller piece costs more to hand to another core than it saves.
+    public static func forEachChunk(_ count: Int, valuesEach: Int, _ body: (Range<Int>) -> Void) {
+        forEachChunk(count, minimumChunk: max(1, (1 << 15) / max(1, valuesEach)), body)
+    }
+
     /// Like `forEachChunk`, also passing the worker's index in 0..<workerCount(count, minimumChunk:),
     /// so that each worker can accumulate into a buffer of its own.
     public static func forEachWorkerChunk(_ count: Int, minimumChunk: Int = 1, _ body: (Int, Range<Int>) -> Void) {

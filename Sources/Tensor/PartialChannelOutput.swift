@@ -76,7 +76,7 @@ public final class PartialChannelSum {
             withPointers(to: inputs.map(\.data) + mixed.map(\.data)) { sources in
                 winners.withUnsafeMutableBufferPointer { winners in
                     let winners = winners.baseAddress
-                    forEachImageChunk(batch, values: channels * plane * edges) { images in
+                    Parallelism.forEachChunk(batch, valuesEach: channels * plane * edges) { images in
                         for n in images {
                             for j in 0..<channels {
                                 let (c, target) = (source(j), y + (n * channels + j) * plane)
@@ -113,7 +113,7 @@ public final class PartialChannelSum {
         return dy.withUnsafeBufferPointer { dy in
             let dy = dy.baseAddress!
             return makeFloats(batch * partial * plane) { dm in
-                forEachImageChunk(batch, values: partial * plane) { images in
+                Parallelism.forEachChunk(batch, valuesEach: partial * plane) { images in
                     for n in images {
                         for c in 0..<partial {
                             (dm + (n * partial + c) * plane).update(from: dy + (n * channels + c * groups) * plane, count: plane)
@@ -140,7 +140,7 @@ public final class PartialChannelSum {
                 // An empty array may still have a base address: only a pooled bypass has winners.
                 let (dy, w, routed) = (dy.baseAddress!, pool == nil ? nil : w.baseAddress! + winnerOffsets[edge], routed.first)
                 input.contributeGrad { dx, add in
-                    forEachImageChunk(batch, values: channels * inPlane) { images in
+                    Parallelism.forEachChunk(batch, valuesEach: channels * inPlane) { images in
                         for n in images {
                             let image = dx + n * channels * inPlane
                             if let routed {
@@ -178,7 +178,7 @@ public final class PartialChannelSum {
             perImage.withUnsafeMutableBufferPointer { sums in
                 let (dy, x, sums) = (dy.baseAddress!, x.baseAddress!, sums.baseAddress!)
                 let w = pool == nil ? nil : w.baseAddress! + winnerOffsets[edge]
-                forEachImageChunk(batch, values: channels * plane) { images in
+                Parallelism.forEachChunk(batch, valuesEach: channels * plane) { images in
                     for n in images {
                         var total: Float = 0
                         for (j, c) in bypassPlanes {
@@ -231,8 +231,3 @@ func withPointers<Element, Result>(to arrays: [[Element]], _ body: ([UnsafePoint
     return next(0)
 }
 
-/// Splits images over the workers when the images hold enough values to pay for the hand-off.
-@inline(__always)
-func forEachImageChunk(_ batch: Int, values perImage: Int, _ body: (Range<Int>) -> Void) {
-    Parallelism.forEachChunk(batch, minimumChunk: max(1, (1 << 15) / max(1, perImage)), body)
-}

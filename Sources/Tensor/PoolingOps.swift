@@ -79,10 +79,9 @@ struct PoolGeometry {
     var outputCount: Int { planes * outHeight * outWidth }
     var outputShape: [Int] { [batch, channels, outHeight, outWidth] }
 
-    /// Splits the planes over the workers in chunks of at least 2^15 input values: smaller pools
-    /// finish before a second thread would have woken up.
+    /// Splits the planes over the workers (`Parallelism.forEachChunk(_:valuesEach:_:)`).
     func forEachPlaneChunk(_ body: (Range<Int>) -> Void) {
-        Parallelism.forEachChunk(planes, minimumChunk: max(1, (1 << 15) / max(1, height * width)), body)
+        Parallelism.forEachChunk(planes, valuesEach: height * width, body)
     }
 
     @inline(__always) func rows(_ oy: Int) -> Range<Int> { window(oy, size: height) }

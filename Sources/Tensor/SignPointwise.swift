@@ -27,21 +27,17 @@ public enum SignPointwise {
     }
 
     /// The pixels a `fitsStrided` convolution reads, as NCHW planes of outHeight x outWidth, and the
-    /// stride-1 geometry over them.
+    /// stride-1 geometry over them. For a 1x1 convolution without padding, an image's im2col
+    /// column matrix is exactly its sampled planes.
     public static func sampled(_ g: ConvGeometry, _ input: [Float]) -> (ConvGeometry, [Float]) {
         precondition(fitsStrided(g), "SignPointwise.sampled: not a dense 1x1 convolution at a stride above 1")
         let geometry = ConvGeometry(input: [g.batch, g.inChannels, g.outHeight, g.outWidth], weight: [g.outChannels, g.inChannels, 1, 1],
                                     stride: 1, padding: 0, dilation: 1, groups: 1)
-        let (plane, sampledPlane) = (g.height * g.width, g.outPixels)
+        let (image, sampledImage) = (g.inChannels * g.height * g.width, g.inChannels * g.outPixels)
         let values = input.withUnsafeBufferPointer { x in
-            makeFloats(g.batch * g.inChannels * sampledPlane) { y in
-                Parallelism.forEachChunk(g.batch * g.inChannels, minimumChunk: max(1, (1 << 15) / max(1, plane))) { planes in
-                    for p in planes {
-                        let (source, target) = (x.baseAddress! + p * plane, y + p * sampledPlane)
-                        for i in 0..<g.outHeight {
-                            for j in 0..<g.outWidth { target[i * g.outWidth + j] = source[i * g.stride * g.width + j * g.stride] }
-                        }
-                    }
+            makeFloats(g.batch * sampledImage) { y in
+                Parallelism.forEachChunk(g.batch, valuesEach: image) { images in
+                    for n in images { Im2col.expand(g, image: x.baseAddress! + n * image, into: y + n * sampledImage) }
                 }
             }
         }
@@ -49,19 +45,16 @@ public enum SignPointwise {
     }
 
     /// The input gradient of a `fitsStrided` convolution from that of its sampled pixels: zero at
-    /// the pixels it does not read.
+    /// the pixels it does not read (col2im into zeros).
     public static func unsampled(_ g: ConvGeometry, _ sampledGrad: [Float]) -> [Float] {
         precondition(fitsStrided(g) && sampledGrad.count == g.batch * g.inChannels * g.outPixels, "SignPointwise.unsampled: wrong geometry")
-        let (plane, sampledPlane) = (g.height * g.width, g.outPixels)
+        let (image, sampledImage) = (g.inChannels * g.height * g.width, g.inChannels * g.outPixels)
         return sampledGrad.withUnsafeBufferPointer { dxs in
-            makeFloats(g.batch * g.inChannels * plane) { dx in
-                Parallelism.forEachChunk(g.batch * g.inChannels, minimumChunk: max(1, (1 << 15) / max(1, plane))) { planes in
-                    for p in planes {
-                        let (source, target) = (dxs.baseAddress! + p * sampledPlane, dx + p * plane)
-                        target.update(repeating: 0, count: plane)
-                        for i in 0..<g.outHeight {
-                            for j in 0..<g.outWidth { target[i * g.stride * g.width + j * g.stride] = source[i * g.outWidth + j] }
-                        }
+            makeFloats(g.batch * image) { dx in
+                Parallelism.forEachChunk(g.batch, valuesEach: image) { images in
+                    for n in images {
+                        (dx + n * image).update(repeating: 0, count: image)
+                        Im2col.accumulate(g, columns: dxs.baseAddress! + n * sampledImage, into: dx + n * image)
                     }
                 }
             }

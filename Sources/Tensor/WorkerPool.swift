@@ -7,8 +7,9 @@ import Synchronization
 ///
 /// Why not `DispatchQueue.concurrentPerform`: on this 2-vCPU virtual machine, waking libdispatch's
 /// sleeping worker takes 50-100 µs. `concurrentPerform(iterations: 2)` over two bodies of 50 µs
-/// took 136 µs, slower than the 97 µs of running both on one thread, and over two of 200 µs, 285 µs
-/// (1.35x); the same jobs on this pool took 53 µs (1.94x) and 216 µs (1.93x). A search step is
+/// took 124-134 µs, slower than the 100-106 µs of running both on one thread, and over two of
+/// 200 µs, 417-445 µs (0.95-0.97x) (`scripts/dispatch-handoff.swift`); the same jobs on this pool
+/// run 1.93x and 1.99x faster than on one thread (`bnas bench kernels`, last table). A search step is
 /// thousands of such regions (a batch norm over a [64, 2, 28, 28] tensor, one op's kernel). And a
 /// nested `concurrentPerform` runs on its caller's thread alone, so when a node's third edge (a
 /// task) runs its ops (a nested region), the other core has nothing to do.
