@@ -26,8 +26,8 @@ import Synchronization
 /// per-thread mode is carried into tasks explicitly), and a caller's return may wait for the other
 /// job's iteration it took on.
 ///
-/// Workers spin for `spinLimit` after their last iteration, then sleep on a condition until the
-/// next job is published; a caller does not wait for a sleeping worker, it wakes it and starts on
+/// Workers spin for `spinLimit` after their last iteration (yielding the core every few µs, in case
+/// other threads wait for it), then sleep on a condition until the next job is published; a caller does not wait for a sleeping worker, it wakes it and starts on
 /// its iterations itself. With every slot taken, a job runs on its caller's thread alone.
 final class WorkerPool: @unchecked Sendable {
     /// One pool for the process: one worker fewer than the cores (the calling thread is the other).
@@ -124,12 +124,16 @@ final class WorkerPool: @unchecked Sendable {
             while let index = job.claim() { job.perform(index) }
             // Help with other open jobs (the ones nested in this job's iterations on other threads) until done.
             var idleSince: UInt64?
+            var idleSpins = 0
             while job.completed.load(ordering: .acquiring) < iterations {
                 if let (other, index) = claimAny() {
                     if let start = idleSince { countSpin(since: start); idleSince = nil }
                     other.perform(index)
                 } else if idleSince == nil {
                     idleSince = DispatchTime.now().uptimeNanoseconds
+                } else {
+                    idleSpins += 1
+                    if idleSpins & 255 == 0 { sched_yield() }  // let a descheduled thread finish our iteration
                 }
             }
             if let start = idleSince { countSpin(since: start) }
@@ -172,7 +176,9 @@ final class WorkerPool: @unchecked Sendable {
         var spins = 0
         while published.load(ordering: .acquiring) == epoch {
             spins += 1
-            if spins & 1023 == 0, DispatchTime.now().uptimeNanoseconds - start > Self.spinLimit {
+            guard spins & 1023 == 0 else { continue }
+            sched_yield()  // every few µs: with more threads than cores, the spinning must not hold a core others need
+            if DispatchTime.now().uptimeNanoseconds - start > Self.spinLimit {
                 countSpin(since: start)
                 condition.lock()
                 defer { condition.unlock() }
