@@ -1,11 +1,32 @@
 import Dispatch
+import Foundation
 import Tensor
 
 /// The convolution of an input with a binarized kernel, y[o] = scales[o] * conv(x, signs)[o], on the
 /// bit kernels when the input is ±1 too.
 public enum BinaryConvolution {
-    /// Whether ±1 inputs go to the bit kernels (`bnas eval` turns this off to time the float path).
-    nonisolated(unsafe) public static var usesBitKernels = true
+    private static let floatKernelsKey = "bnas.floatKernelsOnly"
+
+    /// Whether ±1 inputs go to the bit kernels on this thread: yes, except inside `onFloatKernels`.
+    public static var usesBitKernels: Bool { Thread.current.threadDictionary[floatKernelsKey] == nil }
+
+    /// Runs `body` with ±1 inputs on the float kernels, on this thread only (`bnas eval` times the
+    /// float path so). The choice is the calling thread's, like `GradMode`: a convolution reads it
+    /// where it is called, and a network evaluated for `bnas eval` calls its convolutions from one
+    /// thread (their kernels then split the work over the cores); tests that compare the two paths
+    /// while other tests run cannot switch each other's kernels.
+    public static func onFloatKernels<T>(_ body: () throws -> T) rethrows -> T {
+        let dictionary = Thread.current.threadDictionary
+        let previous = dictionary[floatKernelsKey]
+        dictionary[floatKernelsKey] = true
+        defer { dictionary[floatKernelsKey] = previous }
+        return try body()
+    }
+
+    /// Runs `body` on the bit kernels (`bits`) or on the float kernels.
+    public static func onKernels<T>(bits: Bool, _ body: () throws -> T) rethrows -> T {
+        bits ? try body() : try onFloatKernels(body)
+    }
 
     /// Dense dot products shorter than this many bits stay on the float kernels: packing a handful of
     /// signs into a 64-bit word costs more than the multiply-adds it saves (the supernet's 1x1
@@ -19,25 +40,31 @@ public enum BinaryConvolution {
     /// groupings, x is `input` zero-padded, or the float signs padded with +1, through the float kernels
     /// (the whole float path, signs and scales included, is counted as float work). Both give the same bits: the float kernels sum ±1
     /// products in Float32 without rounding, and either path rounds once, when it multiplies by the scale.
+    ///
+    /// `affine`, a batch norm at inference that follows the convolution, is applied to each image as
+    /// soon as it is written (after the integer GEMM on bits), with the same bits as the batch norm
+    /// run on the whole output afterwards.
     public static func forward(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel, binaryInput: Bool,
+                               normalisedBy affine: ChannelAffine? = nil,
                                path: KernelPath = .best, counters: KernelCounters = .shared) -> [Float] {
         precondition(kernel.weights.outChannels == g.outChannels && kernel.channelsPerGroup == g.channelsPerGroup
                      && kernel.kernel == g.kernel, "BinaryConvolution: the kernel does not fit the geometry")
+        precondition(affine.map { $0.channels == g.outChannels } ?? true, "BinaryConvolution: the affine does not fit the output channels")
         precondition(input.count == g.batch * g.inChannels * g.height * g.width, "BinaryConvolution: \(input.count) inputs for the geometry")
         let bitPath = binaryInput && usesBitKernels
             && (g.groups == 1 ? g.channelsPerGroup * g.kernel * g.kernel >= minimumBitDepth : DepthwiseBits.fits(g))
         guard bitPath else {
             return counters.countingFloat(flops: 2 * g.macs) {
                 if binaryInput && SignPointwise.fits(g) {
-                    return pointwise(g, input: input, kernel: kernel)
+                    return pointwise(g, input: input, kernel: kernel, normalisedBy: affine)
                 }
                 if binaryInput && SignPointwise.fitsStrided(g) {
                     let (sampledGeometry, sampled) = SignPointwise.sampled(g, input)
-                    return pointwise(sampledGeometry, input: sampled, kernel: kernel)
+                    return pointwise(sampledGeometry, input: sampled, kernel: kernel, normalisedBy: affine)
                 }
                 let (geometry, x) = binaryInput ? signsPaddedWithOnes(g, input) : (g, input)
                 var output = Convolution.forward(geometry, input: x, weight: kernel.weights.signs)
-                applyScales(kernel.weights.scales, to: &output, planeSize: g.outPixels)
+                applyScales(kernel.weights.scales, then: affine, to: &output, planeSize: g.outPixels)
                 return output
             }
         }
@@ -45,9 +72,10 @@ public enum BinaryConvolution {
             input.withUnsafeBufferPointer { x in
                 guard let x = x.baseAddress, let y = buffer.baseAddress else { return }
                 if g.groups == 1 {
-                    dense(g, input: x, kernel: kernel, output: y, path: path, counters: counters)
+                    dense(g, input: x, kernel: kernel, output: y, normalisedBy: affine, path: path, counters: counters)
                 } else {
                     DepthwiseBits.forward(g, input: x, kernel: kernel, output: y, counters: counters)
+                    affine?.apply(y, into: y, batch: g.batch, pixels: g.outPixels)
                 }
             }
             count = buffer.count
@@ -57,12 +85,12 @@ public enum BinaryConvolution {
     /// A 1x1 convolution of sign(input) on the float kernels in one pass (`SignPointwise`): the same
     /// bits as the sign pass, sgemm and scale pass below. At a stride above 1 it runs on the pixels
     /// the stride reads, gathered first (`SignPointwise.sampled`).
-    static func pointwise(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel) -> [Float] {
+    static func pointwise(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel, normalisedBy affine: ChannelAffine?) -> [Float] {
         [Float](unsafeUninitializedCapacity: g.batch * g.outChannels * g.outPixels) { buffer, count in
             input.withUnsafeBufferPointer { x in kernel.weights.signs.withUnsafeBufferPointer { signs in
                 kernel.weights.scales.withUnsafeBufferPointer { scales in
                     guard let x = x.baseAddress, let y = buffer.baseAddress else { return }
-                    SignPointwise.forward(g, x, signs: signs.baseAddress!, scales: scales.baseAddress!, into: y)
+                    SignPointwise.forward(g, x, signs: signs.baseAddress!, scales: scales.baseAddress!, into: y, normalisedBy: affine)
                 }
             } }
             count = buffer.count
@@ -84,21 +112,26 @@ public enum BinaryConvolution {
         return (geometry, padded.data)
     }
 
-    /// y[n, o, :] *= scales[o].
-    static func applyScales(_ scales: [Float], to output: inout [Float], planeSize: Int) {
+    /// y[n, o, :] *= scales[o], then y[n, o, :] = y[n, o, :] * affine.scale[o] + affine.shift[o].
+    static func applyScales(_ scales: [Float], then affine: ChannelAffine?, to output: inout [Float], planeSize: Int) {
         guard planeSize > 0 else { return }
         for plane in 0..<output.count / planeSize {
             let scale = scales[plane % scales.count]
             for i in plane * planeSize..<(plane + 1) * planeSize { output[i] *= scale }
+        }
+        guard let affine else { return }
+        output.withUnsafeMutableBufferPointer { y in
+            affine.apply(y.baseAddress!, into: y.baseAddress!, batch: y.count / (planeSize * affine.channels), pixels: planeSize)
         }
     }
 
     /// A dense convolution one image at a time on each worker: the image's packed im2col (B, N = its
     /// output pixels; for a 1x1 stride-1 conv the channels-last runs are already the rows), then the
     /// XNOR GEMM of the kernel's bits (A, M = output channels) by it, each tile stored as
-    /// Float(dot) * scales[o] straight into the image's NCHW planes (C = [o][pixel], ldc = pixels).
+    /// Float(dot) * scales[o] straight into the image's NCHW planes (C = [o][pixel], ldc = pixels), and
+    /// the image normalised by `affine` while it is in cache.
     static func dense(_ g: ConvGeometry, input: UnsafePointer<Float>, kernel: BinaryKernel, output: UnsafeMutablePointer<Float>,
-                      path: KernelPath, counters: KernelCounters) {
+                      normalisedBy affine: ChannelAffine? = nil, path: KernelPath, counters: KernelCounters) {
         let bits = kernel.bits
         let tiles = (g.outPixels + XNORKernels.tileColumns(path) - 1) / XNORKernels.tileColumns(path)
         let pointwise = g.isPointwise
@@ -122,6 +155,7 @@ public enum BinaryConvolution {
                             k: bits.bitsPerRow, c: UnsafeMutableRawPointer(output + n * g.outChannels * g.outPixels), ldc: g.outPixels,
                             scales: scales)
                         XNORKernels.block(path, operands, rows: 0..<g.outChannels, tiles: 0..<tiles)
+                        affine?.apply(toImage: output + n * g.outChannels * g.outPixels, pixels: g.outPixels)
                         let done = DispatchTime.now().uptimeNanoseconds
                         busy[2 * worker] += Int(multiplied - packed)
                         busy[2 * worker + 1] += Int(done - multiplied)

@@ -79,6 +79,29 @@ public final class Conv2d: UnaryLayer {
                                      padding: binaryInput && !signOfInput ? 0 : padding, dilation: dilation, groups: groups)
     }
 
+    /// Whether `callAsFunction(_:normalisedBy:)` can take the batch norm that follows this convolution:
+    /// inference (no gradient recorded, running statistics) of a convolution of sign activations,
+    /// the convolutions the bit kernels run.
+    public func takesNormalisation(training: Bool) -> Bool {
+        !training && !GradMode.isEnabled && binarization.isBinary && binarization.binarizesActivations
+    }
+
+    /// affine(conv(x)): a following batch norm at inference applied by the convolution to each image
+    /// as it writes it (REFERENCE.md §5, BN after the integer GEMM); the same bits as the two layers
+    /// one after the other. Only where `takesNormalisation` holds.
+    public func callAsFunction(_ x: Tensor, normalisedBy affine: ChannelAffine) -> Tensor {
+        precondition(takesNormalisation(training: false), "Conv2d: a batch norm is taken only at inference of sign activations")
+        let geometry = ConvGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        let output = BinaryConvolution.forward(geometry, input: x.data, kernel: binaryKernel, binaryInput: true, normalisedBy: affine)
+        return Tensor(shape: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth], data: output)
+    }
+
+    /// norm(self(x)), with the batch norm taken by the convolution where it can (`takesNormalisation`).
+    public func callAsFunction(_ x: Tensor, training: Bool, then norm: BatchNorm2d) -> Tensor {
+        guard takesNormalisation(training: training) else { return norm(self(x, training: training), training: training) }
+        return self(x, normalisedBy: norm.inferenceAffine)
+    }
+
     /// Adds PCNN's projection-loss gradients (after the task loss's backward pass); nothing for other kinds.
     public func addProjectionLossGradients() {
         guard let projection, let record else { return }
@@ -99,6 +122,9 @@ public final class BatchNorm2d: UnaryLayer {
     }
 
     public var ownParameters: [Tensor] { [gamma, beta].compactMap { $0 } }
+
+    /// The normalisation with the running statistics as y = x * scale + shift per channel.
+    public var inferenceAffine: ChannelAffine { statistics.inferenceAffine(gamma: gamma?.data, beta: beta?.data) }
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         x.batchNorm(gamma: gamma, beta: beta, statistics: statistics, training: training)

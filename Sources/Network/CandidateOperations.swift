@@ -22,7 +22,7 @@ public final class ReLUConvBN: UnaryLayer {
     public var sublayers: [any Layer] { [conv, norm] }
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
-        norm(conv(leadingActivation(x, conv.binarization), training: training), training: training)
+        conv(leadingActivation(x, conv.binarization), training: training, then: norm)
     }
 }
 
@@ -44,7 +44,7 @@ public final class DilConv: UnaryLayer {
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         let activated = leadingActivation(x, depthwise.binarization)
-        return norm(pointwise(depthwise(activated, training: training), training: training), training: training)
+        return pointwise(depthwise(activated, training: training), training: training, then: norm)
     }
 }
 
@@ -86,8 +86,14 @@ public final class FactorizedReduce: UnaryLayer {
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         let activated = leadingActivation(x, left.binarization)
-        let halves = [left(activated, training: training), right(activated.cropSpatial(top: 1, left: 1), training: training)]
-        return norm(Tensor.concatChannels(halves), training: training)
+        let shifted = activated.cropSpatial(top: 1, left: 1)
+        if left.takesNormalisation(training: training) {
+            // Each half takes its channels of the batch norm: the same bits as normalising the concat.
+            let (affine, half) = (norm.inferenceAffine, left.weight.shape[0])
+            return Tensor.concatChannels([left(activated, normalisedBy: affine.channels(0..<half)),
+                                          right(shifted, normalisedBy: affine.channels(half..<affine.channels))])
+        }
+        return norm(Tensor.concatChannels([left(activated, training: training), right(shifted, training: training)]), training: training)
     }
 }
 

@@ -19,44 +19,65 @@ public struct ModelEvaluation: Codable, Equatable, Sendable {
     /// What model.bnn holds for the binarized convolutions: their sign bits and the scales it stores.
     public var binaryLayersStoredBytes: Int
     /// Seconds inside the binarized layers' convolutions (bit kernels and packing on the bit path,
-    /// float kernels on the float path); the rest of each pass is the real-valued layers (stem, BN,
-    /// pooling, node sums, classifier), the same work on both paths.
+    /// float kernels on the float path), with the batch norms they apply as they write (`ChannelAffine`);
+    /// the rest of each pass is the real-valued layers (stem, other batch norms, pooling, node sums,
+    /// classifier), the same work on both paths.
     public var bitPathConvolutionSeconds: Double
     public var floatPathConvolutionSeconds: Double
     /// Set when the two paths disagree on the test set, which they never should.
     public var disagreement: String?
+    /// Passes over the test set per path, alternating bit and float; times and seconds are their
+    /// medians (nil in files written before there was a choice: one pass each).
+    public var runs: Int?
 
     public static let fileName = "evaluation.json"
 
     /// Reads `model.bnn` of `folder`, evaluates it on `test` on both paths, and writes `evaluation.json`.
-    public static func measure(_ folder: RunFolder, on test: Dataset, batchSize: Int = 256) throws -> ModelEvaluation {
+    /// With `runs` above 1 the two paths take turns over the test set `runs` times each, and the
+    /// speeds are the medians: on a shared host one pass of a few seconds can be 30% off.
+    public static func measure(_ folder: RunFolder, on test: Dataset, batchSize: Int = 256, runs: Int = 1) throws -> ModelEvaluation {
+        precondition(runs >= 1, "ModelEvaluation: at least one run")
         let modelURL = folder.file("model.bnn")
         let contents = try ModelFile.read(modelURL)
         let network = contents.network
-        let (bit, bitConvolutions) = evaluate(network, on: test, batchSize: batchSize, bitKernels: true)
-        let (float, floatConvolutions) = evaluate(network, on: test, batchSize: batchSize, bitKernels: false)
+        var passes: [(bit: (Evaluation, Double), float: (Evaluation, Double))] = []
+        for _ in 0..<runs {
+            passes.append((evaluate(network, on: test, batchSize: batchSize, bitKernels: true),
+                           evaluate(network, on: test, batchSize: batchSize, bitKernels: false)))
+        }
+        let (bit, float) = (passes[0].bit.0, passes[0].float.0)
+        let bitSeconds = median(passes.map { $0.bit.0.seconds }), floatSeconds = median(passes.map { $0.float.0.seconds })
+        let (bitConvolutions, floatConvolutions) = (median(passes.map { $0.bit.1 }), median(passes.map { $0.float.1 }))
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: modelURL.path)[.size] as? Int) ?? 0
         let binary = network.binaryParameterCount
+        let sameEveryPass = passes.allSatisfy { $0.bit.0.loss == bit.loss && $0.float.0.loss == float.loss }
         let agree = bit.accuracy == float.accuracy && bit.loss == float.loss
-        let report = ModelEvaluation(
+        var report = ModelEvaluation(
             testImages: test.count, bitPathAccuracy: bit.accuracy, floatPathAccuracy: float.accuracy,
-            bitPathImagesPerSecond: Double(test.count) / bit.seconds, floatPathImagesPerSecond: Double(test.count) / float.seconds,
-            speedup: float.seconds / bit.seconds, modelFileBytes: fileBytes,
+            bitPathImagesPerSecond: Double(test.count) / bitSeconds, floatPathImagesPerSecond: Double(test.count) / floatSeconds,
+            speedup: floatSeconds / bitSeconds, modelFileBytes: fileBytes,
             float32ModelBytes: 4 * (binary + network.floatParameterCount), binaryParameters: binary,
             floatParameters: network.floatParameterCount, binaryLayersFloat32Bytes: 4 * binary, binaryLayersStoredBytes: contents.binaryLayerBytes,
             bitPathConvolutionSeconds: bitConvolutions, floatPathConvolutionSeconds: floatConvolutions,
-            disagreement: agree ? nil : "bit path and float path disagree (\(bit.accuracy) vs \(float.accuracy)): please report this")
+            disagreement: !agree ? "bit path and float path disagree (\(bit.accuracy) vs \(float.accuracy)): please report this"
+                : sameEveryPass ? nil : "passes over the same test set gave different losses: please report this")
+        report.runs = runs
         try folder.writeJSON(report, to: fileName)
         return report
+    }
+
+    /// The middle value (the mean of the two middle ones for an even count).
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     /// One evaluation pass with the bit kernels on or off, and the seconds it spent in the binarized
     /// layers' convolutions (from the kernel counters).
     static func evaluate(_ network: GenotypeNetwork, on test: Dataset, batchSize: Int, bitKernels: Bool) -> (Evaluation, Double) {
-        BinaryConvolution.usesBitKernels = bitKernels
-        defer { BinaryConvolution.usesBitKernels = true }
         let before = KernelCounters.shared.snapshot()
-        let evaluation = Trainer.evaluate(network, on: test, batchSize: batchSize)
+        let evaluation = BinaryConvolution.onKernels(bits: bitKernels) { Trainer.evaluate(network, on: test, batchSize: batchSize) }
         let work = KernelCounters.shared.snapshot().subtracting(before)
         return (evaluation, Double(work.binaryNanoseconds + work.packingNanoseconds + work.floatNanoseconds) / 1e9)
     }

@@ -11,6 +11,14 @@ public final class BatchNormStatistics {
         self.momentum = momentum
         self.epsilon = epsilon
     }
+
+    /// 1 / sqrt(variance + epsilon) per channel, from the running variance.
+    public var inverseStd: [Float] { variance.map { 1 / ($0 + epsilon).squareRoot() } }
+
+    /// The normalisation with the running statistics as y = x * scale + shift (inference).
+    public func inferenceAffine(gamma: [Float]?, beta: [Float]?) -> ChannelAffine {
+        ChannelAffine(mean: mean, inverseStd: inverseStd, gamma: gamma, beta: beta)
+    }
 }
 
 extension Tensor {
@@ -56,19 +64,13 @@ extension Tensor {
             }
         } else {
             mean = statistics.mean
-            inverseStd = statistics.variance.map { 1 / ($0 + statistics.epsilon).squareRoot() }
+            inverseStd = statistics.inverseStd
         }
-        let scale = (0..<channels).map { (gamma?.data[$0] ?? 1) * inverseStd[$0] }
-        let shift = (0..<channels).map { (beta?.data[$0] ?? 0) - mean[$0] * scale[$0] }
+        let affine = ChannelAffine(mean: mean, inverseStd: inverseStd, gamma: gamma?.data, beta: beta?.data)
+        let scale = affine.scale
         let output = data.withUnsafeBufferPointer { x in
             makeFloats(count) { y in
-                Parallelism.forEachChunk(batch * channels, minimumChunk: planesPerChunk) { planes in
-                    for plane in planes {
-                        let (a, b) = (scale[plane % channels], shift[plane % channels])
-                        let (source, target) = (x.baseAddress! + plane * spatial, y + plane * spatial)
-                        for i in 0..<spatial { target[i] = source[i] * a + b }
-                    }
-                }
+                affine.apply(x.baseAddress!, into: y, batch: batch, pixels: spatial)
             }
         }
         let parents = [self] + [gamma, beta].compactMap { $0 }

@@ -65,9 +65,11 @@ public enum SignPointwise {
     static let block = 4
     typealias Lane = SIMD16<Float>
 
-    /// y = scales[o] * conv(sign(x), signs)[o] for the NCHW batch at `x`; `signs` is [O, C] of ±1.
+    /// y = scales[o] * conv(sign(x), signs)[o] for the NCHW batch at `x`; `signs` is [O, C] of ±1. With
+    /// `affine` (a batch norm at inference), each image's output is then normalised while in cache.
     public static func forward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, signs: UnsafePointer<Float>, scales: UnsafePointer<Float>,
-                               into y: UnsafeMutablePointer<Float>) {
+                               into y: UnsafeMutablePointer<Float>, normalisedBy affine: ChannelAffine? = nil) {
+        precondition(affine.map { $0.channels == g.outChannels } ?? true, "SignPointwise: the affine does not fit the output channels")
         precondition(fits(g), "SignPointwise: not a dense 1x1 stride-1 convolution")
         let (channels, outChannels, pixels) = (g.inChannels, g.outChannels, g.outPixels)
         Parallelism.forEachChunk(g.batch) { images in
@@ -75,6 +77,7 @@ public enum SignPointwise {
             defer { column.deallocate() }
             for n in images {
                 let image = x + n * channels * pixels, output = y + n * outChannels * pixels
+                defer { affine?.apply(toImage: output, pixels: pixels) }
                 guard pixels >= Lane.scalarCount else {
                     scalarForward(channels, outChannels, pixels, image, signs, scales, output)
                     continue

@@ -84,7 +84,7 @@ struct ConvBenchCommand: ParsableCommand {
             print("")
             print(bits.render())
             print("xnor weights, sign activations, inference forward (BN with running statistics); float path = the same layer with")
-            print("BinaryConvolution.usesBitKernels off (sign and +1 padding as floats, float kernels); median of \(options.runs) runs")
+            print("BinaryConvolution.onFloatKernels (sign and +1 padding as floats, float kernels); median of \(options.runs) runs")
         }
     }
 
@@ -136,9 +136,9 @@ struct ConvBenchCommand: ParsableCommand {
         let layer = make(&rng)
         let input = Tensor.randomNormal([batch, channels, size, size], std: 1, rng: &rng)
         func time(bits: Bool) -> Double {
-            BinaryConvolution.usesBitKernels = bits
-            defer { BinaryConvolution.usesBitKernels = true }
-            return Benchmark.median(runs: options.runs) { _ = GradMode.disabled { layer(input, training: false) } }
+            BinaryConvolution.onKernels(bits: bits) {
+                Benchmark.median(runs: options.runs) { _ = GradMode.disabled { layer(input, training: false) } }
+            }
         }
         let float = time(bits: false), bits = time(bits: true)
         return BinaryRow(layer: name, shape: "\(batch)x\(channels)x\(size)x\(size)", threads: threads,

@@ -21,8 +21,12 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Images per evaluation batch.")
     var batchSize: Int = 256
 
+    @Option(help: "Passes over the test set per path, the paths taking turns; speeds are the medians.")
+    var runs: Int = 3
+
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
     }
 
     func run() throws {
@@ -33,16 +37,16 @@ struct EvalCommand: ParsableCommand {
                 throw ValidationError("config.json names an unknown data set '\(configuration.dataset)'")
             }
             let test = try DatasetLoader.load(kind, dataDirectory: dataDirectory ?? configuration.dataDirectory, seed: configuration.seed).test
-            let report = try ModelEvaluation.measure(folder, on: test, batchSize: batchSize)
+            let report = try ModelEvaluation.measure(folder, on: test, batchSize: batchSize, runs: runs)
             let bitSeconds = Double(test.count) / report.bitPathImagesPerSecond
             let floatSeconds = Double(test.count) / report.floatPathImagesPerSecond
             let (bitConvolutions, floatConvolutions) = (report.bitPathConvolutionSeconds, report.floatPathConvolutionSeconds)
-            print(String(format: "%@: %@ genotype, binarization %@, %d test images", folder.name, configuration.genotype,
-                         configuration.binarization.label, test.count))
+            print(String(format: "%@: %@ genotype, binarization %@, %d test images, speeds the median of %d passes per path",
+                         folder.name, configuration.genotype, configuration.binarization.label, test.count, runs))
             print(String(format: "bit path:   accuracy %.2f%%  %.0f images/s", report.bitPathAccuracy * 100, report.bitPathImagesPerSecond))
             print(String(format: "float path: accuracy %.2f%%  %.0f images/s  (bit path %.2fx faster)", report.floatPathAccuracy * 100,
                          report.floatPathImagesPerSecond, report.speedup))
-            print(String(format: "binarized convolutions: %.2f s of %.2f s on the bit path, %.2f s of %.2f s on the float path;",
+            print(String(format: "binarized convolutions (with the batch norms they apply): %.2f s of %.2f s on the bit path, %.2f s of %.2f s on the float path;",
                          bitConvolutions, bitSeconds, floatConvolutions, floatSeconds))
             print(String(format: "the other layers' %.2f s bound the bit path's speed-up to %.2fx", floatSeconds - floatConvolutions,
                          floatSeconds / max(1e-9, floatSeconds - floatConvolutions)))

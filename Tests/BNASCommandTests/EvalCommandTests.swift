@@ -17,8 +17,11 @@ import Testing
     @Test func printsAccuracySpeedAndTheSizesTheFileHolds() throws {
         let directory = try Self.trainedRun()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let outcome = try BNAS.run(["eval", "runs/tiny"], in: directory)
+        let outcome = try BNAS.run(["eval", "runs/tiny", "--runs", "2"], in: directory)
         #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("the median of 2 passes per path"), "\(outcome.stdout)")
+        let refused = try BNAS.run(["eval", "runs/tiny", "--runs", "0"], in: directory)
+        #expect(refused.status != 0 && refused.stderr.contains("--runs must be at least 1"), "\(refused.stderr)")
         let run = directory.appendingPathComponent("runs/tiny")
         let model = try Data(contentsOf: run.appendingPathComponent("model.bnn"))
         #expect(Array(model[8..<12]) == [2, 0, 0, 0], "model.bnn is version 2")
@@ -26,6 +29,7 @@ import Testing
         let (fileBytes, float32Bytes) = (try #require(evaluation["modelFileBytes"] as? Int), try #require(evaluation["float32ModelBytes"] as? Int))
         let (stored, float32Layers) = (try #require(evaluation["binaryLayersStoredBytes"] as? Int), try #require(evaluation["binaryLayersFloat32Bytes"] as? Int))
         #expect(fileBytes == model.count)
+        #expect(evaluation["runs"] as? Int == 2)
         #expect(Double(float32Layers) / Double(stored) >= 20, "1-bit layers \(stored) bytes against \(float32Layers) as float32")
         let sizes = String(format: "model.bnn %d bytes vs %d bytes as float32 (%.1fx); 1-bit layers %d bytes vs %d bytes (%.1fx)",
                            fileBytes, float32Bytes, Double(float32Bytes) / Double(fileBytes), stored, float32Layers, Double(float32Layers) / Double(stored))

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Testing
 @testable import Binary
 import Tensor
@@ -32,7 +34,7 @@ import Tensor
     }
 
     /// The bit kernel of the case's kind (dense or depthwise) called directly, so that the test does not
-    /// depend on the global switch `usesBitKernels`.
+    /// depend on the switch `usesBitKernels`.
     static func onBits(_ p: Prepared, path: KernelPath = .best, counters: KernelCounters = KernelCounters()) -> [Float] {
         let g = p.geometry
         var output = [Float](repeating: .nan, count: g.batch * g.outChannels * g.outPixels)
@@ -50,9 +52,7 @@ import Tensor
 
     /// Runs `body` with the bit kernels off (the float path).
     static func onFloats<T>(_ body: () -> T) -> T {
-        BinaryConvolution.usesBitKernels = false
-        defer { BinaryConvolution.usesBitKernels = true }
-        return body()
+        BinaryConvolution.onFloatKernels(body)
     }
 
     /// Dense cases of `BitConvCase.all` (groups == 1): every kernel path writes the scaled NCHW output.
@@ -114,6 +114,24 @@ import Tensor
         }
     }
 
+    /// The switch to the float kernels holds for the thread that set it, nests, and ends with its scope.
+    @Test func floatKernelsAreChosenPerThread() {
+        #expect(BinaryConvolution.usesBitKernels)
+        BinaryConvolution.onFloatKernels {
+            #expect(!BinaryConvolution.usesBitKernels)
+            BinaryConvolution.onFloatKernels { #expect(!BinaryConvolution.usesBitKernels) }
+            #expect(!BinaryConvolution.usesBitKernels)
+            nonisolated(unsafe) var elsewhere = false
+            let done = DispatchSemaphore(value: 0)
+            Thread { elsewhere = BinaryConvolution.usesBitKernels; done.signal() }.start()
+            done.wait()
+            #expect(elsewhere, "another thread still sees the bit kernels")
+        }
+        #expect(BinaryConvolution.usesBitKernels)
+        BinaryConvolution.onKernels(bits: true) { #expect(BinaryConvolution.usesBitKernels) }
+        BinaryConvolution.onKernels(bits: false) { #expect(!BinaryConvolution.usesBitKernels) }
+    }
+
     /// Real-valued inputs go to the float kernels: the convolution of x with the signs, times the scales.
     @Test func realInputsUseTheFloatKernels() {
         let g = ConvGeometry(input: [2, 3, 5, 5], weight: [4, 3, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1)
@@ -123,5 +141,70 @@ import Tensor
         var expected = Convolution.forward(g, input: x, weight: weights.signs)
         for i in expected.indices { expected[i] *= weights.scales[i / g.outPixels % 4] }
         #expect(BinaryConvolution.forward(g, input: x, kernel: kernel, binaryInput: false, counters: KernelCounters()) == expected)
+    }
+}
+
+/// A batch norm at inference handed to `BinaryConvolution.forward` (`normalisedBy:`) gives the same bits
+/// as the batch norm run on the convolution's output afterwards, on every route the convolution takes.
+@Suite(.serialized) struct NormalisedBinaryConvolutionTests {
+    /// Every route: packed dense GEMM (K >= 64, 3x3 and 1x1), depthwise bits, `SignPointwise` at stride 1
+    /// and 2 (few channels), the float kernels for a small dense 3x3, and the bit kernels switched off.
+    static let cases: [BitConvCase] = [
+        BitConvCase([2, 64, 5, 6], out: 6, padding: 1),
+        BitConvCase([3, 96, 4, 5], out: 5, kernel: 1),
+        BitConvCase([2, 5, 9, 9], out: 5, kernel: 5, stride: 2, padding: 4, dilation: 2, groups: 5),
+        BitConvCase([3, 7, 6, 5], out: 9, kernel: 1),
+        BitConvCase([2, 8, 5, 17], out: 4, kernel: 1),
+        BitConvCase([2, 6, 3, 3], out: 5, kernel: 1),
+        BitConvCase([2, 7, 11, 9], out: 5, kernel: 1, stride: 2),
+        BitConvCase([2, 3, 9, 10], padding: 1),
+    ]
+
+    /// A batch norm of `channels` with running statistics and, when `affine`, gamma and beta, all random.
+    static func statistics(_ channels: Int, seed: UInt64) -> BatchNormStatistics {
+        let statistics = BatchNormStatistics(channels: channels)
+        statistics.mean = TestData.values(channels, seed: seed)
+        statistics.variance = TestData.values(channels, seed: seed + 1).map { 0.05 + abs($0) }
+        return statistics
+    }
+
+    @Test(arguments: cases, [false, true])
+    func normalisingInsideEqualsTheBatchNormAfter(_ c: BitConvCase, floatPath: Bool) {
+        let p = BinaryConvolutionTests.prepare(c, seed: 91)
+        let g = p.geometry
+        for affine in [true, false] {
+            let statistics = Self.statistics(g.outChannels, seed: 93)
+            let gamma = affine ? Tensor(shape: [g.outChannels], data: TestData.values(g.outChannels, seed: 95)) : nil
+            let beta = affine ? Tensor(shape: [g.outChannels], data: TestData.values(g.outChannels, seed: 96)) : nil
+            let shape = [g.batch, g.outChannels, g.outHeight, g.outWidth]
+            let run = { (normalise: Bool) -> [Float] in
+                let work = {
+                    BinaryConvolution.forward(g, input: p.input, kernel: p.kernel, binaryInput: true,
+                                              normalisedBy: normalise ? statistics.inferenceAffine(gamma: gamma?.data, beta: beta?.data) : nil,
+                                              counters: KernelCounters())
+                }
+                return floatPath ? BinaryConvolutionTests.onFloats(work) : work()
+            }
+            let after = GradMode.disabled {
+                Tensor(shape: shape, data: run(false)).batchNorm(gamma: gamma, beta: beta, statistics: statistics, training: false).data
+            }
+            let inside = run(true)
+            #expect(BinaryConvolutionTests.mismatches(inside, after) == 0, "affine \(affine)")
+            #expect(Set(inside.map(\.bitPattern)).count > g.outChannels, "the output is not constant per channel")
+        }
+    }
+
+    /// `ChannelAffine` from statistics is the normalisation (x - mean) / sqrt(var + eps) * gamma + beta,
+    /// within rounding, and a slice of channels keeps theirs.
+    @Test func affineIsTheNormalisation() {
+        let statistics = Self.statistics(6, seed: 97)
+        let (gamma, beta) = (TestData.values(6, seed: 98), TestData.values(6, seed: 99))
+        let affine = statistics.inferenceAffine(gamma: gamma, beta: beta)
+        for c in 0..<6 {
+            let x: Float = 0.75
+            let expected = Double(x - statistics.mean[c]) / (Double(statistics.variance[c]) + 1e-5).squareRoot() * Double(gamma[c]) + Double(beta[c])
+            #expect(abs(Double(x * affine.scale[c] + affine.shift[c]) - expected) <= 1e-5 * max(1, abs(expected)))
+        }
+        #expect(affine.channels(2..<5) == ChannelAffine(scale: Array(affine.scale[2..<5]), shift: Array(affine.shift[2..<5])))
     }
 }

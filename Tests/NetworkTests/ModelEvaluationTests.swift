@@ -25,8 +25,18 @@ import Testing
             #expect(try JSONDecoder().decode(ModelEvaluation.self, from: Data(contentsOf: folder.file(ModelEvaluation.fileName))) == report)
             stored[version] = report.binaryLayersStoredBytes
         }
+        let folder = try RunFolder(existing: root.appendingPathComponent("version-2").path)
+        let repeated = try ModelEvaluation.measure(folder, on: test, batchSize: 32, runs: 3)
+        #expect(repeated.runs == 3 && repeated.disagreement == nil && repeated.bitPathAccuracy == accuracy)
         let convolutions = network.cellConvolutions
         #expect(stored[1] == convolutions.reduce(0) { $0 + ($1.weight.count + 63) / 64 * 8 + 4 * $1.weight.shape[0] })
         #expect(stored[2] == convolutions.reduce(0) { $0 + ($1.weight.count + 7) / 8 })
+    }
+
+    /// The speeds of several passes are their median: the middle value, or the mean of the middle two.
+    @Test func medianOfPasses() {
+        #expect(ModelEvaluation.median([3]) == 3)
+        #expect(ModelEvaluation.median([5, 1, 4]) == 4)
+        #expect(ModelEvaluation.median([9, 1, 4, 2]) == 3)
     }
 }

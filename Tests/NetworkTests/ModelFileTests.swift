@@ -50,14 +50,12 @@ import Tensor
         return try JSONDecoder().decode(ModelFile.Header.self, from: data.subdata(in: 16..<16 + length))
     }
 
-    /// Bit path then float path (`BinaryConvolution.usesBitKernels` off), as `bnas eval` runs them.
+    /// Bit path then float path (`BinaryConvolution.onFloatKernels`), as `bnas eval` runs them.
     static func onBothPaths(_ network: GenotypeNetwork, _ images: Tensor) -> (bits: Tensor, floats: Tensor, bitWork: Int) {
         let before = KernelCounters.shared.snapshot()
         let bits = network.predict(images)
         let bitWork = KernelCounters.shared.snapshot().subtracting(before).binaryMACs
-        BinaryConvolution.usesBitKernels = false
-        defer { BinaryConvolution.usesBitKernels = true }
-        return (bits, network.predict(images), bitWork)
+        return (bits, BinaryConvolution.onFloatKernels { network.predict(images) }, bitWork)
     }
 
     /// Folding the scales into the batch norms changes the float rounding, nothing else.
