@@ -8,10 +8,16 @@ extension Tensor {
         precondition(!terms.isEmpty, "sum of no tensors")
         let shape = terms[0].shape
         for term in terms { precondition(term.shape == shape, "sum: shapes \(shape) and \(term.shape) differ") }
-        var out = terms[0].data
-        out.withUnsafeMutableBufferPointer { op in
-            for term in terms.dropFirst() {
-                term.data.withUnsafeBufferPointer { tp in accumulateInParallel(op.baseAddress!, tp.baseAddress!, count: op.count) }
+        // Each chunk of elements on a worker: t0 + t1 written, then any further terms added in order
+        // (the sums of the plain loop, ((t0 + t1) + t2) ...), with no copy of t0 first.
+        let count = terms[0].count
+        let out = terms.count == 1 ? terms[0].data : withPointers(to: terms.map(\.data)) { sources in
+            makeFloats(count) { o in
+                forEachElementChunk(count) { range in
+                    let (first, second, target) = (sources[0] + range.lowerBound, sources[1] + range.lowerBound, o + range.lowerBound)
+                    for i in 0..<range.count { target[i] = first[i] + second[i] }
+                    for source in sources.dropFirst(2) { accumulate(target, source + range.lowerBound, count: range.count) }
+                }
             }
         }
         return Tensor.result(shape: shape, data: out, parents: terms) { out in

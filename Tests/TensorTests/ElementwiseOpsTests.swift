@@ -20,6 +20,16 @@ import Testing
         GradientCheck.check([single], tolerance: .linear) { Tensor.sum($0) }
     }
 
+    /// Sums of 1 to 4 terms equal the plain loop ((t0 + t1) + t2) + t3 to the bit, also when the
+    /// elements are split over the workers (more than 2^15 of them, not a multiple of the chunk).
+    @Test(arguments: [1, 2, 3, 4], [24, 100_003])
+    func sumKeepsThePlainLoopsOrder(terms count: Int, elements: Int) {
+        let terms = (0..<count).map { randomTensor([elements], seed: 70 + UInt64($0)) }
+        var expected = terms[0].data
+        for term in terms.dropFirst() { for i in expected.indices { expected[i] += term.data[i] } }
+        #expect(Tensor.sum(terms).data.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
     @Test func multiplyForwardAndGradient() {
         let a = randomTensor(Self.shape, seed: 67)
         let b = randomTensor(Self.shape, seed: 68)
