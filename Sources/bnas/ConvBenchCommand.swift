@@ -54,6 +54,13 @@ struct ConvBenchCommand: ParsableCommand {
                 }
             }
             var binarized: [BinaryRow] = []
+            // 1x1 convolutions on few channels, where BinaryConvolution.minimumBitDepth decides between
+            // packed bits and SignPointwise's float loops.
+            for channels in [8, 16, 24] {
+                binarized.append(benchBinarized("conv 1x1", channels: channels, size: 28, threads: threads) { rng in
+                    Conv2d(inChannels: channels, outChannels: channels, kernel: 1, binarization: Self.xnorBinary, rng: &rng)
+                })
+            }
             for (channels, size) in [(32, 28), (64, 14)] {
                 binarized.append(benchBinarized("conv 1x1", channels: channels, size: size, threads: threads) { rng in
                     Conv2d(inChannels: channels, outChannels: channels, kernel: 1, binarization: Self.xnorBinary, rng: &rng)
