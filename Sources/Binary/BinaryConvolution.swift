@@ -1,14 +1,13 @@
 import Dispatch
-import Foundation
 import Tensor
 
 /// The convolution of an input with a binarized kernel, y[o] = scales[o] * conv(x, signs)[o], on the
 /// bit kernels when the input is ±1 too.
 public enum BinaryConvolution {
-    private static let floatKernelsKey = "bnas.floatKernelsOnly"
+    private static let floatKernelsOnly = ThreadFlag("bnas.floatKernelsOnly")
 
     /// Whether ±1 inputs go to the bit kernels on this thread: yes, except inside `onFloatKernels`.
-    public static var usesBitKernels: Bool { Thread.current.threadDictionary[floatKernelsKey] == nil }
+    public static var usesBitKernels: Bool { !floatKernelsOnly.isSet }
 
     /// Runs `body` with ±1 inputs on the float kernels, on this thread only (`bnas eval` times the
     /// float path so). The choice is the calling thread's, like `GradMode`: a convolution reads it
@@ -16,11 +15,7 @@ public enum BinaryConvolution {
     /// thread (their kernels then split the work over the cores); tests that compare the two paths
     /// while other tests run cannot switch each other's kernels.
     public static func onFloatKernels<T>(_ body: () throws -> T) rethrows -> T {
-        let dictionary = Thread.current.threadDictionary
-        let previous = dictionary[floatKernelsKey]
-        dictionary[floatKernelsKey] = true
-        defer { dictionary[floatKernelsKey] = previous }
-        return try body()
+        try floatKernelsOnly.with(true, body)
     }
 
     /// Runs `body` on the bit kernels (`bits`) or on the float kernels.

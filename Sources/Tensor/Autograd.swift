@@ -3,19 +3,13 @@ import Foundation
 /// Whether ops record the graph on the current thread. Evaluation runs inside `GradMode.disabled`
 /// so that no closures or saved inputs are kept.
 public enum GradMode {
-    private static let key = "bnas.gradModeDisabled"
+    private static let disabledFlag = ThreadFlag("bnas.gradModeDisabled")
 
-    public static var isEnabled: Bool {
-        Thread.current.threadDictionary[key] == nil
-    }
+    public static var isEnabled: Bool { !disabledFlag.isSet }
 
     /// Runs `body` with recording off on this thread.
     public static func disabled<T>(_ body: () throws -> T) rethrows -> T {
-        let dictionary = Thread.current.threadDictionary
-        let previous = dictionary[key]
-        dictionary[key] = true
-        defer { dictionary[key] = previous }
-        return try body()
+        try disabledFlag.with(true, body)
     }
 
     /// Runs `body` recording or not as `recording` says: a task handed to another core carries the
@@ -28,11 +22,7 @@ public enum GradMode {
 
     /// Runs `body` with recording on on this thread.
     static func enabled<T>(_ body: () throws -> T) rethrows -> T {
-        let dictionary = Thread.current.threadDictionary
-        guard let previous = dictionary[key] else { return try body() }
-        dictionary[key] = nil
-        defer { dictionary[key] = previous }
-        return try body()
+        try disabledFlag.with(false, body)
     }
 
     /// Runs `body` with `parameters` frozen: ops treat them as constants, so backward computes no
@@ -42,6 +32,26 @@ public enum GradMode {
         let previous = parameters.map(\.requiresGrad)
         for parameter in parameters { parameter.requiresGrad = false }
         defer { for (parameter, flag) in zip(parameters, previous) { parameter.requiresGrad = flag } }
+        return try body()
+    }
+}
+
+/// A flag of the current thread (an entry of its dictionary), set or cleared for the duration of a
+/// closure and restored after it; a thread that never set it reads false.
+public struct ThreadFlag: Sendable {
+    let key: String
+
+    public init(_ key: String) { self.key = key }
+
+    public var isSet: Bool { Thread.current.threadDictionary[key] != nil }
+
+    /// Runs `body` with the flag `value` on this thread.
+    public func with<T>(_ value: Bool, _ body: () throws -> T) rethrows -> T {
+        let dictionary = Thread.current.threadDictionary
+        let previous = dictionary[key]
+        guard (previous != nil) != value else { return try body() }
+        dictionary[key] = value ? true : nil
+        defer { dictionary[key] = previous }
         return try body()
     }
 }
