@@ -65,10 +65,7 @@ public final class Conv2d: UnaryLayer {
         }
         let binaryInput = binarization.binarizesActivations
         if binaryInput && !GradMode.isEnabled {
-            // No gradient to record: the bit kernels read sign(x) and its +1 padding straight from x.
-            let geometry = ConvGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
-            let output = BinaryConvolution.forward(geometry, input: x.data, kernel: binaryKernel, binaryInput: true)
-            return Tensor(shape: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth], data: output)
+            return signForward(x, normalisedBy: nil)
         }
         // The convolution takes sign(x) itself where its gradient loops can (no sign tensor is stored).
         let isDepthwise = groups > 1 && groups == weight.shape[0] && weight.shape[1] == 1
@@ -91,6 +88,12 @@ public final class Conv2d: UnaryLayer {
     /// one after the other. Only where `takesNormalisation` holds.
     public func callAsFunction(_ x: Tensor, normalisedBy affine: ChannelAffine) -> Tensor {
         precondition(takesNormalisation(training: false), "Conv2d: a batch norm is taken only at inference of sign activations")
+        return signForward(x, normalisedBy: affine)
+    }
+
+    /// The forward of sign(x) with no gradient to record: the bit kernels read sign(x) and its +1
+    /// padding straight from x, and apply `affine` when given.
+    private func signForward(_ x: Tensor, normalisedBy affine: ChannelAffine?) -> Tensor {
         let geometry = ConvGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
         let output = BinaryConvolution.forward(geometry, input: x.data, kernel: binaryKernel, binaryInput: true, normalisedBy: affine)
         return Tensor(shape: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth], data: output)

@@ -1,6 +1,7 @@
 import Binary
 import Datasets
 import Foundation
+import Tensor
 
 /// What `bnas eval` measures of a trained model (`model.bnn`): accuracy and speed on the bit path
 /// (XNOR-popcount kernels) and on the float path, and the sizes; written to `evaluation.json`.
@@ -40,19 +41,20 @@ public struct ModelEvaluation: Codable, Equatable, Sendable {
         let modelURL = folder.file("model.bnn")
         let contents = try ModelFile.read(modelURL)
         let network = contents.network
-        var passes: [(bit: (Evaluation, Double), float: (Evaluation, Double))] = []
-        for _ in 0..<runs {
-            passes.append((evaluate(network, on: test, batchSize: batchSize, bitKernels: true),
-                           evaluate(network, on: test, batchSize: batchSize, bitKernels: false)))
+        let passes = (0..<runs).map { _ in
+            (bit: evaluate(network, on: test, batchSize: batchSize, bitKernels: true),
+             float: evaluate(network, on: test, batchSize: batchSize, bitKernels: false))
         }
-        let (bit, float) = (passes[0].bit.0, passes[0].float.0)
-        let bitSeconds = median(passes.map { $0.bit.0.seconds }), floatSeconds = median(passes.map { $0.float.0.seconds })
-        let (bitConvolutions, floatConvolutions) = (median(passes.map { $0.bit.1 }), median(passes.map { $0.float.1 }))
+        let (bit, float) = (passes[0].bit.evaluation, passes[0].float.evaluation)
+        let bitSeconds = Benchmark.median(of: passes.map { $0.bit.evaluation.seconds })
+        let floatSeconds = Benchmark.median(of: passes.map { $0.float.evaluation.seconds })
+        let bitConvolutions = Benchmark.median(of: passes.map { $0.bit.convolutionSeconds })
+        let floatConvolutions = Benchmark.median(of: passes.map { $0.float.convolutionSeconds })
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: modelURL.path)[.size] as? Int) ?? 0
         let binary = network.binaryParameterCount
-        let sameEveryPass = passes.allSatisfy { $0.bit.0.loss == bit.loss && $0.float.0.loss == float.loss }
+        let sameEveryPass = passes.allSatisfy { $0.bit.evaluation.loss == bit.loss && $0.float.evaluation.loss == float.loss }
         let agree = bit.accuracy == float.accuracy && bit.loss == float.loss
-        var report = ModelEvaluation(
+        let report = ModelEvaluation(
             testImages: test.count, bitPathAccuracy: bit.accuracy, floatPathAccuracy: float.accuracy,
             bitPathImagesPerSecond: Double(test.count) / bitSeconds, floatPathImagesPerSecond: Double(test.count) / floatSeconds,
             speedup: floatSeconds / bitSeconds, modelFileBytes: fileBytes,
@@ -60,22 +62,18 @@ public struct ModelEvaluation: Codable, Equatable, Sendable {
             floatParameters: network.floatParameterCount, binaryLayersFloat32Bytes: 4 * binary, binaryLayersStoredBytes: contents.binaryLayerBytes,
             bitPathConvolutionSeconds: bitConvolutions, floatPathConvolutionSeconds: floatConvolutions,
             disagreement: !agree ? "bit path and float path disagree (\(bit.accuracy) vs \(float.accuracy)): please report this"
-                : sameEveryPass ? nil : "passes over the same test set gave different losses: please report this")
-        report.runs = runs
+                : sameEveryPass ? nil : "passes over the same test set gave different losses: please report this",
+            runs: runs)
         try folder.writeJSON(report, to: fileName)
         return report
     }
 
-    /// The middle value (the mean of the two middle ones for an even count).
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
+    /// One pass over the test set, and the seconds it spent in the binarized layers' convolutions.
+    typealias Pass = (evaluation: Evaluation, convolutionSeconds: Double)
 
     /// One evaluation pass with the bit kernels on or off, and the seconds it spent in the binarized
     /// layers' convolutions (from the kernel counters).
-    static func evaluate(_ network: GenotypeNetwork, on test: Dataset, batchSize: Int, bitKernels: Bool) -> (Evaluation, Double) {
+    static func evaluate(_ network: GenotypeNetwork, on test: Dataset, batchSize: Int, bitKernels: Bool) -> Pass {
         let before = KernelCounters.shared.snapshot()
         let evaluation = BinaryConvolution.onKernels(bits: bitKernels) { Trainer.evaluate(network, on: test, batchSize: batchSize) }
         let work = KernelCounters.shared.snapshot().subtracting(before)

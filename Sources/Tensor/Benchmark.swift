@@ -18,4 +18,13 @@ public enum Benchmark {
         samples.sort()
         return samples[samples.count / 2]
     }
+
+    /// The middle value of `values` (the mean of the two middle ones for an even count), for
+    /// measurements taken one at a time elsewhere (`bnas eval`'s alternating passes).
+    public static func median(of values: [Double]) -> Double {
+        precondition(!values.isEmpty, "median of no values")
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
 }

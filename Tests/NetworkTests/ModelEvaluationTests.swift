@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Testing
 @testable import Network
+import Tensor
 
 @Suite struct ModelEvaluationTests {
     /// `bnas eval` takes the sizes from the file it reads: a version-2 model, and an older run's
@@ -35,8 +36,8 @@ import Testing
 
     /// The speeds of several passes are their median: the middle value, or the mean of the middle two.
     @Test func medianOfPasses() {
-        #expect(ModelEvaluation.median([3]) == 3)
-        #expect(ModelEvaluation.median([5, 1, 4]) == 4)
-        #expect(ModelEvaluation.median([9, 1, 4, 2]) == 3)
+        #expect(Benchmark.median(of: [3]) == 3)
+        #expect(Benchmark.median(of: [5, 1, 4]) == 4)
+        #expect(Benchmark.median(of: [9, 1, 4, 2]) == 3)
     }
 }
