@@ -79,6 +79,32 @@ public enum BinaryConvolution {
         }
     }
 
+    /// pointwise(depthwise(x)) of sign activations, both binarized, with `affine` applied after the
+    /// 1x1 convolution: on bits from end to end (`SeparableBits`, the depthwise outputs never written
+    /// as floats) when both fit the bit kernels and this thread uses them; nil otherwise, for the caller
+    /// to run the two convolutions one after the other, with the same bits.
+    public static func separable(
+        depthwise d: ConvGeometry, input: [Float], depthwiseKernel: BinaryKernel,
+        pointwise p: ConvGeometry, pointwiseKernel: BinaryKernel, normalisedBy affine: ChannelAffine? = nil,
+        path: KernelPath = .best, counters: KernelCounters = .shared
+    ) -> [Float]? {
+        guard usesBitKernels && SeparableBits.fits(depthwise: d, pointwise: p) else { return nil }
+        precondition(depthwiseKernel.weights.outChannels == d.outChannels && depthwiseKernel.kernel == d.kernel
+                     && depthwiseKernel.channelsPerGroup == 1, "BinaryConvolution: the depthwise kernel does not fit its geometry")
+        precondition(pointwiseKernel.weights.outChannels == p.outChannels && pointwiseKernel.kernel == 1
+                     && pointwiseKernel.channelsPerGroup == p.inChannels, "BinaryConvolution: the 1x1 kernel does not fit its geometry")
+        precondition(affine.map { $0.channels == p.outChannels } ?? true, "BinaryConvolution: the affine does not fit the output channels")
+        precondition(input.count == d.batch * d.inChannels * d.height * d.width, "BinaryConvolution: \(input.count) inputs for the geometry")
+        return [Float](unsafeUninitializedCapacity: p.batch * p.outChannels * p.outPixels) { buffer, count in
+            input.withUnsafeBufferPointer { x in
+                guard let x = x.baseAddress, let y = buffer.baseAddress else { return }
+                SeparableBits.forward(depthwise: d, input: x, depthwiseKernel: depthwiseKernel, pointwise: p, pointwiseKernel: pointwiseKernel,
+                                      output: y, normalisedBy: affine, path: path, counters: counters)
+            }
+            count = buffer.count
+        }
+    }
+
     /// A 1x1 convolution of sign(input) on the float kernels in one pass (`SignPointwise`): the same
     /// bits as the sign pass, sgemm and scale pass below. At a stride above 1 it runs on the pixels
     /// the stride reads, gathered first (`SignPointwise.sampled`).

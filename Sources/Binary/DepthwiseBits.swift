@@ -12,6 +12,7 @@ import Tensor
 /// tap (ky, kx), output row oy   ->   rows[((kx*d % s) * s + ky*d % s) * rowsPerPhase + oy + ky*d / s] >> (kx*d / s)
 ///                                    (bit ox of that word is the input under tap (ky, kx) of output pixel (oy, ox))
 /// ```
+/// (`rows` also holds the blocks shifted by each kx*d / s, so that a tap is a load; see `Plane`.)
 /// A tap's word XOR the tap's weight bit spread over a word (0 or all ones) marks the output pixels where
 /// input and weight differ. A bit-sliced counter adds these marks over the k*k taps, eight output rows at
 /// once in the lanes of SIMD8<UInt64>: bit ox of counter word i is bit i of pixel ox's count of
@@ -75,35 +76,41 @@ enum DepthwiseBits {
         /// Words per (xPhase, yPhase) block: the padded plane's rows of that phase plus `rowsPerStep` zero
         /// words, which the lanes past the last output row read.
         let rowsPerPhase: Int
-        /// Per tap (ky, kx), in order: the word of `rows` that holds it for output row 0, and the shift
-        /// that brings output pixel 0's input to bit 0 (the mapping in the type's comment).
+        /// Words of one copy of the phase blocks.
+        let copyWords: Int
+        /// The largest shift of a tap, kx*d / s: `rows` holds the phase blocks shifted right by 0 ...
+        /// maxShift bits, one copy after the other, so that a tap is a plain load (a shift in the tap
+        /// loop made the compiler assemble the loads from gathers).
+        let maxShift: Int
+        /// Per tap (ky, kx), in order: the word of `rows` that holds it for output row 0, in the copy
+        /// shifted by kx*d / s, which brings output pixel 0's input to bit 0 (the mapping in the
+        /// type's comment).
         let tapWords: UnsafeMutablePointer<Int>
-        let tapShifts: UnsafeMutablePointer<UInt64>
 
         init(_ g: ConvGeometry) {
             self.g = g
             rowsPerPhase = (g.height + 2 * g.padding + g.stride - 1) / g.stride + DepthwiseBits.rowsPerStep
-            rows = .allocate(capacity: g.stride * g.stride * rowsPerPhase)
+            copyWords = g.stride * g.stride * rowsPerPhase
+            maxShift = (g.kernel - 1) * g.dilation / g.stride
+            rows = .allocate(capacity: (maxShift + 1) * copyWords)
             stream = .allocate(capacity: PackedMatrix.wordCount(bits: g.height * g.width) + 1)
             counts = .allocate(capacity: DepthwiseBits.counterBits * DepthwiseBits.rowsPerStep)
             let (k, s, d) = (g.kernel, g.stride, g.dilation)
             tapWords = .allocate(capacity: k * k)
-            tapShifts = .allocate(capacity: k * k)
             for ky in 0..<k {
                 for kx in 0..<k {
-                    tapWords[ky * k + kx] = ((kx * d % s) * s + ky * d % s) * rowsPerPhase + ky * d / s
-                    tapShifts[ky * k + kx] = UInt64(kx * d / s)
+                    tapWords[ky * k + kx] = kx * d / s * copyWords + ((kx * d % s) * s + ky * d % s) * rowsPerPhase + ky * d / s
                 }
             }
         }
 
-        func deallocate() { rows.deallocate(); stream.deallocate(); counts.deallocate(); tapWords.deallocate(); tapShifts.deallocate() }
+        func deallocate() { rows.deallocate(); stream.deallocate(); counts.deallocate(); tapWords.deallocate() }
 
         /// Packs the signs of one height x width plane, at row and column offset `padding`: the whole
         /// plane into one bit stream first (64 values at a time), then each row's width bits from it.
         func pack(_ plane: UnsafePointer<Float>) {
             let (s, p, width) = (g.stride, g.padding, g.width)
-            rows.initialize(repeating: 0, count: s * s * rowsPerPhase)
+            rows.initialize(repeating: 0, count: copyWords)
             let streamWords = PackedMatrix.wordCount(bits: g.height * width)
             BitPacking.packSigns(plane, count: g.height * width, into: stream)
             stream[streamWords] = 0
@@ -131,37 +138,94 @@ enum DepthwiseBits {
                     bits &= bits - 1
                 }
             }
+            if maxShift > 0 {
+                for shift in 1...maxShift {
+                    let copy = rows + shift * copyWords
+                    for i in 0..<copyWords { copy[i] = rows[i] >> UInt64(shift) }
+                }
+            }
+        }
+
+        /// The bit-sliced mismatch counts of output rows oy ..< oy + rowsPerStep (one per lane), counter
+        /// level i holding bit i of every pixel's count.
+        @inline(__always)
+        func counts(row oy: Int, masks: UnsafePointer<UInt64>) -> Counters {
+            var c = Counters()
+            let first = rows + oy
+            for t in 0..<g.kernel * g.kernel {
+                let words = UnsafeRawPointer(first + tapWords[t]).loadUnaligned(as: SIMD8<UInt64>.self)
+                // Ripple-add the mismatch marks into the bit-sliced counter.
+                var carry = words ^ SIMD8(repeating: masks[t])
+                var next = c.c0 & carry; c.c0 ^= carry; carry = next
+                next = c.c1 & carry; c.c1 ^= carry; carry = next
+                next = c.c2 & carry; c.c2 ^= carry; carry = next
+                next = c.c3 & carry; c.c3 ^= carry; carry = next
+                next = c.c4 & carry; c.c4 ^= carry; carry = next
+                c.c5 ^= carry
+            }
+            return c
+        }
+
+        /// `convolveSigns` of a 3x3 kernel, the taps' words, shifts and masks read once per plane. The
+        /// nine mismatch marks are summed by a tree of full adders (a 3-input add is two operations,
+        /// parity and majority) instead of nine ripples through the counter.
+        func nineTapSigns(masks: UnsafePointer<UInt64>, rule: SignRule, into negatives: UnsafeMutablePointer<UInt64>) {
+            let w = (tapWords[0], tapWords[1], tapWords[2], tapWords[3], tapWords[4], tapWords[5], tapWords[6], tapWords[7], tapWords[8])
+            let m = (masks[0], masks[1], masks[2], masks[3], masks[4], masks[5], masks[6], masks[7], masks[8])
+            @inline(__always) func add(_ a: SIMD8<UInt64>, _ b: SIMD8<UInt64>, _ c: SIMD8<UInt64>) -> (sum: SIMD8<UInt64>, carry: SIMD8<UInt64>) {
+                let ab = a ^ b
+                return (ab ^ c, (a & b) | (ab & c))
+            }
+            var oy = 0
+            while oy < g.outHeight {
+                let first = UnsafeRawPointer(rows + oy)
+                @inline(__always) func mark(_ word: Int, _ mask: UInt64) -> SIMD8<UInt64> {
+                    first.loadUnaligned(fromByteOffset: word &* 8, as: SIMD8<UInt64>.self) ^ SIMD8(repeating: mask)
+                }
+                let (ones0, twos0) = add(mark(w.0, m.0), mark(w.1, m.1), mark(w.2, m.2))
+                let (ones1, twos1) = add(mark(w.3, m.3), mark(w.4, m.4), mark(w.5, m.5))
+                let (ones2, twos2) = add(mark(w.6, m.6), mark(w.7, m.7), mark(w.8, m.8))
+                let (bit0, twos3) = add(ones0, ones1, ones2)
+                let (twos, fours0) = add(twos0, twos1, twos2)
+                let fours1 = twos & twos3
+                var c = Counters()
+                c.c0 = bit0
+                c.c1 = twos ^ twos3
+                c.c2 = fours0 ^ fours1
+                c.c3 = fours0 & fours1
+                UnsafeMutableRawPointer(negatives + oy).storeBytes(of: rule.negatives(c), as: SIMD8<UInt64>.self)
+                oy += DepthwiseBits.rowsPerStep
+            }
         }
 
         /// The plane's outHeight x outWidth outputs, `rowsPerStep` output rows at a time.
         func convolve(masks: UnsafePointer<UInt64>, scale: Float, into output: UnsafeMutablePointer<Float>) {
-            let taps = g.kernel * g.kernel
             var oy = 0
             while oy < g.outHeight {
-                var c0 = SIMD8<UInt64>(), c1 = SIMD8<UInt64>(), c2 = SIMD8<UInt64>()
-                var c3 = SIMD8<UInt64>(), c4 = SIMD8<UInt64>(), c5 = SIMD8<UInt64>()
-                let first = rows + oy
-                for t in 0..<taps {
-                    let words = UnsafeRawPointer(first + tapWords[t]).loadUnaligned(as: SIMD8<UInt64>.self) &>> tapShifts[t]
-                    // Ripple-add the mismatch marks into the bit-sliced counter.
-                    var carry = words ^ SIMD8(repeating: masks[t])
-                    var next = c0 & carry; c0 ^= carry; carry = next
-                    next = c1 & carry; c1 ^= carry; carry = next
-                    next = c2 & carry; c2 ^= carry; carry = next
-                    next = c3 & carry; c3 ^= carry; carry = next
-                    next = c4 & carry; c4 ^= carry; carry = next
-                    c5 ^= carry
-                }
+                let c = counts(row: oy, masks: masks)
                 let counters = UnsafeMutableRawPointer(counts), stride = MemoryLayout<SIMD8<UInt64>>.stride
-                counters.storeBytes(of: c0, as: SIMD8<UInt64>.self)
-                counters.storeBytes(of: c1, toByteOffset: stride, as: SIMD8<UInt64>.self)
-                counters.storeBytes(of: c2, toByteOffset: 2 * stride, as: SIMD8<UInt64>.self)
-                counters.storeBytes(of: c3, toByteOffset: 3 * stride, as: SIMD8<UInt64>.self)
-                counters.storeBytes(of: c4, toByteOffset: 4 * stride, as: SIMD8<UInt64>.self)
-                counters.storeBytes(of: c5, toByteOffset: 5 * stride, as: SIMD8<UInt64>.self)
+                counters.storeBytes(of: c.c0, as: SIMD8<UInt64>.self)
+                counters.storeBytes(of: c.c1, toByteOffset: stride, as: SIMD8<UInt64>.self)
+                counters.storeBytes(of: c.c2, toByteOffset: 2 * stride, as: SIMD8<UInt64>.self)
+                counters.storeBytes(of: c.c3, toByteOffset: 3 * stride, as: SIMD8<UInt64>.self)
+                counters.storeBytes(of: c.c4, toByteOffset: 4 * stride, as: SIMD8<UInt64>.self)
+                counters.storeBytes(of: c.c5, toByteOffset: 5 * stride, as: SIMD8<UInt64>.self)
                 for lane in 0..<min(DepthwiseBits.rowsPerStep, g.outHeight - oy) {
                     store(lane: lane, scale: scale, into: output + (oy + lane) * g.outWidth, room: (g.outHeight - oy - lane) * g.outWidth)
                 }
+                oy += DepthwiseBits.rowsPerStep
+            }
+        }
+
+        /// The signs of the plane's outputs, one word per output row (bit ox = 1 where output (oy, ox)
+        /// is negative; bits past outWidth are undefined), written to `negatives[oy]`, which must have
+        /// room for outHeight rounded up to `rowsPerStep` words.
+        func convolveSigns(masks: UnsafePointer<UInt64>, rule: SignRule, into negatives: UnsafeMutablePointer<UInt64>) {
+            if g.kernel == 3 { return nineTapSigns(masks: masks, rule: rule, into: negatives) }
+            var oy = 0
+            while oy < g.outHeight {
+                let signs = rule.negatives(counts(row: oy, masks: masks))
+                UnsafeMutableRawPointer(negatives + oy).storeBytes(of: signs, as: SIMD8<UInt64>.self)
                 oy += DepthwiseBits.rowsPerStep
             }
         }
@@ -196,6 +260,47 @@ enum DepthwiseBits {
                 }
                 ox += 16
             }
+        }
+    }
+
+    /// The six bit-sliced counter levels of `rowsPerStep` output rows.
+    struct Counters {
+        var c0 = SIMD8<UInt64>(), c1 = SIMD8<UInt64>(), c2 = SIMD8<UInt64>()
+        var c3 = SIMD8<UInt64>(), c4 = SIMD8<UInt64>(), c5 = SIMD8<UInt64>()
+    }
+
+    /// Which mismatch counts make an output negative, for one channel: the output is
+    /// Float(taps - 2 * count) * scale, monotone in the count, so the negative ones are the counts from
+    /// `threshold` on, or (`below`, a negative scale) the counts under it. A zero or NaN scale makes
+    /// none negative (threshold past any count).
+    struct SignRule: Equatable {
+        let threshold: Int
+        let below: Bool
+
+        /// The rule of `taps`-tap outputs scaled by `scale`, read off the float products themselves, so
+        /// that the bits are those of `y < 0` on the outputs the float path writes.
+        init(taps: Int, scale: Float) {
+            precondition(taps < 1 << DepthwiseBits.counterBits, "SignRule: \(taps) taps")
+            let negative = { (count: Int) in Float(taps - 2 * count) * scale < 0 }
+            below = negative(0)
+            threshold = (1...taps).first { negative($0) != negative(0) } ?? 1 << DepthwiseBits.counterBits
+            precondition((0...taps).allSatisfy { negative($0) == (below ? $0 < threshold : $0 >= threshold) },
+                         "SignRule: the signs of \(scale) x (taps - 2 count) are not monotone")
+        }
+
+        /// Bit ox of lane r: whether the count of pixel ox of row r is negative under the rule.
+        @inline(__always)
+        func negatives(_ c: Counters) -> SIMD8<UInt64> {
+            // less = count < threshold, bit-sliced, from the lowest counter level up: where the
+            // threshold's bit is 1, a 0 in the count makes it less and a 1 defers to the lower bits;
+            // where it is 0, a 1 makes it greater.
+            guard threshold < 1 << DepthwiseBits.counterBits else { return below ? SIMD8(repeating: ~0) : SIMD8() }
+            var less = SIMD8<UInt64>()
+            @inline(__always) func step(_ level: SIMD8<UInt64>, _ bit: Int) {
+                less = threshold >> bit & 1 == 1 ? ~level | less : ~level & less
+            }
+            step(c.c0, 0); step(c.c1, 1); step(c.c2, 2); step(c.c3, 3); step(c.c4, 4); step(c.c5, 5)
+            return below ? less : ~less
         }
     }
 }

@@ -44,6 +44,7 @@ public final class DilConv: UnaryLayer {
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         let activated = leadingActivation(x, depthwise.binarization)
+        if let fused = Conv2d.separable(depthwise, pointwise, activated, training: training, then: norm) { return fused }
         return pointwise(depthwise(activated, training: training), training: training, then: norm)
     }
 }

@@ -46,16 +46,23 @@ import Tensor
         }
     }
 
-    /// Separable and dilated convolutions (depthwise on bits, pointwise on `SignPointwise`), at stride 1 and 2.
-    @Test(arguments: binarizations, [1, 2])
-    func separableAndDilated(_ binarization: BinarizationConfig, stride: Int) {
+    /// Separable and dilated convolutions at stride 1 and 2: at 6 channels the depthwise runs on bits
+    /// and the pointwise on `SignPointwise`; at 24 both run in one pass on bits (`SeparableBits`).
+    @Test(arguments: binarizations, [(1, 6), (2, 6), (1, 24), (2, 24)])
+    func separableAndDilated(_ binarization: BinarizationConfig, geometry: (stride: Int, channels: Int)) {
+        let (stride, channels) = geometry
         var rng = SeededRNG(seed: 7)
-        let sep = SepConv(inChannels: 6, outChannels: 6, kernel: 3, stride: stride, padding: 1, affine: true, binarization: binarization, rng: &rng)
-        let dil = DilConv(inChannels: 6, outChannels: 6, kernel: 5, stride: stride, padding: 4, dilation: 2, affine: false,
+        let sep = SepConv(inChannels: channels, outChannels: channels, kernel: 3, stride: stride, padding: 1, affine: true,
+                          binarization: binarization, rng: &rng)
+        let dil = DilConv(inChannels: channels, outChannels: channels, kernel: 5, stride: stride, padding: 4, dilation: 2, affine: false,
                           binarization: binarization, rng: &rng)
         Self.randomiseNorms(sep, seed: 8)
         Self.randomiseNorms(dil, seed: 9)
-        let x = Self.input([2, 6, 9, 9], seed: 10)
+        let x = Self.input([2, channels, 9, 9], seed: 10)
+        GradMode.disabled {
+            let fused = Conv2d.separable(dil.depthwise, dil.pointwise, x, training: false, then: dil.norm)
+            #expect((fused != nil) == (channels >= BinaryConvolution.minimumBitDepth))
+        }
         func byHand(_ d: DilConv, _ x: Tensor) -> Tensor {
             d.norm(d.pointwise(d.depthwise(x, training: false), training: false), training: false)
         }
