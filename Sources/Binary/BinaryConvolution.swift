@@ -80,26 +80,40 @@ public enum BinaryConvolution {
     }
 
     /// pointwise(depthwise(x)) of sign activations, both binarized, with `affine` applied after the
-    /// 1x1 convolution: on bits from end to end (`SeparableBits`, the depthwise outputs never written
-    /// as floats) when both fit the bit kernels and this thread uses them; nil otherwise, for the caller
-    /// to run the two convolutions one after the other, with the same bits.
+    /// 1x1 convolution: one `SeparableBits` stage (see `separable(_:input:)`).
     public static func separable(
         depthwise d: ConvGeometry, input: [Float], depthwiseKernel: BinaryKernel,
         pointwise p: ConvGeometry, pointwiseKernel: BinaryKernel, normalisedBy affine: ChannelAffine? = nil,
         path: KernelPath = .best, counters: KernelCounters = .shared
     ) -> [Float]? {
-        guard usesBitKernels && SeparableBits.fits(depthwise: d, pointwise: p) else { return nil }
-        precondition(depthwiseKernel.weights.outChannels == d.outChannels && depthwiseKernel.kernel == d.kernel
-                     && depthwiseKernel.channelsPerGroup == 1, "BinaryConvolution: the depthwise kernel does not fit its geometry")
-        precondition(pointwiseKernel.weights.outChannels == p.outChannels && pointwiseKernel.kernel == 1
-                     && pointwiseKernel.channelsPerGroup == p.inChannels, "BinaryConvolution: the 1x1 kernel does not fit its geometry")
-        precondition(affine.map { $0.channels == p.outChannels } ?? true, "BinaryConvolution: the affine does not fit the output channels")
-        precondition(input.count == d.batch * d.inChannels * d.height * d.width, "BinaryConvolution: \(input.count) inputs for the geometry")
-        return [Float](unsafeUninitializedCapacity: p.batch * p.outChannels * p.outPixels) { buffer, count in
+        separable([SeparableBits.Stage(depthwise: d, depthwiseKernel: depthwiseKernel, pointwise: p, pointwiseKernel: pointwiseKernel,
+                                       affine: affine)],
+                  input: input, path: path, counters: counters)
+    }
+
+    /// Depthwise -> 1x1 -> batch norm stages of sign activations (a `dil_conv` is one, a `sep_conv`
+    /// two) on bits from end to end (`SeparableBits`: the depthwise outputs are never written as
+    /// floats, nor a stage's output before the last) when every stage fits the bit kernels and this
+    /// thread uses them; nil otherwise, for the caller to run the layers one after the other, with the
+    /// same bits.
+    public static func separable(_ stages: [SeparableBits.Stage], input: [Float], path: KernelPath = .best,
+                                 counters: KernelCounters = .shared) -> [Float]? {
+        guard usesBitKernels && SeparableBits.fits(stages) else { return nil }
+        for stage in stages {
+            let (d, p) = (stage.depthwise, stage.pointwise)
+            precondition(stage.depthwiseKernel.weights.outChannels == d.outChannels && stage.depthwiseKernel.kernel == d.kernel
+                         && stage.depthwiseKernel.channelsPerGroup == 1, "BinaryConvolution: the depthwise kernel does not fit its geometry")
+            precondition(stage.pointwiseKernel.weights.outChannels == p.outChannels && stage.pointwiseKernel.kernel == 1
+                         && stage.pointwiseKernel.channelsPerGroup == p.inChannels, "BinaryConvolution: the 1x1 kernel does not fit its geometry")
+            precondition(stage.affine.map { $0.channels == p.outChannels } ?? true, "BinaryConvolution: the affine does not fit the output channels")
+        }
+        let (first, last) = (stages[0].depthwise, stages[stages.count - 1].pointwise)
+        precondition(input.count == first.batch * first.inChannels * first.height * first.width,
+                     "BinaryConvolution: \(input.count) inputs for the geometry")
+        return [Float](unsafeUninitializedCapacity: last.batch * last.outChannels * last.outPixels) { buffer, count in
             input.withUnsafeBufferPointer { x in
                 guard let x = x.baseAddress, let y = buffer.baseAddress else { return }
-                SeparableBits.forward(depthwise: d, input: x, depthwiseKernel: depthwiseKernel, pointwise: p, pointwiseKernel: pointwiseKernel,
-                                      output: y, normalisedBy: affine, path: path, counters: counters)
+                SeparableBits.forward(stages, input: x, output: y, path: path, counters: counters)
             }
             count = buffer.count
         }

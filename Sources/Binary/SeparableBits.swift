@@ -2,20 +2,38 @@ import Dispatch
 import Tensor
 
 /// A binarized depthwise convolution followed by a binarized 1x1 convolution of its signs (the
-/// `dil_conv` and `sep_conv` blocks at inference), on bits from end to end: the depthwise outputs are
-/// never written as floats. Only their signs feed the 1x1 convolution, and a depthwise output
-/// scale * (k*k - 2 * count) is negative for a range of mismatch counts that its channel's scale fixes
-/// (`DepthwiseBits.SignRule`), so the bit-sliced counts become sign bits directly.
+/// `dil_conv` block at inference; `sep_conv` is two of them), on bits from end to end: the depthwise
+/// outputs are never written as floats. Only their signs feed the 1x1 convolution, and a depthwise
+/// output scale * (k*k - 2 * count) is negative for a range of mismatch counts that its channel's
+/// scale fixes (`DepthwiseBits.SignRule`), so the bit-sliced counts become sign bits directly.
 ///
-/// Each worker takes whole images. For one image:
+/// Each worker takes whole images through every stage. For one image and stage:
 /// ```
 /// planes (C x H x W floats) --DepthwiseBits, sign rule-->  negatives[c][oy], bit ox   (one word per output row)
 ///        --64 x 64 bit transposes-->  runs[oy * W' + ox], bit c                     (the 1x1 convolution's B, channels-last)
 ///        --XNOR GEMM with the 1x1 kernel's bits, scales, batch norm-->  output image (O x H' x W' floats)
 /// ```
-/// so an image's bits stay in the worker's cache between the two convolutions. The outputs have the
-/// bits of the two convolutions run one after the other (tested).
+/// The output image of a stage before the last stays in the worker's buffer, in cache, as the next
+/// stage's input, so a `sep_conv` writes no tensor between its halves. The outputs have the bits of
+/// the convolutions and batch norms run one after the other (tested).
 public enum SeparableBits {
+    /// One depthwise -> 1x1 -> batch norm stage.
+    public struct Stage: Sendable {
+        public let depthwise: ConvGeometry
+        public let depthwiseKernel: BinaryKernel
+        public let pointwise: ConvGeometry
+        public let pointwiseKernel: BinaryKernel
+        /// The batch norm after the 1x1 convolution, at inference, or nil.
+        public let affine: ChannelAffine?
+
+        public init(depthwise: ConvGeometry, depthwiseKernel: BinaryKernel, pointwise: ConvGeometry, pointwiseKernel: BinaryKernel,
+                    affine: ChannelAffine?) {
+            self.depthwise = depthwise; self.depthwiseKernel = depthwiseKernel
+            self.pointwise = pointwise; self.pointwiseKernel = pointwiseKernel
+            self.affine = affine
+        }
+    }
+
     /// Whether the pair runs here: a depthwise convolution `DepthwiseBits` takes, then a 1x1 stride-1
     /// dense convolution of its outputs deep enough for the bit GEMM.
     public static func fits(depthwise d: ConvGeometry, pointwise p: ConvGeometry) -> Bool {
@@ -23,63 +41,121 @@ public enum SeparableBits {
             && p.height == d.outHeight && p.width == d.outWidth && p.inChannels >= BinaryConvolution.minimumBitDepth
     }
 
-    /// pointwise(sign(depthwise(sign(x) padded with +1))), scaled per output channel and, with
-    /// `affine`, normalised, NCHW, written to `output`.
-    static func forward(
-        depthwise d: ConvGeometry, input: UnsafePointer<Float>, depthwiseKernel: BinaryKernel,
-        pointwise p: ConvGeometry, pointwiseKernel: BinaryKernel, output: UnsafeMutablePointer<Float>,
-        normalisedBy affine: ChannelAffine?, path: KernelPath, counters: KernelCounters
-    ) {
-        precondition(fits(depthwise: d, pointwise: p), "SeparableBits: unsupported geometries")
-        let (channels, taps) = (d.inChannels, d.kernel * d.kernel)
-        let masks = (0..<channels * taps).map { index -> UInt64 in
-            depthwiseKernel.bits.isNegative(row: index / taps, bit: index % taps) ? ~0 : 0
+    /// Whether every stage fits and each takes the previous one's output.
+    public static func fits(_ stages: [Stage]) -> Bool {
+        !stages.isEmpty && stages.allSatisfy { fits(depthwise: $0.depthwise, pointwise: $0.pointwise) }
+            && zip(stages, stages.dropFirst()).allSatisfy { previous, next in
+                let (p, d) = (previous.pointwise, next.depthwise)
+                return d.batch == p.batch && d.inChannels == p.outChannels && d.height == p.outHeight && d.width == p.outWidth
+            }
+    }
+
+    /// A stage's operands, copied once for the whole batch.
+    struct Prepared {
+        let stage: Stage
+        /// The depthwise weight bit of each channel and tap spread over a word.
+        let masks: [UInt64]
+        let rules: [DepthwiseBits.SignRule]
+        let rowStride, runWords, tiles: Int
+
+        init(_ stage: Stage, path: KernelPath) {
+            let d = stage.depthwise, taps = stage.depthwise.kernel * stage.depthwise.kernel
+            self.stage = stage
+            masks = (0..<d.inChannels * taps).map { index in
+                stage.depthwiseKernel.bits.isNegative(row: index / taps, bit: index % taps) ? ~0 : 0
+            }
+            rules = stage.depthwiseKernel.weights.scales.map { DepthwiseBits.SignRule(taps: taps, scale: $0) }
+            rowStride = (d.outHeight + DepthwiseBits.rowsPerStep - 1) / DepthwiseBits.rowsPerStep * DepthwiseBits.rowsPerStep
+            runWords = stage.pointwiseKernel.bits.wordsPerRow
+            tiles = (stage.pointwise.outPixels + XNORKernels.tileColumns(path) - 1) / XNORKernels.tileColumns(path)
         }
-        let rules = depthwiseKernel.weights.scales.map { DepthwiseBits.SignRule(taps: taps, scale: $0) }
-        let pointwiseBits = pointwiseKernel.bits
-        let runWords = pointwiseBits.wordsPerRow
-        let rowStride = (d.outHeight + DepthwiseBits.rowsPerStep - 1) / DepthwiseBits.rowsPerStep * DepthwiseBits.rowsPerStep
-        let tiles = (p.outPixels + XNORKernels.tileColumns(path) - 1) / XNORKernels.tileColumns(path)
-        let workers = Parallelism.workerCount(d.batch)
-        // Nanoseconds each worker spent on the depthwise convolution and on the 1x1 one.
-        var busy = [Int](repeating: 0, count: 2 * workers)
+    }
+
+    /// One worker's buffers for one stage.
+    struct Scratch {
+        let plane: DepthwiseBits.Plane
+        let negatives, runs, block: UnsafeMutablePointer<UInt64>
+        /// The stage's output image when another stage follows (nil for the last).
+        let image: UnsafeMutablePointer<Float>?
+
+        init(_ p: Prepared, last: Bool) {
+            let (d, pw) = (p.stage.depthwise, p.stage.pointwise)
+            plane = DepthwiseBits.Plane(d)
+            negatives = .allocate(capacity: d.inChannels * p.rowStride)
+            runs = .allocate(capacity: max(1, pw.outPixels * p.runWords))
+            block = .allocate(capacity: 64)
+            image = last ? nil : .allocate(capacity: pw.outChannels * pw.outPixels)
+        }
+
+        func deallocate() { plane.deallocate(); negatives.deallocate(); runs.deallocate(); block.deallocate(); image?.deallocate() }
+    }
+
+    /// The stages applied one after the other to the NCHW batch at `input`, the last one's output
+    /// written to `output`.
+    static func forward(_ stages: [Stage], input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                        path: KernelPath, counters: KernelCounters) {
+        precondition(fits(stages), "SeparableBits: unsupported geometries")
+        let prepared = stages.map { Prepared($0, path: path) }
+        let batch = stages[0].depthwise.batch
+        let workers = Parallelism.workerCount(batch)
+        // Nanoseconds each worker spent on each stage's depthwise and 1x1 convolutions.
+        var busy = [Int](repeating: 0, count: 2 * stages.count * workers)
         let start = DispatchTime.now().uptimeNanoseconds
-        masks.withUnsafeBufferPointer { masks in pointwiseBits.words.withUnsafeBufferPointer { weights in
-            pointwiseKernel.weights.scales.withUnsafeBufferPointer { scales in busy.withUnsafeMutableBufferPointer { busy in
-                guard let masks = masks.baseAddress, let weights = weights.baseAddress, let scales = scales.baseAddress else { return }
-                Parallelism.forEachWorkerChunk(d.batch) { worker, images in
-                    let plane = DepthwiseBits.Plane(d)
-                    let negatives = UnsafeMutablePointer<UInt64>.allocate(capacity: channels * rowStride)
-                    let runs = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, p.outPixels * runWords))
-                    let block = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
-                    defer { plane.deallocate(); negatives.deallocate(); runs.deallocate(); block.deallocate() }
-                    for n in images {
-                        let started = DispatchTime.now().uptimeNanoseconds
-                        for c in 0..<channels {
-                            plane.pack(input + (n * channels + c) * d.height * d.width)
-                            plane.convolveSigns(masks: masks + c * taps, rule: rules[c], into: negatives + c * rowStride)
-                        }
-                        transpose(negatives, channels: channels, rowStride: rowStride, height: d.outHeight, width: d.outWidth,
-                                  into: runs, runWords: runWords, block: block)
-                        let convolved = DispatchTime.now().uptimeNanoseconds
-                        let image = output + n * p.outChannels * p.outPixels
-                        let operands = XNORKernels.Operands(
-                            a: weights, b: runs, m: p.outChannels, n: p.outPixels, words: runWords, k: pointwiseBits.bitsPerRow,
-                            c: UnsafeMutableRawPointer(image), ldc: p.outPixels, scales: scales)
-                        XNORKernels.block(path, operands, rows: 0..<p.outChannels, tiles: 0..<tiles)
-                        affine?.apply(toImage: image, pixels: p.outPixels)
-                        let done = DispatchTime.now().uptimeNanoseconds
-                        busy[2 * worker] += Int(convolved - started)
-                        busy[2 * worker + 1] += Int(done - convolved)
+        busy.withUnsafeMutableBufferPointer { busy in
+            Parallelism.forEachWorkerChunk(batch) { worker, images in
+                let scratch = prepared.indices.map { Scratch(prepared[$0], last: $0 == prepared.count - 1) }
+                defer { scratch.forEach { $0.deallocate() } }
+                for n in images {
+                    let first = stages[0].depthwise
+                    var source = input + n * first.inChannels * first.height * first.width
+                    for (index, stage) in prepared.enumerated() {
+                        let pw = stage.stage.pointwise
+                        let target = scratch[index].image ?? output + n * pw.outChannels * pw.outPixels
+                        let times = run(stage, scratch[index], image: source, into: target, path: path)
+                        busy[(worker * stages.count + index) * 2] += times.depthwise
+                        busy[(worker * stages.count + index) * 2 + 1] += times.pointwise
+                        source = UnsafePointer(target)
                     }
                 }
-            } }
-        } }
+            }
+        }
         let wall = Int(DispatchTime.now().uptimeNanoseconds - start)
-        let depthwiseBusy = busy.enumerated().filter { $0.offset % 2 == 0 }.reduce(0) { $0 + $1.element }
-        let depthwiseShare = wall * depthwiseBusy / max(1, busy.reduce(0, +))
-        counters.recordBinary(macs: d.macs, nanoseconds: depthwiseShare)
-        counters.recordBinary(macs: p.macs, nanoseconds: wall - depthwiseShare)
+        let total = max(1, busy.reduce(0, +))
+        for (index, stage) in stages.enumerated() {
+            let shares = (0..<2).map { part in
+                (0..<workers).reduce(0) { $0 + busy[($1 * stages.count + index) * 2 + part] }
+            }
+            counters.recordBinary(macs: stage.depthwise.macs, nanoseconds: wall * shares[0] / total)
+            counters.recordBinary(macs: stage.pointwise.macs, nanoseconds: wall * shares[1] / total)
+        }
+    }
+
+    /// One stage on one image (`image`: its input planes): returns the nanoseconds of its two parts.
+    @inline(__always)
+    static func run(_ p: Prepared, _ scratch: Scratch, image: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+                    path: KernelPath) -> (depthwise: Int, pointwise: Int) {
+        let (d, pw) = (p.stage.depthwise, p.stage.pointwise)
+        let taps = d.kernel * d.kernel
+        let started = DispatchTime.now().uptimeNanoseconds
+        p.masks.withUnsafeBufferPointer { masks in
+            for c in 0..<d.inChannels {
+                scratch.plane.pack(image + c * d.height * d.width)
+                scratch.plane.convolveSigns(masks: masks.baseAddress! + c * taps, rule: p.rules[c], into: scratch.negatives + c * p.rowStride)
+            }
+        }
+        transpose(scratch.negatives, channels: d.inChannels, rowStride: p.rowStride, height: d.outHeight, width: d.outWidth,
+                  into: scratch.runs, runWords: p.runWords, block: scratch.block)
+        let convolved = DispatchTime.now().uptimeNanoseconds
+        let bits = p.stage.pointwiseKernel.bits
+        bits.words.withUnsafeBufferPointer { weights in p.stage.pointwiseKernel.weights.scales.withUnsafeBufferPointer { scales in
+            let operands = XNORKernels.Operands(
+                a: weights.baseAddress!, b: scratch.runs, m: pw.outChannels, n: pw.outPixels, words: p.runWords, k: bits.bitsPerRow,
+                c: UnsafeMutableRawPointer(target), ldc: pw.outPixels, scales: scales.baseAddress!)
+            XNORKernels.block(path, operands, rows: 0..<pw.outChannels, tiles: 0..<p.tiles)
+        } }
+        p.stage.affine?.apply(toImage: target, pixels: pw.outPixels)
+        let done = DispatchTime.now().uptimeNanoseconds
+        return (Int(convolved - started), Int(done - convolved))
     }
 
     /// The channels-last runs of one image from its per-channel sign rows: run (oy, ox), bit c =

@@ -99,19 +99,27 @@ public final class Conv2d: UnaryLayer {
         return Tensor(shape: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth], data: output)
     }
 
-    /// norm(pointwise(depthwise(x))) at inference of sign activations in one pass on bits, where
-    /// `BinaryConvolution.separable` runs it (the depthwise outputs never written as floats); nil
-    /// otherwise. The same bits as the three layers one after the other.
-    static func separable(_ depthwise: Conv2d, _ pointwise: Conv2d, _ x: Tensor, training: Bool, then norm: BatchNorm2d) -> Tensor? {
-        guard depthwise.takesNormalisation(training: training) && pointwise.takesNormalisation(training: training) else { return nil }
-        let d = ConvGeometry(input: x.shape, weight: depthwise.weight.shape, stride: depthwise.stride, padding: depthwise.padding,
-                             dilation: depthwise.dilation, groups: depthwise.groups)
-        let p = ConvGeometry(input: [d.batch, d.outChannels, d.outHeight, d.outWidth], weight: pointwise.weight.shape,
-                             stride: pointwise.stride, padding: pointwise.padding, dilation: pointwise.dilation, groups: pointwise.groups)
-        guard let output = BinaryConvolution.separable(depthwise: d, input: x.data, depthwiseKernel: depthwise.binaryKernel,
-                                                       pointwise: p, pointwiseKernel: pointwise.binaryKernel,
-                                                       normalisedBy: norm.inferenceAffine) else { return nil }
-        return Tensor(shape: [p.batch, p.outChannels, p.outHeight, p.outWidth], data: output)
+    /// The blocks norm(pointwise(depthwise(x))), one after the other, at inference of sign
+    /// activations in one pass on bits, where `BinaryConvolution.separable` runs them (no depthwise
+    /// output and no block's output but the last written as a tensor); nil otherwise. The same bits
+    /// as the layers one after the other.
+    static func separable(_ blocks: [(depthwise: Conv2d, pointwise: Conv2d, norm: BatchNorm2d)], _ x: Tensor, training: Bool) -> Tensor? {
+        guard blocks.allSatisfy({ $0.depthwise.takesNormalisation(training: training) && $0.pointwise.takesNormalisation(training: training) }),
+              x.shape.count == 4 else { return nil }
+        var shape = x.shape
+        var stages: [SeparableBits.Stage] = []
+        for (depthwise, pointwise, norm) in blocks {
+            guard shape[1] == depthwise.weight.shape[1] * depthwise.groups else { return nil }
+            let d = ConvGeometry(input: shape, weight: depthwise.weight.shape, stride: depthwise.stride, padding: depthwise.padding,
+                                 dilation: depthwise.dilation, groups: depthwise.groups)
+            let p = ConvGeometry(input: [d.batch, d.outChannels, d.outHeight, d.outWidth], weight: pointwise.weight.shape,
+                                 stride: pointwise.stride, padding: pointwise.padding, dilation: pointwise.dilation, groups: pointwise.groups)
+            stages.append(SeparableBits.Stage(depthwise: d, depthwiseKernel: depthwise.binaryKernel, pointwise: p,
+                                              pointwiseKernel: pointwise.binaryKernel, affine: norm.inferenceAffine))
+            shape = [p.batch, p.outChannels, p.outHeight, p.outWidth]
+        }
+        guard let output = BinaryConvolution.separable(stages, input: x.data) else { return nil }
+        return Tensor(shape: shape, data: output)
     }
 
     /// norm(self(x)), with the batch norm taken by the convolution where it can (`takesNormalisation`).

@@ -44,7 +44,7 @@ public final class DilConv: UnaryLayer {
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         let activated = leadingActivation(x, depthwise.binarization)
-        if let fused = Conv2d.separable(depthwise, pointwise, activated, training: training, then: norm) { return fused }
+        if let fused = Conv2d.separable([(depthwise, pointwise, norm)], activated, training: training) { return fused }
         return pointwise(depthwise(activated, training: training), training: training, then: norm)
     }
 }
@@ -65,7 +65,13 @@ public final class SepConv: UnaryLayer {
     public var sublayers: [any Layer] { [first, second] }
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
-        second(first(x, training: training), training: training)
+        // At inference on bits, both halves in one pass, an image at a time (no tensor between them).
+        if first.depthwise.binarization.binarizesActivations,
+           let fused = Conv2d.separable([(first.depthwise, first.pointwise, first.norm), (second.depthwise, second.pointwise, second.norm)],
+                                        x, training: training) {
+            return fused
+        }
+        return second(first(x, training: training), training: training)
     }
 }
 

@@ -69,6 +69,39 @@ import Tensor
         #expect(counters.snapshot().binaryMACs == d.macs + p.macs)
     }
 
+    /// Two stages (a `sep_conv`): the first stage's output image stays in the worker's buffer as the
+    /// second's input; the result equals the four convolutions and two batch norms one after the other.
+    @Test(arguments: cases.filter { $0.outChannels >= BinaryConvolution.minimumBitDepth })
+    func twoStagesEqualTheLayersApart(_ c: Case) {
+        let (d1, p1) = (c.depthwise, c.pointwise)
+        let second = Case(input: [p1.batch, p1.outChannels, p1.outHeight, p1.outWidth], kernel: 3, stride: 1, padding: 1, dilation: 1,
+                          outChannels: 17)
+        let (d2, p2) = (second.depthwise, second.pointwise)
+        let x = TestData.values(c.input.reduce(1, *), seed: 61)
+        func kernels(_ d: ConvGeometry, _ p: ConvGeometry, seed: UInt64) -> (BinaryKernel, BinaryKernel) {
+            (BinaryKernel(Self.weights(outChannels: d.outChannels, perChannel: d.kernel * d.kernel, seed: seed), channelsPerGroup: 1,
+                          kernel: d.kernel, counters: KernelCounters()),
+             BinaryKernel(Self.weights(outChannels: p.outChannels, perChannel: p.inChannels, seed: seed + 2), channelsPerGroup: p.inChannels,
+                          kernel: 1, counters: KernelCounters()))
+        }
+        let (k1, k2) = (kernels(d1, p1, seed: 63), kernels(d2, p2, seed: 67))
+        let a1 = NormalisedBinaryConvolutionTests.statistics(p1.outChannels, seed: 71).inferenceAffine(gamma: nil, beta: nil)
+        let a2 = NormalisedBinaryConvolutionTests.statistics(p2.outChannels, seed: 73)
+            .inferenceAffine(gamma: TestData.values(p2.outChannels, seed: 75), beta: TestData.values(p2.outChannels, seed: 77))
+        let stages = [SeparableBits.Stage(depthwise: d1, depthwiseKernel: k1.0, pointwise: p1, pointwiseKernel: k1.1, affine: a1),
+                      SeparableBits.Stage(depthwise: d2, depthwiseKernel: k2.0, pointwise: p2, pointwiseKernel: k2.1, affine: a2)]
+        let counters = KernelCounters()
+        let fused = BinaryConvolution.separable(stages, input: x, counters: counters)
+        func apart(_ g: ConvGeometry, _ input: [Float], _ kernel: BinaryKernel, _ affine: ChannelAffine? = nil) -> [Float] {
+            BinaryConvolution.forward(g, input: input, kernel: kernel, binaryInput: true, normalisedBy: affine, counters: KernelCounters())
+        }
+        let expected = apart(p2, apart(d2, apart(p1, apart(d1, x, k1.0), k1.1, a1), k2.0), k2.1, a2)
+        #expect(fused.map { BinaryConvolutionTests.mismatches($0, expected) } == 0)
+        #expect(Set(expected.map(\.bitPattern)).count > p2.outChannels, "the output is constant per channel")
+        #expect(counters.snapshot().binaryMACs == d1.macs + p1.macs + d2.macs + p2.macs)
+        #expect(!SeparableBits.fits(Array(stages.reversed())), "stages that do not chain")
+    }
+
     /// On the float kernels (`onFloatKernels`), and for pairs the bit kernels do not take, there is no
     /// fused pass: the caller runs the two convolutions.
     @Test func declinesOffTheBitKernels() {

@@ -60,8 +60,11 @@ import Tensor
         Self.randomiseNorms(dil, seed: 9)
         let x = Self.input([2, channels, 9, 9], seed: 10)
         GradMode.disabled {
-            let fused = Conv2d.separable(dil.depthwise, dil.pointwise, x, training: false, then: dil.norm)
+            let fused = Conv2d.separable([(dil.depthwise, dil.pointwise, dil.norm)], x, training: false)
             #expect((fused != nil) == (channels >= BinaryConvolution.minimumBitDepth))
+            let both = Conv2d.separable([(sep.first.depthwise, sep.first.pointwise, sep.first.norm),
+                                         (sep.second.depthwise, sep.second.pointwise, sep.second.norm)], x, training: false)
+            #expect((both != nil) == (channels >= BinaryConvolution.minimumBitDepth))
         }
         func byHand(_ d: DilConv, _ x: Tensor) -> Tensor {
             d.norm(d.pointwise(d.depthwise(x, training: false), training: false), training: false)
