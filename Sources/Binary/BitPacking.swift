@@ -70,18 +70,12 @@ public enum BitPacking {
 
     /// Writes the sign bits of `count` values to ceil(count / 64) words (every word; the padding bits 0).
     static func packSigns(_ values: UnsafePointer<Float>, count: Int, into words: UnsafeMutablePointer<UInt64>) {
-        // Lane i holds 1 << i: the lanes of a sign mask summed over these are its 16 bits.
-        let laneBits = SIMD16<UInt32>(
-            1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7,
-            1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15)
         let fullWords = count >> 6
         for word in 0..<fullWords {
             let chunk = UnsafeRawPointer(values + word * 64)
             var bits: UInt64 = 0
             for quarter in 0..<4 {
-                let lanes = chunk.loadUnaligned(fromByteOffset: quarter * 64, as: SIMD16<Float>.self)
-                let mask = SIMD16<UInt32>().replacing(with: laneBits, where: lanes .< 0)
-                bits |= UInt64(mask.wrappedSum()) << UInt64(quarter * 16)
+                bits |= negativeBits(chunk.loadUnaligned(fromByteOffset: quarter * 64, as: SIMD16<Float>.self)) << UInt64(quarter * 16)
             }
             words[word] = bits
         }
@@ -90,12 +84,22 @@ public enum BitPacking {
             let tail = values + fullWords * 64
             let quarters = (count & 63) >> 4
             for quarter in 0..<quarters {
-                let lanes = UnsafeRawPointer(tail).loadUnaligned(fromByteOffset: quarter * 64, as: SIMD16<Float>.self)
-                let mask = SIMD16<UInt32>().replacing(with: laneBits, where: lanes .< 0)
-                bits |= UInt64(mask.wrappedSum()) << UInt64(quarter * 16)
+                bits |= negativeBits(UnsafeRawPointer(tail).loadUnaligned(fromByteOffset: quarter * 64, as: SIMD16<Float>.self)) << UInt64(quarter * 16)
             }
             for index in quarters * 16..<(count & 63) where tail[index] < 0 { bits |= 1 << UInt64(index) }
             words[fullWords] = bits
         }
+    }
+
+    /// Bit i (0 ..< 16) set where lane i is negative (-0.0 and NaN are not). The lanes' 0/1 flags
+    /// become bytes, and a multiply by 0x0102040810204080 gathers each half's eight flag bytes into its
+    /// top byte: Swift has no mask-to-bits operation, and summing lanes of 1 << i over the mask cost
+    /// 1.5x more in a benchmark of this loop.
+    @inline(__always)
+    static func negativeBits(_ lanes: SIMD16<Float>) -> UInt64 {
+        let flags = SIMD16<UInt8>(truncatingIfNeeded: SIMD16<UInt32>().replacing(with: 1, where: lanes .< 0))
+        let (low, high) = withUnsafeBytes(of: flags) { ($0.load(as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
+        let gather: UInt64 = 0x0102_0408_1020_4080
+        return (low &* gather) >> 56 | ((high &* gather) >> 56) << 8
     }
 }

@@ -115,11 +115,15 @@ enum DepthwiseBits {
             BitPacking.packSigns(plane, count: g.height * width, into: stream)
             stream[streamWords] = 0
             let rowMask: UInt64 = width == 64 ? ~0 : (1 << UInt64(width)) - 1
+            // Padded row y + p is row (y + p) / s of phase (y + p) % s, tracked without dividing.
+            var (phase, phaseRow) = (p % s, p / s)
             for y in 0..<g.height {
-                let (word, shift) = ((y * width) >> 6, UInt64((y * width) & 63))
-                let high = shift == 0 ? 0 : stream[word + 1] << (64 - shift)
+                let (word, shift) = ((y &* width) >> 6, UInt64((y &* width) & 63))
+                let high = shift == 0 ? 0 : stream[word &+ 1] << (64 &- shift)
                 var bits = (stream[word] >> shift | high) & rowMask
-                let yBlock = ((y + p) % s) * rowsPerPhase + (y + p) / s
+                let yBlock = phase &* rowsPerPhase &+ phaseRow
+                phase &+= 1
+                if phase == s { phase = 0; phaseRow &+= 1 }
                 switch s {
                 case 1:
                     rows[yBlock] = bits << UInt64(p)
@@ -151,48 +155,40 @@ enum DepthwiseBits {
         @inline(__always)
         func counts(row oy: Int, masks: UnsafePointer<UInt64>) -> Counters {
             var c = Counters()
-            let first = rows + oy
-            for t in 0..<g.kernel * g.kernel {
-                let words = UnsafeRawPointer(first + tapWords[t]).loadUnaligned(as: SIMD8<UInt64>.self)
-                // Ripple-add the mismatch marks into the bit-sliced counter.
-                var carry = words ^ SIMD8(repeating: masks[t])
-                var next = c.c0 & carry; c.c0 ^= carry; carry = next
-                next = c.c1 & carry; c.c1 ^= carry; carry = next
-                next = c.c2 & carry; c.c2 ^= carry; carry = next
-                next = c.c3 & carry; c.c3 ^= carry; carry = next
+            let first = UnsafeRawPointer(rows + oy)
+            let taps = g.kernel * g.kernel
+            @inline(__always) func mark(_ t: Int) -> SIMD8<UInt64> {
+                t < taps ? first.loadUnaligned(fromByteOffset: tapWords[t] &* 8, as: SIMD8<UInt64>.self) ^ SIMD8(repeating: masks[t]) : SIMD8()
+            }
+            // Nine taps at a time through the full-adder tree, each 4-bit sum then added into the counter.
+            var t = 0
+            while t < taps {
+                let sum = DepthwiseBits.nineSum(mark(t), mark(t + 1), mark(t + 2), mark(t + 3), mark(t + 4), mark(t + 5),
+                                                mark(t + 6), mark(t + 7), mark(t + 8))
+                var carry = c.c0 & sum.c0; c.c0 ^= sum.c0
+                var next = DepthwiseBits.majority(c.c1, sum.c1, carry); c.c1 ^= sum.c1 ^ carry; carry = next
+                next = DepthwiseBits.majority(c.c2, sum.c2, carry); c.c2 ^= sum.c2 ^ carry; carry = next
+                next = DepthwiseBits.majority(c.c3, sum.c3, carry); c.c3 ^= sum.c3 ^ carry; carry = next
                 next = c.c4 & carry; c.c4 ^= carry; carry = next
                 c.c5 ^= carry
+                t += 9
             }
             return c
         }
 
-        /// `convolveSigns` of a 3x3 kernel, the taps' words, shifts and masks read once per plane. The
-        /// nine mismatch marks are summed by a tree of full adders (a 3-input add is two operations,
-        /// parity and majority) instead of nine ripples through the counter.
+        /// `convolveSigns` of a 3x3 kernel, the taps' words and masks read once per plane and the nine
+        /// marks summed by one `nineSum`.
         func nineTapSigns(masks: UnsafePointer<UInt64>, rule: SignRule, into negatives: UnsafeMutablePointer<UInt64>) {
             let w = (tapWords[0], tapWords[1], tapWords[2], tapWords[3], tapWords[4], tapWords[5], tapWords[6], tapWords[7], tapWords[8])
             let m = (masks[0], masks[1], masks[2], masks[3], masks[4], masks[5], masks[6], masks[7], masks[8])
-            @inline(__always) func add(_ a: SIMD8<UInt64>, _ b: SIMD8<UInt64>, _ c: SIMD8<UInt64>) -> (sum: SIMD8<UInt64>, carry: SIMD8<UInt64>) {
-                let ab = a ^ b
-                return (ab ^ c, (a & b) | (ab & c))
-            }
             var oy = 0
             while oy < g.outHeight {
                 let first = UnsafeRawPointer(rows + oy)
                 @inline(__always) func mark(_ word: Int, _ mask: UInt64) -> SIMD8<UInt64> {
                     first.loadUnaligned(fromByteOffset: word &* 8, as: SIMD8<UInt64>.self) ^ SIMD8(repeating: mask)
                 }
-                let (ones0, twos0) = add(mark(w.0, m.0), mark(w.1, m.1), mark(w.2, m.2))
-                let (ones1, twos1) = add(mark(w.3, m.3), mark(w.4, m.4), mark(w.5, m.5))
-                let (ones2, twos2) = add(mark(w.6, m.6), mark(w.7, m.7), mark(w.8, m.8))
-                let (bit0, twos3) = add(ones0, ones1, ones2)
-                let (twos, fours0) = add(twos0, twos1, twos2)
-                let fours1 = twos & twos3
-                var c = Counters()
-                c.c0 = bit0
-                c.c1 = twos ^ twos3
-                c.c2 = fours0 ^ fours1
-                c.c3 = fours0 & fours1
+                let c = DepthwiseBits.nineSum(mark(w.0, m.0), mark(w.1, m.1), mark(w.2, m.2), mark(w.3, m.3), mark(w.4, m.4),
+                                              mark(w.5, m.5), mark(w.6, m.6), mark(w.7, m.7), mark(w.8, m.8))
                 UnsafeMutableRawPointer(negatives + oy).storeBytes(of: rule.negatives(c), as: SIMD8<UInt64>.self)
                 oy += DepthwiseBits.rowsPerStep
             }
@@ -261,6 +257,32 @@ enum DepthwiseBits {
                 ox += 16
             }
         }
+    }
+
+    /// The bit-sliced sum (levels c0 ... c3) of nine mark vectors: a tree of full adders, a 3-input
+    /// add being two operations (parity and majority) where a ripple through the counter takes up to
+    /// twelve per mark.
+    @inline(__always)
+    static func nineSum(_ x0: SIMD8<UInt64>, _ x1: SIMD8<UInt64>, _ x2: SIMD8<UInt64>, _ x3: SIMD8<UInt64>, _ x4: SIMD8<UInt64>,
+                        _ x5: SIMD8<UInt64>, _ x6: SIMD8<UInt64>, _ x7: SIMD8<UInt64>, _ x8: SIMD8<UInt64>) -> Counters {
+        let (ones0, twos0) = (x0 ^ x1 ^ x2, majority(x0, x1, x2))
+        let (ones1, twos1) = (x3 ^ x4 ^ x5, majority(x3, x4, x5))
+        let (ones2, twos2) = (x6 ^ x7 ^ x8, majority(x6, x7, x8))
+        let (bit0, twos3) = (ones0 ^ ones1 ^ ones2, majority(ones0, ones1, ones2))
+        let (twos, fours0) = (twos0 ^ twos1 ^ twos2, majority(twos0, twos1, twos2))
+        let fours1 = twos & twos3
+        var c = Counters()
+        c.c0 = bit0
+        c.c1 = twos ^ twos3
+        c.c2 = fours0 ^ fours1
+        c.c3 = fours0 & fours1
+        return c
+    }
+
+    /// Lane-wise majority of three: the carry of a full adder.
+    @inline(__always)
+    static func majority(_ a: SIMD8<UInt64>, _ b: SIMD8<UInt64>, _ c: SIMD8<UInt64>) -> SIMD8<UInt64> {
+        (a & b) | (c & (a ^ b))
     }
 
     /// The six bit-sliced counter levels of `rowsPerStep` output rows.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Binary
+import Tensor
 
 struct BitPackingTests {
     @Test func signConvention() {
@@ -29,6 +30,21 @@ struct BitPackingTests {
                 #expect(matrix.sign(row: row, bit: bit) == BitPacking.sign(values[row * k + bit]))
             }
         }
+    }
+
+    /// Every lane of the 16-value vector step and the scalar tail, with the values whose sign bit and
+    /// `< 0` disagree (-0.0, negative NaN) and the extremes.
+    @Test func packSignsOfSpecialValues() {
+        let special: [Float] = [-.nan, .nan, -0.0, 0, -.infinity, .infinity, -.leastNonzeroMagnitude, .leastNonzeroMagnitude,
+                                -.greatestFiniteMagnitude, 1, -1]
+        var rng = SeededRNG(seed: 5)
+        let values = (0..<203).map { _ in special[rng.nextInt(below: special.count)] }
+        var words = [UInt64](repeating: ~0, count: 4)
+        values.withUnsafeBufferPointer { x in words.withUnsafeMutableBufferPointer { BitPacking.packSigns(x.baseAddress!, count: 203, into: $0.baseAddress!) } }
+        for (index, value) in values.enumerated() {
+            #expect((words[index / 64] >> UInt64(index % 64) & 1 == 1) == (value < 0), "value \(index): \(value)")
+        }
+        #expect(words[3] >> 11 == 0, "padding bits")
     }
 
     @Test func packRowsOfKnownValues() {
