@@ -2,9 +2,11 @@ import Testing
 @testable import Binary
 
 struct XNORGEMMTests {
-    /// (M, N, K): ragged K around word boundaries, M and N off the 4-row and 4/16/32-column tiles.
+    /// (M, N, K): ragged K around word boundaries and half words, M and N off the 4-row and
+    /// 4/16/32-column tiles.
     static let shapes: [(Int, Int, Int)] = [
-        (1, 1, 1), (3, 5, 63), (4, 32, 64), (5, 33, 65), (7, 17, 72), (9, 40, 200), (6, 35, 577), (13, 70, 129), (2, 3, 1000),
+        (1, 1, 1), (5, 37, 32), (6, 100, 17), (9, 16, 31), (3, 5, 33), (3, 5, 63), (4, 32, 64), (5, 33, 65), (7, 17, 72),
+        (9, 40, 200), (6, 35, 577), (13, 70, 129), (2, 3, 1000),
     ]
 
     @Test(arguments: KernelPath.allCases)
@@ -53,6 +55,33 @@ struct XNORGEMMTests {
         let transposed = XNORGEMM.reference(b, a)
         let splitByRows = product(b, a) { XNORGEMM.split(path, $0, minimumWork: 1) }
         #expect(splitByRows == transposed)
+    }
+
+    /// With scales (a binarized convolution's store), C is Float(dot) * scales[m], rows at ldc, the
+    /// values between rows untouched, for K of one word or less and more, cut into blocks.
+    @Test(arguments: KernelPath.allCases, [1, 20, 32, 33, 100])
+    func scaledStoreIsTheDotTimesTheScale(path: KernelPath, k: Int) {
+        let (m, n, ldc) = (7, 45, 50)
+        let a = TestData.packed(rows: m, k: k, seed: 41), b = TestData.packed(rows: n, k: k, seed: 42)
+        let expected = XNORGEMM.reference(a, b)
+        let scales = TestData.values(m, seed: 43)
+        var c = [Float](repeating: -7, count: m * ldc)
+        a.words.withUnsafeBufferPointer { aWords in b.words.withUnsafeBufferPointer { bWords in
+            c.withUnsafeMutableBufferPointer { c in scales.withUnsafeBufferPointer { scales in
+                let operands = XNORKernels.Operands(a: aWords.baseAddress!, b: bWords.baseAddress!, m: m, n: n, words: a.wordsPerRow, k: k,
+                                                    c: UnsafeMutableRawPointer(c.baseAddress!), ldc: ldc, scales: scales.baseAddress!)
+                let tiles = (n + XNORKernels.tileColumns(path) - 1) / XNORKernels.tileColumns(path)
+                for rows in [0..<3, 3..<m] {
+                    for range in [0..<1, 1..<tiles] { XNORKernels.block(path, operands, rows: rows, tiles: range) }
+                }
+            } }
+        } }
+        for row in 0..<m {
+            for column in 0..<n {
+                #expect(c[row * ldc + column].bitPattern == (Float(expected[row * n + column]) * scales[row]).bitPattern, "\(row), \(column)")
+            }
+            #expect(c[row * ldc + n..<(row + 1) * ldc].allSatisfy { $0 == -7 })
+        }
     }
 
     /// A caller buffer with a leading dimension wider than N keeps its other values.
