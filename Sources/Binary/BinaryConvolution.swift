@@ -176,9 +176,11 @@ public enum BinaryConvolution {
         // Nanoseconds each worker spent packing and multiplying, to split the wall time between the counters.
         var busy = [Int](repeating: 0, count: 2 * workers)
         let start = DispatchTime.now().uptimeNanoseconds
+        let norm = affine ?? ChannelAffine(scale: [], shift: [])
         bits.words.withUnsafeBufferPointer { weightWords in kernel.weights.scales.withUnsafeBufferPointer { scales in
-            busy.withUnsafeMutableBufferPointer { busy in
+            busy.withUnsafeMutableBufferPointer { busy in norm.scale.withUnsafeBufferPointer { normScale in norm.shift.withUnsafeBufferPointer { normShift in
                 guard let weights = weightWords.baseAddress, let scales = scales.baseAddress else { return }
+                let normPointers = affine == nil ? nil : (scale: normScale.baseAddress!, shift: normShift.baseAddress!)
                 Parallelism.forEachWorkerChunk(g.batch) { worker, images in
                     let scratch = BitPacking.Im2colScratch(g)
                     let rows = UnsafeMutablePointer<UInt64>.allocate(capacity: pointwise ? 1 : max(1, g.outPixels * scratch.wordsPerRow))
@@ -190,15 +192,14 @@ public enum BinaryConvolution {
                         let operands = XNORKernels.Operands(
                             a: weights, b: pointwise ? scratch.runs : rows, m: g.outChannels, n: g.outPixels, words: bits.wordsPerRow,
                             k: bits.bitsPerRow, c: UnsafeMutableRawPointer(output + n * g.outChannels * g.outPixels), ldc: g.outPixels,
-                            scales: scales)
+                            scales: scales, norm: normPointers)
                         XNORKernels.block(path, operands, rows: 0..<g.outChannels, tiles: 0..<tiles)
-                        affine?.apply(toImage: output + n * g.outChannels * g.outPixels, pixels: g.outPixels)
                         let done = DispatchTime.now().uptimeNanoseconds
                         busy[2 * worker] += Int(multiplied - packed)
                         busy[2 * worker + 1] += Int(done - multiplied)
                     }
                 }
-            }
+            } } }
         } }
         let wall = Int(DispatchTime.now().uptimeNanoseconds - start)
         let packing = busy.enumerated().filter { $0.offset % 2 == 0 }.reduce(0) { $0 + $1.element }

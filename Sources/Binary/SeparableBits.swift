@@ -11,7 +11,7 @@ import Tensor
 /// ```
 /// planes (C x H x W floats) --DepthwiseBits, sign rule-->  negatives[c][oy], bit ox   (one word per output row)
 ///        --64 x 64 bit transposes-->  runs[oy * W' + ox], bit c                     (the 1x1 convolution's B, channels-last)
-///        --XNOR GEMM with the 1x1 kernel's bits, scales, batch norm-->  output image (O x H' x W' floats)
+///        --XNOR GEMM with the 1x1 kernel's bits, scales and batch norm in its store-->  output image (O x H' x W' floats)
 /// ```
 /// The output image of a stage before the last stays in the worker's buffer, in cache, as the next
 /// stage's input, so a `sep_conv` writes no tensor between its halves. The outputs have the bits of
@@ -147,13 +147,16 @@ public enum SeparableBits {
                   into: scratch.runs, runWords: p.runWords, block: scratch.block)
         let convolved = DispatchTime.now().uptimeNanoseconds
         let bits = p.stage.pointwiseKernel.bits
+        let norm = p.stage.affine ?? ChannelAffine(scale: [], shift: [])
         bits.words.withUnsafeBufferPointer { weights in p.stage.pointwiseKernel.weights.scales.withUnsafeBufferPointer { scales in
-            let operands = XNORKernels.Operands(
-                a: weights.baseAddress!, b: scratch.runs, m: pw.outChannels, n: pw.outPixels, words: p.runWords, k: bits.bitsPerRow,
-                c: UnsafeMutableRawPointer(target), ldc: pw.outPixels, scales: scales.baseAddress!)
-            XNORKernels.block(path, operands, rows: 0..<pw.outChannels, tiles: 0..<p.tiles)
+            norm.scale.withUnsafeBufferPointer { normScale in norm.shift.withUnsafeBufferPointer { normShift in
+                let operands = XNORKernels.Operands(
+                    a: weights.baseAddress!, b: scratch.runs, m: pw.outChannels, n: pw.outPixels, words: p.runWords, k: bits.bitsPerRow,
+                    c: UnsafeMutableRawPointer(target), ldc: pw.outPixels, scales: scales.baseAddress!,
+                    norm: p.stage.affine == nil ? nil : (normScale.baseAddress!, normShift.baseAddress!))
+                XNORKernels.block(path, operands, rows: 0..<pw.outChannels, tiles: 0..<p.tiles)
+            } }
         } }
-        p.stage.affine?.apply(toImage: target, pixels: pw.outPixels)
         let done = DispatchTime.now().uptimeNanoseconds
         return (Int(convolved - started), Int(done - convolved))
     }

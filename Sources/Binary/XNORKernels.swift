@@ -27,13 +27,16 @@ enum XNORKernels {
 
     /// The shapes and pointers one product shares between its blocks. C holds 4-byte values, row m
     /// at `c + m * ldc`: Int32 dot products, or with `scales` the Float32 Float(dot) * scales[m]
-    /// (a binarized convolution's per-channel scale applied as each tile is stored).
+    /// (a binarized convolution's per-channel scale applied as each tile is stored), and with `norm`
+    /// too, that value * norm.scale[m] + norm.shift[m] (the batch norm after the convolution, the
+    /// multiply and the add each rounded, as `ChannelAffine.apply` does).
     struct Operands {
         let a, b: UnsafePointer<UInt64>
         let m, n, words, k: Int
         let c: UnsafeMutableRawPointer
         let ldc: Int
         var scales: UnsafePointer<Float>? = nil
+        var norm: (scale: UnsafePointer<Float>, shift: UnsafePointer<Float>)? = nil
 
         /// Where element (row, column) of C goes.
         @inline(__always) func target(row: Int, column: Int) -> UnsafeMutableRawPointer {
@@ -142,17 +145,23 @@ enum XNORKernels {
         let out = o.target(row: row, column: first)
         if let scales = o.scales {
             let scale = scales[row]
+            let (a, b) = o.norm.map { ($0.scale[row], $0.shift[row]) } ?? (1, 0)
+            let normalised = o.norm != nil
+            @inline(__always) func value(_ p: V) -> V.Floats {
+                let y = scaled(p, k: o.k, scale)
+                return normalised ? y * a + b : y
+            }
             if columns >= 4 * lanes {
                 let stride = MemoryLayout<V.Floats>.stride
-                out.storeBytes(of: scaled(p0, k: o.k, scale), as: V.Floats.self)
-                out.storeBytes(of: scaled(p1, k: o.k, scale), toByteOffset: stride, as: V.Floats.self)
-                out.storeBytes(of: scaled(p2, k: o.k, scale), toByteOffset: 2 * stride, as: V.Floats.self)
-                out.storeBytes(of: scaled(p3, k: o.k, scale), toByteOffset: 3 * stride, as: V.Floats.self)
+                out.storeBytes(of: value(p0), as: V.Floats.self)
+                out.storeBytes(of: value(p1), toByteOffset: stride, as: V.Floats.self)
+                out.storeBytes(of: value(p2), toByteOffset: 2 * stride, as: V.Floats.self)
+                out.storeBytes(of: value(p3), toByteOffset: 3 * stride, as: V.Floats.self)
             } else {
-                storeEdge(scaled(p0, k: o.k, scale), into: out, count: min(lanes, columns))
-                storeEdge(scaled(p1, k: o.k, scale), into: out + 4 * lanes, count: min(lanes, columns - lanes))
-                storeEdge(scaled(p2, k: o.k, scale), into: out + 8 * lanes, count: min(lanes, columns - 2 * lanes))
-                storeEdge(scaled(p3, k: o.k, scale), into: out + 12 * lanes, count: min(lanes, columns - 3 * lanes))
+                storeEdge(value(p0), into: out, count: min(lanes, columns))
+                storeEdge(value(p1), into: out + 4 * lanes, count: min(lanes, columns - lanes))
+                storeEdge(value(p2), into: out + 8 * lanes, count: min(lanes, columns - 2 * lanes))
+                storeEdge(value(p3), into: out + 12 * lanes, count: min(lanes, columns - 3 * lanes))
             }
         } else if columns >= 4 * lanes {
             let stride = MemoryLayout<V.Dots>.stride
@@ -238,7 +247,8 @@ enum XNORKernels {
         let out = o.target(row: row, column: first)
         let dots = SIMD4<Int32>(truncatingIfNeeded: SIMD4(o.k &- 2 &* p0, o.k &- 2 &* p1, o.k &- 2 &* p2, o.k &- 2 &* p3))
         if let scales = o.scales {
-            storeEdge(SIMD4<Float>(dots) * scales[row], into: out, count: columns)
+            let values = SIMD4<Float>(dots) * scales[row]
+            storeEdge(o.norm.map { values * $0.scale[row] + $0.shift[row] } ?? values, into: out, count: columns)
         } else {
             storeEdge(dots, into: out, count: columns)
         }
@@ -259,6 +269,7 @@ protocol PopcountLanes: SIMD where Scalar == UInt64 {
 /// The Float32 vectors a panel of a scaled C is stored through.
 protocol FloatingPointVector {
     static func * (vector: Self, scalar: Float) -> Self
+    static func + (vector: Self, scalar: Float) -> Self
 }
 
 extension SIMD8<Float>: FloatingPointVector {}

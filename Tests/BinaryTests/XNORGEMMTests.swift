@@ -59,26 +59,37 @@ struct XNORGEMMTests {
 
     /// With scales (a binarized convolution's store), C is Float(dot) * scales[m], rows at ldc, the
     /// values between rows untouched, for K of one word or less and more, cut into blocks.
+    /// With `norm` as well, each value then times norm.scale[m] plus norm.shift[m], each rounded.
     @Test(arguments: KernelPath.allCases, [1, 20, 32, 33, 100])
     func scaledStoreIsTheDotTimesTheScale(path: KernelPath, k: Int) {
+        for normalised in [false, true] { scaledStore(path: path, k: k, normalised: normalised) }
+    }
+
+    func scaledStore(path: KernelPath, k: Int, normalised: Bool) {
         let (m, n, ldc) = (7, 45, 50)
         let a = TestData.packed(rows: m, k: k, seed: 41), b = TestData.packed(rows: n, k: k, seed: 42)
         let expected = XNORGEMM.reference(a, b)
         let scales = TestData.values(m, seed: 43)
+        let (normScale, normShift) = (TestData.values(m, seed: 44), TestData.values(m, seed: 45))
         var c = [Float](repeating: -7, count: m * ldc)
         a.words.withUnsafeBufferPointer { aWords in b.words.withUnsafeBufferPointer { bWords in
             c.withUnsafeMutableBufferPointer { c in scales.withUnsafeBufferPointer { scales in
+                normScale.withUnsafeBufferPointer { normScale in normShift.withUnsafeBufferPointer { normShift in
                 let operands = XNORKernels.Operands(a: aWords.baseAddress!, b: bWords.baseAddress!, m: m, n: n, words: a.wordsPerRow, k: k,
-                                                    c: UnsafeMutableRawPointer(c.baseAddress!), ldc: ldc, scales: scales.baseAddress!)
+                                                    c: UnsafeMutableRawPointer(c.baseAddress!), ldc: ldc, scales: scales.baseAddress!,
+                                                    norm: normalised ? (normScale.baseAddress!, normShift.baseAddress!) : nil)
                 let tiles = (n + XNORKernels.tileColumns(path) - 1) / XNORKernels.tileColumns(path)
                 for rows in [0..<3, 3..<m] {
                     for range in [0..<1, 1..<tiles] { XNORKernels.block(path, operands, rows: rows, tiles: range) }
                 }
+                } }
             } }
         } }
         for row in 0..<m {
             for column in 0..<n {
-                #expect(c[row * ldc + column].bitPattern == (Float(expected[row * n + column]) * scales[row]).bitPattern, "\(row), \(column)")
+                let scaled = Float(expected[row * n + column]) * scales[row]
+                let value = normalised ? scaled * normScale[row] + normShift[row] : scaled
+                #expect(c[row * ldc + column].bitPattern == value.bitPattern, "\(row), \(column), normalised \(normalised)")
             }
             #expect(c[row * ldc + n..<(row + 1) * ldc].allSatisfy { $0 == -7 })
         }
