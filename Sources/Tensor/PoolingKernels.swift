@@ -27,13 +27,13 @@ enum PoolingKernels {
 
     // MARK: Max pooling
 
-    /// Output planes `planes` and the plane-relative index of each output's winner: the first
-    /// largest cell of the window in row-major order.
+    /// Output planes `planes` and, unless `winners` is nil (no gradient to route), the plane-relative
+    /// index of each output's winner: the first largest cell of the window in row-major order.
     static func maxForward(_ g: PoolGeometry, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                           _ winners: UnsafeMutablePointer<Int32>, planes: Range<Int>, path: LoopPath = .fastest) {
+                           _ winners: UnsafeMutablePointer<Int32>?, planes: Range<Int>, path: LoopPath = .fastest) {
         let (inPlane, outPlane) = (g.height * g.width, g.outHeight * g.outWidth)
         for plane in planes {
-            let (source, target, indices) = (x + plane * inPlane, y + plane * outPlane, winners + plane * outPlane)
+            let (source, target, indices) = (x + plane * inPlane, y + plane * outPlane, winners.map { $0 + plane * outPlane })
             switch lanes(g, path) {
             case 16: maxThreeByThree(SIMD16<Float>.self, g, source, target, indices)
             case 8: maxThreeByThree(SIMD8<Float>.self, g, source, target, indices)
@@ -46,7 +46,7 @@ enum PoolingKernels {
     /// The generic max over output columns `columns` of every output row of one plane.
     @inline(__always)
     static func maxWindows(_ g: PoolGeometry, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                           _ winners: UnsafeMutablePointer<Int32>, columns: Range<Int>) {
+                           _ winners: UnsafeMutablePointer<Int32>?, columns: Range<Int>) {
         for oy in 0..<g.outHeight {
             let rows = g.rows(oy)
             for ox in columns {
@@ -60,13 +60,13 @@ enum PoolingKernels {
                     }
                 }
                 y[oy * g.outWidth + ox] = best
-                winners[oy * g.outWidth + ox] = Int32(bestIndex)
+                winners?[oy * g.outWidth + ox] = Int32(bestIndex)
             }
         }
     }
 
     static func maxThreeByThree<Lane: MaxPoolingLane>(_: Lane.Type, _ g: PoolGeometry, _ x: UnsafePointer<Float>,
-                                                      _ y: UnsafeMutablePointer<Float>, _ winners: UnsafeMutablePointer<Int32>) {
+                                                      _ y: UnsafeMutablePointer<Float>, _ winners: UnsafeMutablePointer<Int32>?) {
         let width = g.width
         var laneIndex = Lane.Index()
         for lane in 0..<Lane.scalarCount { laneIndex[lane] = Int32(lane) }
@@ -76,6 +76,17 @@ enum PoolingKernels {
             @inline(__always) func block(_ column: Int) {
                 let first = rows.lowerBound * width + column - 1
                 var best: Lane = VectorKernels.load(x + first)
+                guard let winners else {
+                    // Values only, with the same comparison (a later cell wins only when larger).
+                    for iy in rows {
+                        for kx in 0..<3 {
+                            let candidate: Lane = VectorKernels.load(x + iy * width + column - 1 + kx)
+                            best.replace(with: candidate, where: candidate .> best)
+                        }
+                    }
+                    VectorKernels.store(best, y + oy * width + column)
+                    return
+                }
                 var bestIndex = laneIndex &+ Int32(first)
                 for iy in rows {
                     for kx in 0..<3 {

@@ -4,8 +4,14 @@ extension Tensor {
     public func maxPool2d(kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
         let g = PoolGeometry(shape, kernel: kernel, stride: stride, padding: padding)
         var winners: [Int32] = []
+        // The winners route the gradient; with none to route (inference) only the maxima are computed.
+        let routesGradient = GradMode.isEnabled && requiresGrad
         let output = data.withUnsafeBufferPointer { x in
             makeFloats(g.outputCount) { y in
+                guard routesGradient else {
+                    g.forEachPlaneChunk { planes in PoolingKernels.maxForward(g, x.baseAddress!, y, nil, planes: planes) }
+                    return
+                }
                 winners = makeArray(g.outputCount) { indices in
                     g.forEachPlaneChunk { planes in PoolingKernels.maxForward(g, x.baseAddress!, y, indices, planes: planes) }
                 }

@@ -38,6 +38,14 @@ import Testing
         }
         #expect(Self.bits(results[.fastest]!.0) == Self.bits(results[.generic]!.0))
         #expect(results[.fastest]!.1 == results[.generic]!.1)
+        // Without winners (inference): the same maxima, bit for bit (ties of 0 and -0.0, NaNs).
+        for path in [LoopPath.fastest, .generic] {
+            var y = [Float](repeating: 0, count: g.outputCount)
+            x.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { y in
+                PoolingKernels.maxForward(g, x.baseAddress!, y.baseAddress!, nil, planes: 0..<g.planes, path: path)
+            } }
+            #expect(Self.bits(y) == Self.bits(results[.generic]!.0), "\(path) without winners")
+        }
     }
 
     /// PC-DARTS's pooled bypass: the 2x2 stride-2 kernel, scaled and stored or added, against the
