@@ -80,8 +80,7 @@ enum PoolingKernels {
                     // Values only, with the same comparison (a later cell wins only when larger).
                     for iy in rows {
                         for kx in 0..<3 {
-                            let candidate: Lane = VectorKernels.load(x + iy * width + column - 1 + kx)
-                            best.replace(with: candidate, where: candidate .> best)
+                            Lane.keepLarger(&best, VectorKernels.load(x + iy * width + column - 1 + kx))
                         }
                     }
                     VectorKernels.store(best, y + oy * width + column)
@@ -284,9 +283,16 @@ protocol MaxPoolingLane: SIMD where Scalar == Float {
     associatedtype Index: SIMD where Index.Scalar == Int32
     /// Lanes where `candidate > best` take the candidate's value and index.
     static func keepLarger(_ best: inout Self, _ bestIndex: inout Index, _ candidate: Self, _ index: Index)
+    /// Lanes where `candidate > best` take the candidate's value (no index to follow).
+    static func keepLarger(_ best: inout Self, _ candidate: Self)
 }
 
 extension SIMD16: MaxPoolingLane where Scalar == Float {
+    @inline(__always)
+    static func keepLarger(_ best: inout Self, _ candidate: Self) {
+        best.replace(with: candidate, where: candidate .> best)
+    }
+
     @inline(__always)
     static func keepLarger(_ best: inout Self, _ bestIndex: inout SIMD16<Int32>, _ candidate: Self, _ index: SIMD16<Int32>) {
         let larger = candidate .> best
@@ -297,6 +303,11 @@ extension SIMD16: MaxPoolingLane where Scalar == Float {
 
 extension SIMD8: MaxPoolingLane where Scalar == Float {
     @inline(__always)
+    static func keepLarger(_ best: inout Self, _ candidate: Self) {
+        best.replace(with: candidate, where: candidate .> best)
+    }
+
+    @inline(__always)
     static func keepLarger(_ best: inout Self, _ bestIndex: inout SIMD8<Int32>, _ candidate: Self, _ index: SIMD8<Int32>) {
         let larger = candidate .> best
         best.replace(with: candidate, where: larger)
@@ -305,6 +316,11 @@ extension SIMD8: MaxPoolingLane where Scalar == Float {
 }
 
 extension SIMD4: MaxPoolingLane where Scalar == Float {
+    @inline(__always)
+    static func keepLarger(_ best: inout Self, _ candidate: Self) {
+        best.replace(with: candidate, where: candidate .> best)
+    }
+
     @inline(__always)
     static func keepLarger(_ best: inout Self, _ bestIndex: inout SIMD4<Int32>, _ candidate: Self, _ index: SIMD4<Int32>) {
         let larger = candidate .> best
