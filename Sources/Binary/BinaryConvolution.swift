@@ -79,18 +79,6 @@ public enum BinaryConvolution {
         }
     }
 
-    /// pointwise(depthwise(x)) of sign activations, both binarized, with `affine` applied after the
-    /// 1x1 convolution: one `SeparableBits` stage (see `separable(_:input:)`).
-    public static func separable(
-        depthwise d: ConvGeometry, input: [Float], depthwiseKernel: BinaryKernel,
-        pointwise p: ConvGeometry, pointwiseKernel: BinaryKernel, normalisedBy affine: ChannelAffine? = nil,
-        path: KernelPath = .best, counters: KernelCounters = .shared
-    ) -> [Float]? {
-        separable([SeparableBits.Stage(depthwise: d, depthwiseKernel: depthwiseKernel, pointwise: p, pointwiseKernel: pointwiseKernel,
-                                       affine: affine)],
-                  input: input, path: path, counters: counters)
-    }
-
     /// Depthwise -> 1x1 -> batch norm stages of sign activations (a `dil_conv` is one, a `sep_conv`
     /// two) on bits from end to end (`SeparableBits`: the depthwise outputs are never written as
     /// floats, nor a stage's output before the last) when every stage fits the bit kernels and this
@@ -176,11 +164,9 @@ public enum BinaryConvolution {
         // Nanoseconds each worker spent packing and multiplying, to split the wall time between the counters.
         var busy = [Int](repeating: 0, count: 2 * workers)
         let start = DispatchTime.now().uptimeNanoseconds
-        let norm = affine ?? ChannelAffine(scale: [], shift: [])
         bits.words.withUnsafeBufferPointer { weightWords in kernel.weights.scales.withUnsafeBufferPointer { scales in
-            busy.withUnsafeMutableBufferPointer { busy in norm.scale.withUnsafeBufferPointer { normScale in norm.shift.withUnsafeBufferPointer { normShift in
+            busy.withUnsafeMutableBufferPointer { busy in XNORKernels.withNorm(affine) { norm in
                 guard let weights = weightWords.baseAddress, let scales = scales.baseAddress else { return }
-                let normPointers = affine == nil ? nil : (scale: normScale.baseAddress!, shift: normShift.baseAddress!)
                 Parallelism.forEachWorkerChunk(g.batch) { worker, images in
                     let scratch = BitPacking.Im2colScratch(g)
                     let rows = UnsafeMutablePointer<UInt64>.allocate(capacity: pointwise ? 1 : max(1, g.outPixels * scratch.wordsPerRow))
@@ -192,14 +178,14 @@ public enum BinaryConvolution {
                         let operands = XNORKernels.Operands(
                             a: weights, b: pointwise ? scratch.runs : rows, m: g.outChannels, n: g.outPixels, words: bits.wordsPerRow,
                             k: bits.bitsPerRow, c: UnsafeMutableRawPointer(output + n * g.outChannels * g.outPixels), ldc: g.outPixels,
-                            scales: scales, norm: normPointers)
+                            scales: scales, norm: norm)
                         XNORKernels.block(path, operands, rows: 0..<g.outChannels, tiles: 0..<tiles)
                         let done = DispatchTime.now().uptimeNanoseconds
                         busy[2 * worker] += Int(multiplied - packed)
                         busy[2 * worker + 1] += Int(done - multiplied)
                     }
                 }
-            } } }
+            } }
         } }
         let wall = Int(DispatchTime.now().uptimeNanoseconds - start)
         let packing = busy.enumerated().filter { $0.offset % 2 == 0 }.reduce(0) { $0 + $1.element }

@@ -147,15 +147,13 @@ public enum SeparableBits {
                   into: scratch.runs, runWords: p.runWords, block: scratch.block)
         let convolved = DispatchTime.now().uptimeNanoseconds
         let bits = p.stage.pointwiseKernel.bits
-        let norm = p.stage.affine ?? ChannelAffine(scale: [], shift: [])
         bits.words.withUnsafeBufferPointer { weights in p.stage.pointwiseKernel.weights.scales.withUnsafeBufferPointer { scales in
-            norm.scale.withUnsafeBufferPointer { normScale in norm.shift.withUnsafeBufferPointer { normShift in
+            XNORKernels.withNorm(p.stage.affine) { norm in
                 let operands = XNORKernels.Operands(
                     a: weights.baseAddress!, b: scratch.runs, m: pw.outChannels, n: pw.outPixels, words: p.runWords, k: bits.bitsPerRow,
-                    c: UnsafeMutableRawPointer(target), ldc: pw.outPixels, scales: scales.baseAddress!,
-                    norm: p.stage.affine == nil ? nil : (normScale.baseAddress!, normShift.baseAddress!))
+                    c: UnsafeMutableRawPointer(target), ldc: pw.outPixels, scales: scales.baseAddress!, norm: norm)
                 XNORKernels.block(path, operands, rows: 0..<pw.outChannels, tiles: 0..<p.tiles)
-            } }
+            }
         } }
         let done = DispatchTime.now().uptimeNanoseconds
         return (Int(convolved - started), Int(done - convolved))

@@ -1,3 +1,5 @@
+import Tensor
+
 /// The XNOR-popcount micro-kernels behind `XNORGEMM`. Each computes one block of C = K - 2 *
 /// popcount(a_m XOR b_n) for rows `rows` of A and column tiles `tiles` of B; `XNORGEMM` splits the
 /// whole product into such blocks over the cores. All of them must equal `XNORGEMM.reference`.
@@ -36,11 +38,22 @@ enum XNORKernels {
         let c: UnsafeMutableRawPointer
         let ldc: Int
         var scales: UnsafePointer<Float>? = nil
-        var norm: (scale: UnsafePointer<Float>, shift: UnsafePointer<Float>)? = nil
+        var norm: Norm? = nil
+
+        /// The pointers of `norm`'s scales and shifts.
+        typealias Norm = (scale: UnsafePointer<Float>, shift: UnsafePointer<Float>)
 
         /// Where element (row, column) of C goes.
         @inline(__always) func target(row: Int, column: Int) -> UnsafeMutableRawPointer {
             c + (row &* ldc &+ column) &* 4
+        }
+    }
+
+    /// Runs `body` with `affine`'s scales and shifts as `Operands.norm` (nil without an affine).
+    static func withNorm<T>(_ affine: ChannelAffine?, _ body: (Operands.Norm?) -> T) -> T {
+        guard let affine else { return body(nil) }
+        return affine.scale.withUnsafeBufferPointer { scale in
+            affine.shift.withUnsafeBufferPointer { shift in body((scale.baseAddress!, shift.baseAddress!)) }
         }
     }
 

@@ -44,7 +44,10 @@ public final class DilConv: UnaryLayer {
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         let activated = leadingActivation(x, depthwise.binarization)
-        if let fused = Conv2d.separable([(depthwise, pointwise, norm)], activated, training: training) { return fused }
+        if depthwise.takesNormalisation(training: training),
+           let fused = Conv2d.separable([(depthwise, pointwise, norm)], activated, training: training) {
+            return fused
+        }
         return pointwise(depthwise(activated, training: training), training: training, then: norm)
     }
 }
@@ -66,7 +69,7 @@ public final class SepConv: UnaryLayer {
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         // At inference on bits, both halves in one pass, an image at a time (no tensor between them).
-        if first.depthwise.binarization.binarizesActivations,
+        if first.depthwise.takesNormalisation(training: training),
            let fused = Conv2d.separable([(first.depthwise, first.pointwise, first.norm), (second.depthwise, second.pointwise, second.norm)],
                                         x, training: training) {
             return fused

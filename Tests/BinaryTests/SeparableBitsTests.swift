@@ -60,8 +60,8 @@ import Tensor
         let statistics = NormalisedBinaryConvolutionTests.statistics(p.outChannels, seed: 37)
         let affine = normalised ? statistics.inferenceAffine(gamma: TestData.values(p.outChannels, seed: 39), beta: nil) : nil
         let counters = KernelCounters()
-        let fused = BinaryConvolution.separable(depthwise: d, input: x, depthwiseKernel: depthwise, pointwise: p, pointwiseKernel: pointwise,
-                                                normalisedBy: affine, counters: counters)
+        let stage = SeparableBits.Stage(depthwise: d, depthwiseKernel: depthwise, pointwise: p, pointwiseKernel: pointwise, affine: affine)
+        let fused = BinaryConvolution.separable([stage], input: x, counters: counters)
         let between = BinaryConvolution.forward(d, input: x, kernel: depthwise, binaryInput: true, counters: KernelCounters())
         let apart = BinaryConvolution.forward(p, input: between, kernel: pointwise, binaryInput: true, normalisedBy: affine, counters: KernelCounters())
         #expect(fused.map { BinaryConvolutionTests.mismatches($0, apart) } == 0)
@@ -111,7 +111,8 @@ import Tensor
         let pointwise = BinaryKernel(Self.weights(outChannels: p.outChannels, perChannel: p.inChannels, seed: 43), channelsPerGroup: p.inChannels, kernel: 1)
         let x = TestData.values(c.input.reduce(1, *), seed: 45)
         let offBits = BinaryConvolution.onFloatKernels {
-            BinaryConvolution.separable(depthwise: d, input: x, depthwiseKernel: depthwise, pointwise: p, pointwiseKernel: pointwise)
+            BinaryConvolution.separable([SeparableBits.Stage(depthwise: d, depthwiseKernel: depthwise, pointwise: p, pointwiseKernel: pointwise,
+                                                             affine: nil)], input: x)
         }
         #expect(offBits == nil)
         let shallow = Case(input: [2, 8, 9, 9], kernel: 3, stride: 1, padding: 1, dilation: 1, outChannels: 8)
