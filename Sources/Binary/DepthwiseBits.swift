@@ -177,7 +177,9 @@ enum DepthwiseBits {
         }
 
         /// `convolveSigns` of a 3x3 kernel, the taps' words and masks read once per plane and the nine
-        /// marks summed by one `nineSum`.
+        /// marks summed by one `nineSum`. Three alternating runs of `bnas bench conv --runs 9` against
+        /// the same kernels through `counts(row:)` (taps read per row): dil_conv_3x3 at 64x32x28x28
+        /// 0.49-0.66 against 0.57-0.95 ms, sep_conv_3x3 1.15-1.33 against 1.13-1.58 ms.
         func nineTapSigns(masks: UnsafePointer<UInt64>, rule: SignRule, into negatives: UnsafeMutablePointer<UInt64>) {
             let w = (tapWords[0], tapWords[1], tapWords[2], tapWords[3], tapWords[4], tapWords[5], tapWords[6], tapWords[7], tapWords[8])
             let m = (masks[0], masks[1], masks[2], masks[3], masks[4], masks[5], masks[6], masks[7], masks[8])
