@@ -32,8 +32,13 @@ enum PoolingKernels {
     static func maxForward(_ g: PoolGeometry, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                            _ winners: UnsafeMutablePointer<Int32>?, planes: Range<Int>, path: LoopPath = .fastest) {
         let (inPlane, outPlane) = (g.height * g.width, g.outHeight * g.outWidth)
+        let strideTwoLanes = winners == nil ? stridedLanes(g, path) : nil
         for plane in planes {
             let (source, target, indices) = (x + plane * inPlane, y + plane * outPlane, winners.map { $0 + plane * outPlane })
+            if let strideTwoLanes {
+                if strideTwoLanes == 8 { maxStrideTwo(SIMD8<Float>.self, g, source, target) } else { maxStrideTwo(SIMD4<Float>.self, g, source, target) }
+                continue
+            }
             switch lanes(g, path) {
             case 16: maxThreeByThree(SIMD16<Float>.self, g, source, target, indices)
             case 8: maxThreeByThree(SIMD8<Float>.self, g, source, target, indices)
@@ -101,6 +106,43 @@ enum PoolingKernels {
         }
         maxWindows(g, x, y, winners, columns: 0..<1)
         maxWindows(g, x, y, winners, columns: width - 1..<width)
+    }
+
+    /// Lanes of the SIMD path of the 3x3 stride-2 padding-1 max pool without winners (the reduction
+    /// cells' max_pool_3x3 at inference), or nil: 8 from 19 columns on, 4 from 11 (`maxStrideTwo`).
+    static func stridedLanes(_ g: PoolGeometry, _ path: LoopPath) -> Int? {
+        guard path == .fastest, g.kernel == 3, g.stride == 2, g.padding == 1 else { return nil }
+        return [8, 4].first { (g.width - 1 - 2 * $0) / 2 >= 1 }
+    }
+
+    /// The 3x3 stride-2 padding-1 maxima of one plane, values only. Output columns ox ..< ox + L take
+    /// their windows' columns 2ox - 1, 2ox, 2ox + 1 from two loads of 2L values per input row, the
+    /// first's even and odd lanes and the second's even lanes, visited in the generic loop's
+    /// row-major order with its comparison (so NaNs and ±0 ties come out the same). A block stays
+    /// inside the row while 2 ox + 2L <= width - 1; the last one is flush with that bound (blocks may
+    /// overlap), and the columns left on either side run through `maxWindows`.
+    static func maxStrideTwo<Lane: StrideTwoLane>(_: Lane.Type, _ g: PoolGeometry, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        let (width, lanes) = (g.width, Lane.scalarCount)
+        let last = (width - 1 - 2 * lanes) / 2
+        for oy in 0..<g.outHeight {
+            let rows = g.rows(oy)
+            @inline(__always) func block(_ ox: Int) {
+                var best = Lane()
+                for (index, iy) in rows.enumerated() {
+                    let row = x + iy * width + 2 * ox - 1
+                    let (left, middle) = Lane.deinterleaved(row)
+                    let right = Lane.deinterleaved(row + 2).even
+                    if index == 0 { best = left } else { Lane.keepLarger(&best, left) }
+                    Lane.keepLarger(&best, middle)
+                    Lane.keepLarger(&best, right)
+                }
+                VectorKernels.store(best, y + oy * g.outWidth + ox)
+            }
+            for ox in stride(from: 1, to: last, by: lanes) { block(ox) }
+            block(last)
+        }
+        maxWindows(g, x, y, nil, columns: 0..<1)
+        maxWindows(g, x, y, nil, columns: last + lanes..<g.outWidth)
     }
 
     /// The 2x2 stride-2 max of one plane (PC-DARTS's pooled bypass) times `factor`, stored into `y`
@@ -326,5 +368,27 @@ extension SIMD4: MaxPoolingLane where Scalar == Float {
         let larger = candidate .> best
         best.replace(with: candidate, where: larger)
         bestIndex.replace(with: index, where: larger)
+    }
+}
+
+/// A max-pool lane that also loads 2L consecutive values split into their even and odd lanes (the
+/// stride-2 pool's window columns).
+protocol StrideTwoLane: MaxPoolingLane {
+    static func deinterleaved(_ p: UnsafePointer<Float>) -> (even: Self, odd: Self)
+}
+
+extension SIMD8: StrideTwoLane where Scalar == Float {
+    @inline(__always)
+    static func deinterleaved(_ p: UnsafePointer<Float>) -> (even: Self, odd: Self) {
+        let pair: SIMD16<Float> = VectorKernels.load(p)
+        return (pair.evenHalf, pair.oddHalf)
+    }
+}
+
+extension SIMD4: StrideTwoLane where Scalar == Float {
+    @inline(__always)
+    static func deinterleaved(_ p: UnsafePointer<Float>) -> (even: Self, odd: Self) {
+        let pair: SIMD8<Float> = VectorKernels.load(p)
+        return (pair.evenHalf, pair.oddHalf)
     }
 }

@@ -48,6 +48,25 @@ import Testing
         }
     }
 
+    /// The reduction cells' 3x3 stride-2 max pool without winners: 8 lanes (widths 28, 19, 20), 4
+    /// lanes (14, 11, 12), none (10, 7), odd and even heights, against the generic loops bit for bit.
+    @Test(arguments: [[2, 3, 28, 28], [1, 2, 14, 14], [1, 1, 5, 19], [1, 1, 6, 20], [1, 2, 7, 11], [1, 1, 3, 12], [1, 1, 4, 10], [1, 2, 7, 7]])
+    func strideTwoMaxPoolMatchesTheGenericLoops(_ shape: [Int]) {
+        let g = PoolGeometry(shape, kernel: 3, stride: 2, padding: 1)
+        #expect(PoolingKernels.stridedLanes(g, .fastest) == (shape[3] >= 19 ? 8 : shape[3] >= 11 ? 4 : nil))
+        let x = Self.awkwardValues(shape, seed: 23)
+        var outputs: [LoopPath: [Float]] = [:]
+        for path in [LoopPath.fastest, .generic] {
+            var y = [Float](repeating: 7, count: g.outputCount)
+            x.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { y in
+                PoolingKernels.maxForward(g, x.baseAddress!, y.baseAddress!, nil, planes: 0..<g.planes, path: path)
+            } }
+            outputs[path] = y
+        }
+        #expect(Self.bits(outputs[.fastest]!) == Self.bits(outputs[.generic]!))
+        #expect(!outputs[.fastest]!.contains(7), "every output written")
+    }
+
     /// PC-DARTS's pooled bypass: the 2x2 stride-2 kernel, scaled and stored or added, against the
     /// generic loops followed by the same multiply (and add), on even and odd sides and with ties,
     /// for rows of fewer than 8 outputs (one by one), 14 (8 in SIMD, 6 one by one) and 17.
