@@ -98,10 +98,11 @@ public enum BinaryConvolution {
         let (first, last) = (stages[0].depthwise, stages[stages.count - 1].pointwise)
         precondition(input.count == first.batch * first.inChannels * first.height * first.width,
                      "BinaryConvolution: \(input.count) inputs for the geometry")
+        guard let prepared = SeparableBits.prepare(stages, path: path) else { return nil }
         return [Float](unsafeUninitializedCapacity: last.batch * last.outChannels * last.outPixels) { buffer, count in
             input.withUnsafeBufferPointer { x in
                 guard let x = x.baseAddress, let y = buffer.baseAddress else { return }
-                SeparableBits.forward(stages, input: x, output: y, path: path, counters: counters)
+                SeparableBits.forward(prepared, input: x, output: y, path: path, counters: counters)
             }
             count = buffer.count
         }

@@ -109,11 +109,17 @@ enum DepthwiseBits {
         /// Packs the signs of one height x width plane, at row and column offset `padding`: the whole
         /// plane into one bit stream first (64 values at a time), then each row's width bits from it.
         func pack(_ plane: UnsafePointer<Float>) {
+            BitPacking.packSigns(plane, count: g.height * g.width, into: stream)
+            stream[PackedMatrix.wordCount(bits: g.height * g.width)] = 0
+            pack(signs: stream)
+        }
+
+        /// Packs a plane whose signs are already one stream of height x width bits (bit y * width + x
+        /// set where input (y, x) is negative) in `stream`, which must have one readable word past
+        /// them; bits past the plane are ignored.
+        func pack(signs stream: UnsafePointer<UInt64>) {
             let (s, p, width) = (g.stride, g.padding, g.width)
             rows.initialize(repeating: 0, count: copyWords)
-            let streamWords = PackedMatrix.wordCount(bits: g.height * width)
-            BitPacking.packSigns(plane, count: g.height * width, into: stream)
-            stream[streamWords] = 0
             let rowMask: UInt64 = width == 64 ? ~0 : (1 << UInt64(width)) - 1
             // Padded row y + p is row (y + p) / s of phase (y + p) % s, tracked without dividing.
             var (phase, phaseRow) = (p % s, p / s)
@@ -296,7 +302,8 @@ enum DepthwiseBits {
     /// Which mismatch counts make an output negative, for one channel: the output is
     /// Float(taps - 2 * count) * scale, monotone in the count, so the negative ones are the counts from
     /// `threshold` on, or (`below`, a negative scale) the counts under it. A zero or NaN scale makes
-    /// none negative (threshold past any count).
+    /// none negative (threshold past any count). The XNOR GEMM's sign store uses the same rule on its
+    /// popcounts (`XNORKernels.Operands.signs`).
     struct SignRule: Equatable {
         let threshold: Int
         let below: Bool
@@ -305,12 +312,25 @@ enum DepthwiseBits {
         /// that the bits are those of `y < 0` on the outputs the float path writes.
         init(taps: Int, scale: Float) {
             precondition(taps < 1 << DepthwiseBits.counterBits, "SignRule: \(taps) taps")
-            let negative = { (count: Int) in Float(taps - 2 * count) * scale < 0 }
-            below = negative(0)
-            threshold = (1...taps).first { negative($0) != negative(0) } ?? 1 << DepthwiseBits.counterBits
-            precondition((0...taps).allSatisfy { negative($0) == (below ? $0 < threshold : $0 >= threshold) },
-                         "SignRule: the signs of \(scale) x (taps - 2 count) are not monotone")
+            guard let rule = SignRule(counts: taps, negative: { Float(taps - 2 * $0) * scale < 0 }) else {
+                preconditionFailure("SignRule: the signs of \(scale) x (taps - 2 count) are not monotone")
+            }
+            self = rule
         }
+
+        /// The rule of `negative` over the counts 0 ... counts, or nil when the negative counts are not
+        /// those from one count on or those below one (`threshold` past the last count when none are).
+        init?(counts: Int, negative: (Int) -> Bool) {
+            let first = negative(0)
+            below = first
+            threshold = (1...max(1, counts)).first { negative($0) != first } ?? max(counts + 1, 1 << DepthwiseBits.counterBits)
+            let rule = self
+            guard (0...counts).allSatisfy({ negative($0) == rule.isNegative($0) }) else { return nil }
+        }
+
+        /// Whether `count` mismatches make the output negative.
+        @inline(__always)
+        func isNegative(_ count: Int) -> Bool { below ? count < threshold : count >= threshold }
 
         /// Bit ox of lane r: whether the count of pixel ox of row r is negative under the rule.
         @inline(__always)

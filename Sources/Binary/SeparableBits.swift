@@ -14,8 +14,10 @@ import Tensor
 ///        --XNOR GEMM with the 1x1 kernel's bits, scales and batch norm in its store-->  output image (O x H' x W' floats)
 /// ```
 /// The output image of a stage before the last stays in the worker's buffer, in cache, as the next
-/// stage's input, so a `sep_conv` writes no tensor between its halves. The outputs have the bits of
-/// the convolutions and batch norms run one after the other (tested).
+/// stage's input, so a `sep_conv` writes no tensor between its halves. Only its signs are read next,
+/// and each channel's are a threshold on the 1x1 popcount (the scale and batch norm are monotone),
+/// so the GEMM stores sign bits there, one stream per channel, instead of floats. The outputs have
+/// the bits of the convolutions and batch norms run one after the other (tested).
 public enum SeparableBits {
     /// One depthwise -> 1x1 -> batch norm stage.
     public struct Stage: Sendable {
@@ -57,8 +59,14 @@ public enum SeparableBits {
         let masks: [UInt64]
         let rules: [DepthwiseBits.SignRule]
         let rowStride, runWords, tiles: Int
+        /// For a stage another one follows, which 1x1 popcounts make each output channel negative
+        /// after the scale and batch norm, so that the XNOR GEMM writes the next stage's input signs
+        /// instead of floats; nil for the last stage.
+        let outputRules: [DepthwiseBits.SignRule]?
 
-        init(_ stage: Stage, path: KernelPath) {
+        /// nil where a stage before the last has a channel whose signs are no threshold on the count
+        /// (`outputRules`).
+        init?(_ stage: Stage, path: KernelPath, last: Bool) {
             let d = stage.depthwise, taps = stage.depthwise.kernel * stage.depthwise.kernel
             self.stage = stage
             masks = (0..<d.inChannels * taps).map { index in
@@ -68,15 +76,53 @@ public enum SeparableBits {
             rowStride = (d.outHeight + DepthwiseBits.rowsPerStep - 1) / DepthwiseBits.rowsPerStep * DepthwiseBits.rowsPerStep
             runWords = stage.pointwiseKernel.bits.wordsPerRow
             tiles = (stage.pointwise.outPixels + XNORKernels.tileColumns(path) - 1) / XNORKernels.tileColumns(path)
+            if last {
+                outputRules = nil
+            } else {
+                guard let rules = Self.outputRules(stage) else { return nil }
+                outputRules = rules
+            }
         }
+
+        /// The rules of `outputRules`, read off the store's own float operations (XNORKernels.storeRow:
+        /// Float(K - 2 count) * scale, then * norm scale + norm shift, each rounded). Each operation is
+        /// monotone, and a NaN (an infinity times 0, or infinities of opposite signs added) can only
+        /// arise where the values on one side of it are not negative, so with IEEE rounding the rules
+        /// always exist; nil would send the stages back to the layers one after the other.
+        static func outputRules(_ stage: Stage) -> [DepthwiseBits.SignRule]? {
+            let (k, scales) = (stage.pointwiseKernel.bits.bitsPerRow, stage.pointwiseKernel.weights.scales)
+            var rules: [DepthwiseBits.SignRule] = []
+            for channel in scales.indices {
+                let (a, b) = stage.affine.map { ($0.scale[channel], $0.shift[channel]) } ?? (1, 0)
+                let normalised = stage.affine != nil
+                guard let rule = DepthwiseBits.SignRule(counts: k, negative: { count in
+                    let y = Float(Int32(truncatingIfNeeded: k - 2 * count)) * scales[channel]
+                    return (normalised ? y * a + b : y) < 0
+                }) else { return nil }
+                rules.append(rule)
+            }
+            return rules
+        }
+
+        /// Words of one channel's sign stream in a stage's output when `outputRules` is set: the
+        /// channel's pixels, one bit each, and one word more for the row packer to read past them.
+        var signWords: Int { PackedMatrix.wordCount(bits: stage.pointwise.outPixels) + 1 }
+    }
+
+    /// A stage's input image: the NCHW planes of the batch's input, or the sign streams (one per
+    /// channel, `rowWords` apart) the previous stage's GEMM wrote.
+    enum Image {
+        case planes(UnsafePointer<Float>)
+        case signs(UnsafePointer<UInt64>, rowWords: Int)
     }
 
     /// One worker's buffers for one stage.
     struct Scratch {
         let plane: DepthwiseBits.Plane
         let negatives, runs, block: UnsafeMutablePointer<UInt64>
-        /// The stage's output image when another stage follows (nil for the last).
-        let image: UnsafeMutablePointer<Float>?
+        /// The stage's output image when another stage follows (nil for the last): one sign stream
+        /// per channel, `Prepared.signWords` apart.
+        let signs: UnsafeMutablePointer<UInt64>?
 
         init(_ p: Prepared, last: Bool) {
             let (d, pw) = (p.stage.depthwise, p.stage.pointwise)
@@ -84,18 +130,29 @@ public enum SeparableBits {
             negatives = .allocate(capacity: d.inChannels * p.rowStride)
             runs = .allocate(capacity: max(1, pw.outPixels * p.runWords))
             block = .allocate(capacity: 64)
-            image = last ? nil : .allocate(capacity: pw.outChannels * pw.outPixels)
+            signs = p.outputRules == nil ? nil : .allocate(capacity: pw.outChannels * p.signWords)
+            signs?.initialize(repeating: 0, count: pw.outChannels * p.signWords)
         }
 
-        func deallocate() { plane.deallocate(); negatives.deallocate(); runs.deallocate(); block.deallocate(); image?.deallocate() }
+        func deallocate() { plane.deallocate(); negatives.deallocate(); runs.deallocate(); block.deallocate(); signs?.deallocate() }
+    }
+
+    /// The stages' operands for `forward`, or nil where `Prepared` declines one.
+    static func prepare(_ stages: [Stage], path: KernelPath) -> [Prepared]? {
+        precondition(fits(stages), "SeparableBits: unsupported geometries")
+        var prepared: [Prepared] = []
+        for (index, stage) in stages.enumerated() {
+            guard let operands = Prepared(stage, path: path, last: index == stages.count - 1) else { return nil }
+            prepared.append(operands)
+        }
+        return prepared
     }
 
     /// The stages applied one after the other to the NCHW batch at `input`, the last one's output
     /// written to `output`.
-    static func forward(_ stages: [Stage], input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    static func forward(_ prepared: [Prepared], input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                         path: KernelPath, counters: KernelCounters) {
-        precondition(fits(stages), "SeparableBits: unsupported geometries")
-        let prepared = stages.map { Prepared($0, path: path) }
+        let stages = prepared.map(\.stage)
         let batch = stages[0].depthwise.batch
         let workers = Parallelism.workerCount(batch)
         // Nanoseconds each worker spent on each stage's depthwise and 1x1 convolutions.
@@ -107,14 +164,14 @@ public enum SeparableBits {
                 defer { scratch.forEach { $0.deallocate() } }
                 for n in images {
                     let first = stages[0].depthwise
-                    var source = input + n * first.inChannels * first.height * first.width
+                    var source = Image.planes(input + n * first.inChannels * first.height * first.width)
                     for (index, stage) in prepared.enumerated() {
                         let pw = stage.stage.pointwise
-                        let target = scratch[index].image ?? output + n * pw.outChannels * pw.outPixels
-                        let times = run(stage, scratch[index], image: source, into: target, path: path)
+                        let buffers = scratch[index]
+                        let times = run(stage, buffers, image: source, into: output + n * pw.outChannels * pw.outPixels, path: path)
                         busy[(worker * stages.count + index) * 2] += times.depthwise
                         busy[(worker * stages.count + index) * 2 + 1] += times.pointwise
-                        source = UnsafePointer(target)
+                        if let signs = buffers.signs { source = .signs(signs, rowWords: stage.signWords) }
                     }
                 }
             }
@@ -130,16 +187,20 @@ public enum SeparableBits {
         }
     }
 
-    /// One stage on one image (`image`: its input planes): returns the nanoseconds of its two parts.
+    /// One stage on one image: returns the nanoseconds of its two parts. The output goes to
+    /// `scratch.signs` when another stage follows, else to `target`.
     @inline(__always)
-    static func run(_ p: Prepared, _ scratch: Scratch, image: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+    static func run(_ p: Prepared, _ scratch: Scratch, image: Image, into target: UnsafeMutablePointer<Float>,
                     path: KernelPath) -> (depthwise: Int, pointwise: Int) {
         let (d, pw) = (p.stage.depthwise, p.stage.pointwise)
         let taps = d.kernel * d.kernel
         let started = DispatchTime.now().uptimeNanoseconds
         p.masks.withUnsafeBufferPointer { masks in
             for c in 0..<d.inChannels {
-                scratch.plane.pack(image + c * d.height * d.width)
+                switch image {
+                case .planes(let planes): scratch.plane.pack(planes + c * d.height * d.width)
+                case .signs(let streams, let rowWords): scratch.plane.pack(signs: streams + c * rowWords)
+                }
                 scratch.plane.convolveSigns(masks: masks.baseAddress! + c * taps, rule: p.rules[c], into: scratch.negatives + c * p.rowStride)
             }
         }
@@ -149,10 +210,16 @@ public enum SeparableBits {
         let bits = p.stage.pointwiseKernel.bits
         bits.words.withUnsafeBufferPointer { weights in p.stage.pointwiseKernel.weights.scales.withUnsafeBufferPointer { scales in
             XNORKernels.withNorm(p.stage.affine) { norm in
-                let operands = XNORKernels.Operands(
+                var operands = XNORKernels.Operands(
                     a: weights.baseAddress!, b: scratch.runs, m: pw.outChannels, n: pw.outPixels, words: p.runWords, k: bits.bitsPerRow,
                     c: UnsafeMutableRawPointer(target), ldc: pw.outPixels, scales: scales.baseAddress!, norm: norm)
-                XNORKernels.block(path, operands, rows: 0..<pw.outChannels, tiles: 0..<p.tiles)
+                guard let rules = p.outputRules, let signs = scratch.signs else {
+                    return XNORKernels.block(path, operands, rows: 0..<pw.outChannels, tiles: 0..<p.tiles)
+                }
+                rules.withUnsafeBufferPointer { rules in
+                    operands.signs = (rules.baseAddress!, signs, p.signWords)
+                    XNORKernels.block(path, operands, rows: 0..<pw.outChannels, tiles: 0..<p.tiles)
+                }
             }
         } }
         let done = DispatchTime.now().uptimeNanoseconds

@@ -39,9 +39,15 @@ enum XNORKernels {
         let ldc: Int
         var scales: UnsafePointer<Float>? = nil
         var norm: Norm? = nil
+        /// Sign bits instead of values (`c` and `scales` unused): bit `column % 64` of word
+        /// `row * rowWords + column / 64` of `bits` is set where the value the scaled, normalised
+        /// store would write is negative, which each row's rule (`DepthwiseBits.SignRule`) reads off
+        /// the popcount. Bits past N in a row's last word are left as they were.
+        var signs: Signs? = nil
 
         /// The pointers of `norm`'s scales and shifts.
         typealias Norm = (scale: UnsafePointer<Float>, shift: UnsafePointer<Float>)
+        typealias Signs = (rules: UnsafePointer<DepthwiseBits.SignRule>, bits: UnsafeMutablePointer<UInt64>, rowWords: Int)
 
         /// Where element (row, column) of C goes.
         @inline(__always) func target(row: Int, column: Int) -> UnsafeMutableRawPointer {
@@ -144,6 +150,13 @@ enum XNORKernels {
             c30 &+= (a3 ^ b0).nonzeroBitCount; c31 &+= (a3 ^ b1).nonzeroBitCount
             c32 &+= (a3 ^ b2).nonzeroBitCount; c33 &+= (a3 ^ b3).nonzeroBitCount
         }
+        if let signs = o.signs {
+            storeSigns(c00, c01, c02, c03, signs, row: row, first: first, columns: columns)
+            if rows > 1 { storeSigns(c10, c11, c12, c13, signs, row: row + 1, first: first, columns: columns) }
+            if rows > 2 { storeSigns(c20, c21, c22, c23, signs, row: row + 2, first: first, columns: columns) }
+            if rows > 3 { storeSigns(c30, c31, c32, c33, signs, row: row + 3, first: first, columns: columns) }
+            return
+        }
         storeRow(c00, c01, c02, c03, o, row: row, first: first, columns: columns)
         if rows > 1 { storeRow(c10, c11, c12, c13, o, row: row + 1, first: first, columns: columns) }
         if rows > 2 { storeRow(c20, c21, c22, c23, o, row: row + 2, first: first, columns: columns) }
@@ -188,6 +201,26 @@ enum XNORKernels {
             storeEdge(dots(p2, k: o.k), into: out + 8 * lanes, count: min(lanes, columns - 2 * lanes))
             storeEdge(dots(p3, k: o.k), into: out + 12 * lanes, count: min(lanes, columns - 3 * lanes))
         }
+    }
+
+    /// Stores one row of a tile as sign bits (`Operands.signs`): the row's rule on the 4L popcounts,
+    /// lane i of panel j becoming bit j * L + i.
+    @inline(__always)
+    static func storeSigns<V: PopcountLanes>(_ p0: V, _ p1: V, _ p2: V, _ p3: V, _ signs: Operands.Signs, row: Int, first: Int, columns: Int) {
+        let (rule, lanes) = (signs.rules[row], UInt64(V.scalarCount))
+        let threshold = UInt64(clamping: rule.threshold)
+        let atLeast = p0.bits(atLeast: threshold) | p1.bits(atLeast: threshold) << lanes
+            | p2.bits(atLeast: threshold) << (2 * lanes) | p3.bits(atLeast: threshold) << (3 * lanes)
+        storeBits(rule.below ? ~atLeast : atLeast, count: columns, into: signs.bits + row * signs.rowWords, at: first)
+    }
+
+    /// Writes the low min(count, 64) bits of `value` into the bit row `row` from bit `first` on,
+    /// within one word (a tile's columns never straddle words: tile widths divide 64).
+    @inline(__always)
+    static func storeBits(_ value: UInt64, count: Int, into row: UnsafeMutablePointer<UInt64>, at first: Int) {
+        let mask: UInt64 = count >= 64 ? ~0 : (1 << UInt64(count)) &- 1
+        let (word, shift) = (first >> 6, UInt64(first & 63))
+        row[word] = row[word] & ~(mask << shift) | (value & mask) << shift
     }
 
     /// K - 2 * popcount, lane by lane.
@@ -257,6 +290,13 @@ enum XNORKernels {
     /// `first` on, as Int32 or times the row's scale as Float32.
     @inline(__always)
     static func storeRow(_ p0: Int, _ p1: Int, _ p2: Int, _ p3: Int, _ o: Operands, row: Int, first: Int, columns: Int) {
+        if let signs = o.signs {
+            let rule = signs.rules[row]
+            @inline(__always) func bit(_ p: Int, _ j: UInt64) -> UInt64 { rule.isNegative(p) ? 1 << j : 0 }
+            let negatives = bit(p0, 0) | bit(p1, 1) | bit(p2, 2) | bit(p3, 3)
+            storeBits(negatives, count: columns, into: signs.bits + row * signs.rowWords, at: first)
+            return
+        }
         let out = o.target(row: row, column: first)
         let dots = SIMD4<Int32>(truncatingIfNeeded: SIMD4(o.k &- 2 &* p0, o.k &- 2 &* p1, o.k &- 2 &* p2, o.k &- 2 &* p3))
         if let scales = o.scales {
@@ -275,6 +315,9 @@ protocol PopcountLanes: SIMD where Scalar == UInt64 {
     associatedtype Floats: SIMD where Floats.Scalar == Float, Floats: FloatingPointVector
     /// The lanes truncated to Int32.
     var narrowed: Dots { get }
+    /// Bit i set where lane i is at least `threshold` (1 or more; lanes below 2^63), spelled out per
+    /// width: the generic comparison and mask went lane by lane and made the store ten times slower.
+    func bits(atLeast threshold: UInt64) -> UInt64
     /// Int32 lanes converted to Float32 (exact below 2^24).
     static func floats(_ dots: Dots) -> Floats
 }
@@ -290,10 +333,26 @@ extension SIMD4<Float>: FloatingPointVector {}
 
 extension SIMD8: PopcountLanes where Scalar == UInt64 {
     var narrowed: SIMD8<Int32> { SIMD8<Int32>(truncatingIfNeeded: self) }
+    @inline(__always)
+    func bits(atLeast threshold: UInt64) -> UInt64 {
+        laneFlagBits(SIMD8<UInt8>(truncatingIfNeeded: (SIMD8(repeating: threshold &- 1) &- self) &>> 63))
+    }
     static func floats(_ dots: SIMD8<Int32>) -> SIMD8<Float> { SIMD8<Float>(dots) }
 }
 
 extension SIMD4: PopcountLanes where Scalar == UInt64 {
     var narrowed: SIMD4<Int32> { SIMD4<Int32>(truncatingIfNeeded: self) }
+    @inline(__always)
+    func bits(atLeast threshold: UInt64) -> UInt64 {
+        let flags = SIMD4<UInt8>(truncatingIfNeeded: (SIMD4<UInt64>(repeating: threshold &- 1) &- self) &>> 63)
+        return laneFlagBits(SIMD8<UInt8>(lowHalf: flags, highHalf: SIMD4<UInt8>()))
+    }
     static func floats(_ dots: SIMD4<Int32>) -> SIMD4<Float> { SIMD4<Float>(dots) }
+}
+
+/// Bit i set where byte i is 1 (bytes 0 or 1): a multiply gathers the eight flags into the top byte
+/// (as `BitPacking.negativeBits` does).
+@inline(__always)
+func laneFlagBits(_ flags: SIMD8<UInt8>) -> UInt64 {
+    (withUnsafeBytes(of: flags) { $0.load(as: UInt64.self) } &* 0x0102_0408_1020_4080) >> 56
 }

@@ -121,6 +121,21 @@ import Tensor
         #expect(!SeparableBits.fits(depthwise: wide.depthwise, pointwise: wide.pointwise))
     }
 
+    /// The generic rule: a threshold from either end, none or all negative, and nil for signs that
+    /// are no threshold on the count.
+    @Test func signRuleOverAnyCounts() {
+        let up = DepthwiseBits.SignRule(counts: 100, negative: { $0 >= 37 })
+        #expect(up?.threshold == 37 && up?.below == false)
+        let down = DepthwiseBits.SignRule(counts: 100, negative: { $0 < 5 })
+        #expect(down?.threshold == 5 && down?.below == true)
+        let none = DepthwiseBits.SignRule(counts: 100, negative: { _ in false })
+        #expect(none.map { rule in (0...100).allSatisfy { !rule.isNegative($0) } } == true)
+        let all = DepthwiseBits.SignRule(counts: 100, negative: { _ in true })
+        #expect(all.map { rule in (0...100).allSatisfy { rule.isNegative($0) } } == true)
+        #expect(DepthwiseBits.SignRule(counts: 100, negative: { $0 == 50 }) == nil)
+        #expect(DepthwiseBits.SignRule(counts: 100, negative: { $0 % 2 == 1 }) == nil)
+    }
+
     /// The rule's bits are `Float(taps - 2 * count) * scale < 0` for every count, from the bit-sliced
     /// counters of eight rows of 64 pixels with random counts.
     @Test(arguments: [1, 4, 9, 25, 49])

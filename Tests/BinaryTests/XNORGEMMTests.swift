@@ -95,6 +95,55 @@ struct XNORGEMMTests {
         }
     }
 
+    /// The sign store (a `sep_conv`'s first half writing its second half's input): bit (m, n) is set
+    /// exactly where the scaled, normalised store writes a negative value, for scales of both signs
+    /// and zero, on every path, in blocks; bits past N keep what they held.
+    @Test(arguments: KernelPath.allCases, [1, 20, 32, 33, 100])
+    func signStoreIsTheSignOfTheScaledStore(path: KernelPath, k: Int) {
+        let (m, n) = (7, 45)
+        let rowWords = PackedMatrix.wordCount(bits: n) + 1
+        let a = TestData.packed(rows: m, k: k, seed: 51), b = TestData.packed(rows: n, k: k, seed: 52)
+        let expected = XNORGEMM.reference(a, b)
+        let scales = TestData.values(m, seed: 53).enumerated().map { $0 % 3 == 2 ? 0 : $1 }
+        let (normScale, normShift) = (TestData.values(m, seed: 54), TestData.values(m, seed: 55))
+        for normalised in [false, true] {
+            func value(_ dot: Int32, row: Int) -> Float {
+                let scaled = Float(dot) * scales[row]
+                return normalised ? scaled * normScale[row] + normShift[row] : scaled
+            }
+            let rules = (0..<m).map { row in
+                DepthwiseBits.SignRule(counts: k, negative: { value(Int32(k - 2 * $0), row: row) < 0 })!
+            }
+            let filler: UInt64 = 0xA5A5_5A5A_F0F0_0F0F
+            var bits = [UInt64](repeating: filler, count: m * rowWords)
+            a.words.withUnsafeBufferPointer { aWords in b.words.withUnsafeBufferPointer { bWords in
+                bits.withUnsafeMutableBufferPointer { bits in scales.withUnsafeBufferPointer { scales in
+                    rules.withUnsafeBufferPointer { rules in
+                    normScale.withUnsafeBufferPointer { normScale in normShift.withUnsafeBufferPointer { normShift in
+                    var operands = XNORKernels.Operands(a: aWords.baseAddress!, b: bWords.baseAddress!, m: m, n: n, words: a.wordsPerRow, k: k,
+                                                        c: UnsafeMutableRawPointer(bits.baseAddress!), ldc: n, scales: scales.baseAddress!,
+                                                        norm: normalised ? (normScale.baseAddress!, normShift.baseAddress!) : nil)
+                    operands.signs = (rules.baseAddress!, bits.baseAddress!, rowWords)
+                    let tiles = (n + XNORKernels.tileColumns(path) - 1) / XNORKernels.tileColumns(path)
+                    for rows in [0..<3, 3..<m] {
+                        for range in [0..<1, 1..<tiles] { XNORKernels.block(path, operands, rows: rows, tiles: range) }
+                    }
+                    } }
+                    }
+                } }
+            } }
+            for row in 0..<m {
+                for column in 0..<n {
+                    let set = bits[row * rowWords + column / 64] >> UInt64(column % 64) & 1 == 1
+                    #expect(set == (value(expected[row * n + column], row: row) < 0), "\(row), \(column), normalised \(normalised)")
+                }
+                #expect(bits[row * rowWords] >> UInt64(n) == filler >> UInt64(n), "bits past N")
+                #expect(bits[row * rowWords + 1] == filler, "the word past the row")
+            }
+            #expect(Set(bits.map(\.nonzeroBitCount)).count > 2, "the signs are not all alike")
+        }
+    }
+
     /// A caller buffer with a leading dimension wider than N keeps its other values.
     @Test(arguments: KernelPath.allCases)
     func writesIntoACallerBuffer(path: KernelPath) {
