@@ -69,17 +69,30 @@ public final class Cell: Layer {
     public var sublayers: [any Layer] { [preprocess0, preprocess1] + operations }
 
     public func callAsFunction(_ s0: Tensor, _ s1: Tensor, training: Bool, dropPath: inout DropPath) -> Tensor {
-        var states = [preprocess0(s0, training: training), preprocess1(s1, training: training)]
+        // Without a gradient, a node no later edge reads is never written on its own: its two terms
+        // are summed straight into its channels of the output (`Tensor.concatenatedSums`), which
+        // saves the concatenation's copy of it. `terms[node]` holds them; its state stays nil.
+        let direct = !training && !GradMode.isEnabled
+        var states: [Tensor?] = [preprocess0(s0, training: training), preprocess1(s1, training: training)]
+        var terms: [Int: [Tensor]] = [:]
         for node in 0..<Genotype.intermediateNodeCount {
-            var terms: [Tensor] = []
+            var pair: [Tensor] = []
             for slot in 0..<2 {
                 let index = 2 * node + slot
-                var h = operations[index](states[edges[index].input], training: training)
+                guard let input = states[edges[index].input] else { preconditionFailure("Cell: node \(edges[index].input) was not kept") }
+                var h = operations[index](input, training: training)
                 if training && !(operations[index] is Identity) { h = dropPath.apply(h) }
-                terms.append(h)
+                pair.append(h)
             }
-            states.append(Tensor.sum(terms))
+            let state = node + 2
+            if direct && concat.contains(state) && !edges[(2 * node + 2)...].contains(where: { $0.input == state }) {
+                terms[state] = pair
+                states.append(nil)
+            } else {
+                states.append(Tensor.sum(pair))
+            }
         }
-        return Tensor.concatChannels(concat.map { states[$0] })
+        guard direct else { return Tensor.concatChannels(concat.map { states[$0]! }) }
+        return Tensor.concatenatedSums(concat.map { terms[$0] ?? [states[$0]!] })
     }
 }

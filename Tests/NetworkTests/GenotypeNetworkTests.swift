@@ -24,6 +24,21 @@ import Tensor
         #expect(logits.data.allSatisfy { $0.isFinite })
     }
 
+    /// Without a gradient, the cells sum the nodes only their output reads straight into it
+    /// (`Tensor.concatenatedSums`); the logits are those of the layers with a gradient recorded, bit
+    /// for bit, for cells whose nodes feed later nodes (pc-darts's reduction, darts-v2) and ones whose
+    /// do not.
+    @Test(arguments: ["darts-v2", "pc-darts", "random:7"])
+    func inferenceWithoutGradientsGivesTheSameLogits(spec: String) throws {
+        let network = GenotypeNetwork(genotype: try Genotype.resolve(spec),
+                                      shape: NetworkShape(inputChannels: 1, imageSize: 28, classes: 10, layers: 5, channels: 4), seed: 4)
+        let x = Self.images(3, seed: 5)
+        var dropPath = DropPath(probability: 0, seed: 0)
+        let recorded = network(x, training: false, dropPath: &dropPath).logits
+        let direct = GradMode.disabled { network(x, training: false, dropPath: &dropPath).logits }
+        #expect(recorded.data.map(\.bitPattern) == direct.data.map(\.bitPattern))
+    }
+
     @Test func channelsDoubleAtReductionsAndTheClassifierSeesTheLastCell() throws {
         let network = GenotypeNetwork(genotype: .pcDarts, shape: NetworkShape(inputChannels: 3, imageSize: 32, classes: 10, layers: 5, channels: 6), seed: 1)
         // Stem 3C = 18; cells: C=6, reduce 12, 12, reduce 24, 24; four nodes concatenated -> 96.

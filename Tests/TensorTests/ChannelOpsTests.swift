@@ -16,6 +16,22 @@ import Testing
         GradientCheck.check([a, b], tolerance: .linear) { Tensor.concatChannels($0) }
     }
 
+    /// Sums written into their channels: groups of one (a copy), two and three terms with different
+    /// channel counts, against concatChannels of the sums bit for bit; with a gradient, the same ops.
+    @Test func concatenatedSumsAreTheConcatenationOfTheSums() {
+        let groups = [[randomTensor([2, 3, 4, 5], seed: 50)],
+                      [randomTensor([2, 2, 4, 5], seed: 51), randomTensor([2, 2, 4, 5], seed: 52)],
+                      [randomTensor([2, 4, 4, 5], seed: 53), randomTensor([2, 4, 4, 5], seed: 54), randomTensor([2, 4, 4, 5], seed: 55)]]
+        let expected = Tensor.concatChannels(groups.map { Tensor.sum($0) })
+        let direct = GradMode.disabled { Tensor.concatenatedSums(groups) }
+        #expect(direct.shape == [2, 9, 4, 5])
+        #expect(direct.data.map(\.bitPattern) == expected.data.map(\.bitPattern))
+        #expect(Tensor.concatenatedSums(groups).data.map(\.bitPattern) == expected.data.map(\.bitPattern))
+        GradientCheck.check(Array(groups.joined()), tolerance: .linear) { terms in
+            Tensor.concatenatedSums([[terms[0]], [terms[1], terms[2]], [terms[3], terms[4], terms[5]]])
+        }
+    }
+
     @Test func sliceChannelsForwardAndGradient() {
         let x = randomTensor([2, 5, 2, 3], seed: 43)
         let y = x.sliceChannels(1..<4)
