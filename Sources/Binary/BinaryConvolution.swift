@@ -86,6 +86,20 @@ public enum BinaryConvolution {
     /// same bits.
     public static func separable(_ stages: [SeparableBits.Stage], input: [Float], path: KernelPath = .best,
                                  counters: KernelCounters = .shared) -> [Float]? {
+        separable(stages, input: input, signs: nil, path: path, counters: counters)
+    }
+
+    /// `separable` of a tensor whose sign streams (`SignStreams`) it keeps (`Tensor.derived`), so that
+    /// every separable op reading the same cell state at inference packs its signs once.
+    public static func separable(_ stages: [SeparableBits.Stage], input: Tensor, path: KernelPath = .best,
+                                 counters: KernelCounters = .shared) -> [Float]? {
+        separable(stages, input: input.data, signs: { input.derived { SignStreams(input.data, planes: input.shape[0] * input.shape[1],
+                                                                                 pixels: input.shape[2] * input.shape[3], counters: counters) } },
+                  path: path, counters: counters)
+    }
+
+    private static func separable(_ stages: [SeparableBits.Stage], input: [Float], signs: (() -> SignStreams)?, path: KernelPath,
+                                  counters: KernelCounters) -> [Float]? {
         guard usesBitKernels && SeparableBits.fits(stages) else { return nil }
         for stage in stages {
             let (d, p) = (stage.depthwise, stage.pointwise)
@@ -99,10 +113,13 @@ public enum BinaryConvolution {
         precondition(input.count == first.batch * first.inChannels * first.height * first.width,
                      "BinaryConvolution: \(input.count) inputs for the geometry")
         guard let prepared = SeparableBits.prepare(stages, path: path) else { return nil }
+        let streams = signs?()
+        precondition(streams.map { $0.planes == first.batch * first.inChannels && $0.pixels == first.height * first.width } ?? true,
+                     "BinaryConvolution: the sign streams do not fit the geometry")
         return [Float](unsafeUninitializedCapacity: last.batch * last.outChannels * last.outPixels) { buffer, count in
             input.withUnsafeBufferPointer { x in
                 guard let x = x.baseAddress, let y = buffer.baseAddress else { return }
-                SeparableBits.forward(prepared, input: x, output: y, path: path, counters: counters)
+                SeparableBits.forward(prepared, input: x, signs: streams, output: y, path: path, counters: counters)
             }
             count = buffer.count
         }

@@ -109,8 +109,8 @@ public enum SeparableBits {
         var signWords: Int { PackedMatrix.wordCount(bits: stage.pointwise.outPixels) + 1 }
     }
 
-    /// A stage's input image: the NCHW planes of the batch's input, or the sign streams (one per
-    /// channel, `rowWords` apart) the previous stage's GEMM wrote.
+    /// A stage's input image: the NCHW planes of the batch's input, or sign streams (one per channel,
+    /// `rowWords` apart): the previous stage's GEMM's, or the input's own (`SignStreams`).
     enum Image {
         case planes(UnsafePointer<Float>)
         case signs(UnsafePointer<UInt64>, rowWords: Int)
@@ -150,7 +150,7 @@ public enum SeparableBits {
 
     /// The stages applied one after the other to the NCHW batch at `input`, the last one's output
     /// written to `output`.
-    static func forward(_ prepared: [Prepared], input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    static func forward(_ prepared: [Prepared], input: UnsafePointer<Float>, signs: SignStreams? = nil, output: UnsafeMutablePointer<Float>,
                         path: KernelPath, counters: KernelCounters) {
         let stages = prepared.map(\.stage)
         let batch = stages[0].depthwise.batch
@@ -164,7 +164,8 @@ public enum SeparableBits {
                 defer { scratch.forEach { $0.deallocate() } }
                 for n in images {
                     let first = stages[0].depthwise
-                    var source = Image.planes(input + n * first.inChannels * first.height * first.width)
+                    var source = signs.map { Image.signs($0.words + n * first.inChannels * $0.planeWords, rowWords: $0.planeWords) }
+                        ?? .planes(input + n * first.inChannels * first.height * first.width)
                     for (index, stage) in prepared.enumerated() {
                         let pw = stage.stage.pointwise
                         let buffers = scratch[index]
@@ -285,4 +286,36 @@ public enum SeparableBits {
         lanes(2, 0x3333_3333_3333_3333) { SIMD8($0[2], $0[3], $0[0], $0[1], $0[6], $0[7], $0[4], $0[5]) }
         lanes(1, 0x5555_5555_5555_5555) { SIMD8($0[1], $0[0], $0[3], $0[2], $0[5], $0[4], $0[7], $0[6]) }
     }
+}
+
+/// The signs of a batch's planes as one bit stream each, `planeWords` apart: bit y * W + x of plane
+/// p set where its value (y, x) is negative, then a zero word (the row packer reads one word past a
+/// stream). The first stage of `SeparableBits` reads a tensor's planes in this form, packed once for
+/// every separable op that reads the same tensor (`BinaryConvolution.separable(_:input:)` with a
+/// tensor).
+public final class SignStreams {
+    let planes, pixels, planeWords: Int
+    let words: UnsafeMutablePointer<UInt64>
+
+    init(_ values: [Float], planes: Int, pixels: Int, counters: KernelCounters) {
+        precondition(values.count == planes * pixels, "SignStreams: \(values.count) values for \(planes) planes of \(pixels)")
+        (self.planes, self.pixels) = (planes, pixels)
+        let planeWords = PackedMatrix.wordCount(bits: pixels) + 1
+        let words = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, planes * planeWords))
+        (self.planeWords, self.words) = (planeWords, words)
+        let (_, nanoseconds) = KernelCounters.timed {
+            values.withUnsafeBufferPointer { values in
+                guard let base = values.baseAddress else { return }
+                Parallelism.forEachChunk(planes, valuesEach: pixels) { range in
+                    for plane in range {
+                        BitPacking.packSigns(base + plane * pixels, count: pixels, into: words + plane * planeWords)
+                        words[plane * planeWords + planeWords - 1] = 0
+                    }
+                }
+            }
+        }
+        counters.recordPacking(bits: planes * pixels, nanoseconds: nanoseconds)
+    }
+
+    deinit { words.deallocate() }
 }

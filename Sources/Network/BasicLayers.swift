@@ -118,7 +118,7 @@ public final class Conv2d: UnaryLayer {
                                               pointwiseKernel: pointwise.binaryKernel, affine: norm.inferenceAffine))
             shape = [p.batch, p.outChannels, p.outHeight, p.outWidth]
         }
-        guard let output = BinaryConvolution.separable(stages, input: x.data) else { return nil }
+        guard let output = BinaryConvolution.separable(stages, input: x) else { return nil }
         return Tensor(shape: shape, data: output)
     }
 

@@ -17,6 +17,8 @@ public final class Tensor {
     public var requiresGrad: Bool
     private(set) var parents: [Tensor]
     private(set) var backwardStep: ((Tensor) -> Void)?
+    /// A value an inference kernel derived from `data`, with the version it was derived from.
+    private var derivedValue: (version: Int, value: AnyObject)?
 
     /// A leaf tensor (an input, a constant or, with `requiresGrad`, a parameter).
     public init(shape: [Int], data: [Float], requiresGrad: Bool = false) {
@@ -34,6 +36,16 @@ public final class Tensor {
         self.requiresGrad = backward != nil
         self.parents = backward != nil ? parents : []
         self.backwardStep = backward
+    }
+
+    /// A value derived from `data` (the packed signs the bit kernels read), made by `make` the first
+    /// time and kept with the tensor, so that several kernels reading the same tensor derive it once;
+    /// made again once `data` has changed. One value at a time: asking for another type replaces it.
+    public func derived<Value: AnyObject>(_ make: () -> Value) -> Value {
+        if let derivedValue, derivedValue.version == version, let value = derivedValue.value as? Value { return value }
+        let value = make()
+        derivedValue = (version, value)
+        return value
     }
 
     /// The result of an op: it joins the graph only when recording is on and a parent needs a gradient.

@@ -102,6 +102,38 @@ import Tensor
         #expect(!SeparableBits.fits(Array(stages.reversed())), "stages that do not chain")
     }
 
+    /// Given a tensor, the first stage reads the tensor's sign streams, packed once and kept with it:
+    /// the same bits as from the planes, the same streams for a second op, new ones once the data
+    /// changes; and the streams themselves are the signs of the planes with a zero word after each.
+    @Test(arguments: [cases[0], cases[1], cases[4]])
+    func sharedSignStreamsGiveTheSameOutputs(_ c: Case) throws {
+        let (d, p) = (c.depthwise, c.pointwise)
+        let depthwise = BinaryKernel(Self.weights(outChannels: d.outChannels, perChannel: d.kernel * d.kernel, seed: 81), channelsPerGroup: 1,
+                                     kernel: d.kernel, counters: KernelCounters())
+        let pointwise = BinaryKernel(Self.weights(outChannels: p.outChannels, perChannel: p.inChannels, seed: 83), channelsPerGroup: p.inChannels,
+                                     kernel: 1, counters: KernelCounters())
+        let stages = [SeparableBits.Stage(depthwise: d, depthwiseKernel: depthwise, pointwise: p, pointwiseKernel: pointwise, affine: nil)]
+        let x = Tensor(shape: c.input, data: TestData.values(c.input.reduce(1, *), seed: 85))
+        let fromPlanes = try #require(BinaryConvolution.separable(stages, input: x.data, counters: KernelCounters()))
+        let fromStreams = try #require(BinaryConvolution.separable(stages, input: x, counters: KernelCounters()))
+        #expect(fromStreams.map(\.bitPattern) == fromPlanes.map(\.bitPattern))
+        let streams = x.derived { SignStreams([], planes: 0, pixels: 0, counters: KernelCounters()) }
+        #expect(streams.planes == d.batch * d.inChannels && streams.pixels == d.height * d.width, "kept from the first call")
+        for plane in 0..<streams.planes {
+            for pixel in 0..<streams.pixels {
+                let bit = streams.words[plane * streams.planeWords + pixel / 64] >> UInt64(pixel % 64) & 1
+                #expect((bit == 1) == (x.data[plane * streams.pixels + pixel] < 0))
+            }
+            #expect(streams.words[plane * streams.planeWords + streams.planeWords - 1] == 0)
+        }
+        _ = BinaryConvolution.separable(stages, input: x, counters: KernelCounters())
+        #expect(x.derived { SignStreams([], planes: 0, pixels: 0, counters: KernelCounters()) } === streams, "a second op packs nothing")
+        x.data = x.data.map { -$0 }
+        let negated = try #require(BinaryConvolution.separable(stages, input: x, counters: KernelCounters()))
+        #expect(negated.map(\.bitPattern) == BinaryConvolution.separable(stages, input: x.data, counters: KernelCounters())?.map(\.bitPattern))
+        #expect(x.derived { SignStreams([], planes: 0, pixels: 0, counters: KernelCounters()) } !== streams, "new streams for new data")
+    }
+
     /// On the float kernels (`onFloatKernels`), and for pairs the bit kernels do not take, there is no
     /// fused pass: the caller runs the two convolutions.
     @Test func declinesOffTheBitKernels() {
