@@ -9,12 +9,16 @@ import CMalloc
 /// for the next step; the resident size stays at the step's peak. The threshold cannot go above
 /// 32 MiB, and a cell's output at `bnas eval`'s batch of 256 with 32 channels is 103 MB, so mmap is
 /// also switched off (M_MMAP_MAX 0): three alternating single passes of `bnas eval` on a C = 32
-/// network ran 10-30% faster on both paths with it.
+/// network ran 10-30% faster on both paths with it. The heap top is not trimmed below 2 GiB: at
+/// C = 64 a cell's output is 205 MB, more than 512 MiB came free at the top between cells, and the
+/// trimmed pages were faulted back in by the next cell (page faults were 13% of the bit pass; `bnas
+/// eval runs/xnor-c64-zen4`'s bit path went from 33.3 to 24.4 s without them).
 public enum HeapTuning {
     /// Blocks up to this size come from the heap (glibc's ceiling for the threshold).
     public static let mmapThreshold: Int32 = 32 << 20
-    /// Free memory at the heap top kept rather than returned to the system.
-    public static let trimThreshold: Int32 = 512 << 20
+    /// Free memory at the heap top kept rather than returned to the system (the largest value the
+    /// parameter takes).
+    public static let trimThreshold: Int32 = .max
 
     /// Applies the thresholds (a no-op off glibc). Call once, early in the process.
     public static func apply() {
