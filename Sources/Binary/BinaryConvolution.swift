@@ -93,13 +93,34 @@ public enum BinaryConvolution {
     /// every separable op reading the same cell state at inference packs its signs once.
     public static func separable(_ stages: [SeparableBits.Stage], input: Tensor, path: KernelPath = .best,
                                  counters: KernelCounters = .shared) -> [Float]? {
-        separable(stages, input: input.data, signs: { input.derived { SignStreams(input.data, planes: input.shape[0] * input.shape[1],
-                                                                                 pixels: input.shape[2] * input.shape[3], counters: counters) } },
-                  path: path, counters: counters)
+        separable(stages, input: input.data, signs: { signs(of: input, counters: counters) }, path: path, counters: counters)
     }
 
-    private static func separable(_ stages: [SeparableBits.Stage], input: [Float], signs: (() -> SignStreams)?, path: KernelPath,
-                                  counters: KernelCounters) -> [Float]? {
+    /// `separable(_:input:)` written into a caller's batch instead of a new one: output image n at
+    /// `output + n * imageStride` (a block of channels of a larger NCHW batch, such as a cell's
+    /// output), or added to the values there (`accumulate`: the second term of a node's sum, the add
+    /// rounded as `Tensor.sum` rounds it). False, with nothing written, where `separable` would
+    /// return nil.
+    public static func separable(_ stages: [SeparableBits.Stage], input: Tensor, into output: UnsafeMutablePointer<Float>, imageStride: Int,
+                                 accumulate: Bool, path: KernelPath = .best, counters: KernelCounters = .shared) -> Bool {
+        guard let prepared = prepareSeparable(stages, input: input.data, path: path) else { return false }
+        let last = stages[stages.count - 1].pointwise
+        precondition(imageStride >= last.outChannels * last.outPixels, "BinaryConvolution: images \(imageStride) values apart overlap")
+        let streams = signs(of: input, counters: counters)
+        input.data.withUnsafeBufferPointer { x in
+            SeparableBits.forward(prepared, input: x.baseAddress!, signs: streams, output: output, imageStride: imageStride,
+                                  accumulate: accumulate, path: path, counters: counters)
+        }
+        return true
+    }
+
+    /// A tensor's sign streams, packed the first time a separable op reads it.
+    private static func signs(of input: Tensor, counters: KernelCounters) -> SignStreams {
+        input.derived { SignStreams(input.data, planes: input.shape[0] * input.shape[1], pixels: input.shape[2] * input.shape[3], counters: counters) }
+    }
+
+    /// The stages' operands when they run on bits here, else nil.
+    private static func prepareSeparable(_ stages: [SeparableBits.Stage], input: [Float], path: KernelPath) -> [SeparableBits.Prepared]? {
         guard usesBitKernels && SeparableBits.fits(stages) else { return nil }
         for stage in stages {
             let (d, p) = (stage.depthwise, stage.pointwise)
@@ -109,10 +130,16 @@ public enum BinaryConvolution {
                          && stage.pointwiseKernel.channelsPerGroup == p.inChannels, "BinaryConvolution: the 1x1 kernel does not fit its geometry")
             precondition(stage.affine.map { $0.channels == p.outChannels } ?? true, "BinaryConvolution: the affine does not fit the output channels")
         }
-        let (first, last) = (stages[0].depthwise, stages[stages.count - 1].pointwise)
+        let first = stages[0].depthwise
         precondition(input.count == first.batch * first.inChannels * first.height * first.width,
                      "BinaryConvolution: \(input.count) inputs for the geometry")
-        guard let prepared = SeparableBits.prepare(stages, path: path) else { return nil }
+        return SeparableBits.prepare(stages, path: path)
+    }
+
+    private static func separable(_ stages: [SeparableBits.Stage], input: [Float], signs: (() -> SignStreams)?, path: KernelPath,
+                                  counters: KernelCounters) -> [Float]? {
+        guard let prepared = prepareSeparable(stages, input: input, path: path) else { return nil }
+        let (first, last) = (stages[0].depthwise, stages[stages.count - 1].pointwise)
         let streams = signs?()
         precondition(streams.map { $0.planes == first.batch * first.inChannels && $0.pixels == first.height * first.width } ?? true,
                      "BinaryConvolution: the sign streams do not fit the geometry")

@@ -148,10 +148,11 @@ public enum SeparableBits {
         return prepared
     }
 
-    /// The stages applied one after the other to the NCHW batch at `input`, the last one's output
-    /// written to `output`.
+    /// The stages applied one after the other to the NCHW batch at `input` (or its `signs`), the last
+    /// one's output image n written at `output + n * imageStride` (by default the output's own size:
+    /// an NCHW batch), or added to the values there (`accumulate`).
     static func forward(_ prepared: [Prepared], input: UnsafePointer<Float>, signs: SignStreams? = nil, output: UnsafeMutablePointer<Float>,
-                        path: KernelPath, counters: KernelCounters) {
+                        imageStride: Int? = nil, accumulate: Bool = false, path: KernelPath, counters: KernelCounters) {
         let stages = prepared.map(\.stage)
         let batch = stages[0].depthwise.batch
         let workers = Parallelism.workerCount(batch)
@@ -169,7 +170,8 @@ public enum SeparableBits {
                     for (index, stage) in prepared.enumerated() {
                         let pw = stage.stage.pointwise
                         let buffers = scratch[index]
-                        let times = run(stage, buffers, image: source, into: output + n * pw.outChannels * pw.outPixels, path: path)
+                        let times = run(stage, buffers, image: source, into: output + n * (imageStride ?? pw.outChannels * pw.outPixels),
+                                        accumulate: accumulate, path: path)
                         busy[(worker * stages.count + index) * 2] += times.depthwise
                         busy[(worker * stages.count + index) * 2 + 1] += times.pointwise
                         if let signs = buffers.signs { source = .signs(signs, rowWords: stage.signWords) }
@@ -191,7 +193,7 @@ public enum SeparableBits {
     /// One stage on one image: returns the nanoseconds of its two parts. The output goes to
     /// `scratch.signs` when another stage follows, else to `target`.
     @inline(__always)
-    static func run(_ p: Prepared, _ scratch: Scratch, image: Image, into target: UnsafeMutablePointer<Float>,
+    static func run(_ p: Prepared, _ scratch: Scratch, image: Image, into target: UnsafeMutablePointer<Float>, accumulate: Bool,
                     path: KernelPath) -> (depthwise: Int, pointwise: Int) {
         let (d, pw) = (p.stage.depthwise, p.stage.pointwise)
         let taps = d.kernel * d.kernel
@@ -215,6 +217,7 @@ public enum SeparableBits {
                     a: weights.baseAddress!, b: scratch.runs, m: pw.outChannels, n: pw.outPixels, words: p.runWords, k: bits.bitsPerRow,
                     c: UnsafeMutableRawPointer(target), ldc: pw.outPixels, scales: scales.baseAddress!, norm: norm)
                 guard let rules = p.outputRules, let signs = scratch.signs else {
+                    operands.accumulate = accumulate
                     return XNORKernels.block(path, operands, rows: 0..<pw.outChannels, tiles: 0..<p.tiles)
                 }
                 rules.withUnsafeBufferPointer { rules in

@@ -44,6 +44,9 @@ enum XNORKernels {
         /// store would write is negative, which each row's rule (`DepthwiseBits.SignRule`) reads off
         /// the popcount. Bits past N in a row's last word are left as they were.
         var signs: Signs? = nil
+        /// With `scales`: each value added to the one already in C (the second term of a cell node's
+        /// sum written into the sum), the add rounded once, as `Tensor.sum` does.
+        var accumulate = false
 
         /// The pointers of `norm`'s scales and shifts.
         typealias Norm = (scale: UnsafePointer<Float>, shift: UnsafePointer<Float>)
@@ -65,6 +68,7 @@ enum XNORKernels {
 
     /// Rows `rows` x column tiles `tiles` of C on `path` (tiles are `tileColumns(path)` wide).
     static func block(_ path: KernelPath, _ o: Operands, rows: Range<Int>, tiles: Range<Int>) {
+        precondition(!o.accumulate || o.scales != nil, "XNORKernels: accumulate adds scaled values")
         switch path {
         case .avx512: simdBlock(SIMD8<UInt64>.self, o, rows: rows, tiles: tiles)
         case .avx2: simdBlock(SIMD4<UInt64>.self, o, rows: rows, tiles: tiles)
@@ -157,6 +161,13 @@ enum XNORKernels {
             if rows > 3 { storeSigns(c30, c31, c32, c33, signs, row: row + 3, first: first, columns: columns) }
             return
         }
+        if o.accumulate {
+            addRow(c00, c01, c02, c03, o, row: row, first: first, columns: columns)
+            if rows > 1 { addRow(c10, c11, c12, c13, o, row: row + 1, first: first, columns: columns) }
+            if rows > 2 { addRow(c20, c21, c22, c23, o, row: row + 2, first: first, columns: columns) }
+            if rows > 3 { addRow(c30, c31, c32, c33, o, row: row + 3, first: first, columns: columns) }
+            return
+        }
         storeRow(c00, c01, c02, c03, o, row: row, first: first, columns: columns)
         if rows > 1 { storeRow(c10, c11, c12, c13, o, row: row + 1, first: first, columns: columns) }
         if rows > 2 { storeRow(c20, c21, c22, c23, o, row: row + 2, first: first, columns: columns) }
@@ -203,6 +214,33 @@ enum XNORKernels {
         }
     }
 
+    /// `storeRow` of a scaled C with `Operands.accumulate`: each value added to the one in C. Kept
+    /// apart from `storeRow`, which the compiler stopped inlining (and passed the accumulators
+    /// through memory) when the add was a branch of its own.
+    @inline(__always)
+    static func addRow<V: PopcountLanes>(_ p0: V, _ p1: V, _ p2: V, _ p3: V, _ o: Operands, row: Int, first: Int, columns: Int) {
+        let (lanes, out) = (V.scalarCount, o.target(row: row, column: first))
+        let scale = o.scales![row]
+        let (a, b) = o.norm.map { ($0.scale[row], $0.shift[row]) } ?? (1, 0)
+        let normalised = o.norm != nil
+        @inline(__always) func value(_ p: V) -> V.Floats {
+            let y = scaled(p, k: o.k, scale)
+            return normalised ? y * a + b : y
+        }
+        if columns >= 4 * lanes {
+            let stride = MemoryLayout<V.Floats>.stride
+            @inline(__always) func add(_ v: V.Floats, _ offset: Int) {
+                out.storeBytes(of: out.loadUnaligned(fromByteOffset: offset, as: V.Floats.self) + v, toByteOffset: offset, as: V.Floats.self)
+            }
+            add(value(p0), 0); add(value(p1), stride); add(value(p2), 2 * stride); add(value(p3), 3 * stride)
+        } else {
+            storeEdge(value(p0), into: out, count: min(lanes, columns), adding: true)
+            storeEdge(value(p1), into: out + 4 * lanes, count: min(lanes, columns - lanes), adding: true)
+            storeEdge(value(p2), into: out + 8 * lanes, count: min(lanes, columns - 2 * lanes), adding: true)
+            storeEdge(value(p3), into: out + 12 * lanes, count: min(lanes, columns - 3 * lanes), adding: true)
+        }
+    }
+
     /// Stores one row of a tile as sign bits (`Operands.signs`): the row's rule on the 4L popcounts,
     /// lane i of panel j becoming bit j * L + i.
     @inline(__always)
@@ -242,6 +280,14 @@ enum XNORKernels {
         guard count > 0 else { return }
         let stride = MemoryLayout<Values.Scalar>.stride
         for lane in 0..<count { out.storeBytes(of: values[lane], toByteOffset: lane * stride, as: Values.Scalar.self) }
+    }
+
+    /// `storeEdge` of Float32 values, each added to the value in C when `adding` (`Operands.accumulate`).
+    @inline(never)
+    static func storeEdge<Values: SIMD>(_ values: Values, into out: UnsafeMutableRawPointer, count: Int, adding: Bool) where Values.Scalar == Float {
+        guard adding else { return storeEdge(values, into: out, count: count) }
+        let target = out.assumingMemoryBound(to: Float.self)
+        for lane in 0..<max(0, count) { target[lane] += values[lane] }
     }
 
     // MARK: Portable tiles
@@ -301,7 +347,7 @@ enum XNORKernels {
         let dots = SIMD4<Int32>(truncatingIfNeeded: SIMD4(o.k &- 2 &* p0, o.k &- 2 &* p1, o.k &- 2 &* p2, o.k &- 2 &* p3))
         if let scales = o.scales {
             let values = SIMD4<Float>(dots) * scales[row]
-            storeEdge(o.norm.map { values * $0.scale[row] + $0.shift[row] } ?? values, into: out, count: columns)
+            storeEdge(o.norm.map { values * $0.scale[row] + $0.shift[row] } ?? values, into: out, count: columns, adding: o.accumulate)
         } else {
             storeEdge(dots, into: out, count: columns)
         }
@@ -326,6 +372,7 @@ protocol PopcountLanes: SIMD where Scalar == UInt64 {
 protocol FloatingPointVector {
     static func * (vector: Self, scalar: Float) -> Self
     static func + (vector: Self, scalar: Float) -> Self
+    static func + (vector: Self, other: Self) -> Self
 }
 
 extension SIMD8<Float>: FloatingPointVector {}

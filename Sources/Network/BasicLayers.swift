@@ -104,6 +104,24 @@ public final class Conv2d: UnaryLayer {
     /// output and no block's output but the last written as a tensor); nil otherwise. The same bits
     /// as the layers one after the other.
     static func separable(_ blocks: [(depthwise: Conv2d, pointwise: Conv2d, norm: BatchNorm2d)], _ x: Tensor, training: Bool) -> Tensor? {
+        guard let (stages, shape) = separableStages(blocks, x, training: training),
+              let output = BinaryConvolution.separable(stages, input: x) else { return nil }
+        return Tensor(shape: shape, data: output)
+    }
+
+    /// `separable` written into channels of a caller's batch, or added to them (`accumulate`):
+    /// image n's output at `output + n * imageStride`. False, with nothing written, where
+    /// `separable` would return nil or the output would not have `shape`.
+    static func separable(_ blocks: [(depthwise: Conv2d, pointwise: Conv2d, norm: BatchNorm2d)], _ x: Tensor, shape: [Int],
+                          into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool {
+        guard let (stages, outShape) = separableStages(blocks, x, training: false), outShape == shape else { return false }
+        return BinaryConvolution.separable(stages, input: x, into: output, imageStride: imageStride, accumulate: accumulate)
+    }
+
+    /// The `SeparableBits` stages of the blocks on input x, with their output's shape; nil where they
+    /// do not take the batch norm or do not chain.
+    private static func separableStages(_ blocks: [(depthwise: Conv2d, pointwise: Conv2d, norm: BatchNorm2d)], _ x: Tensor,
+                                        training: Bool) -> ([SeparableBits.Stage], [Int])? {
         guard blocks.allSatisfy({ $0.depthwise.takesNormalisation(training: training) && $0.pointwise.takesNormalisation(training: training) }),
               x.shape.count == 4 else { return nil }
         var shape = x.shape
@@ -118,8 +136,7 @@ public final class Conv2d: UnaryLayer {
                                               pointwiseKernel: pointwise.binaryKernel, affine: norm.inferenceAffine))
             shape = [p.batch, p.outChannels, p.outHeight, p.outWidth]
         }
-        guard let output = BinaryConvolution.separable(stages, input: x) else { return nil }
-        return Tensor(shape: shape, data: output)
+        return (stages, shape)
     }
 
     /// norm(self(x)), with the batch norm taken by the convolution where it can (`takesNormalisation`).

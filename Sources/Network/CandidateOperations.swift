@@ -26,8 +26,17 @@ public final class ReLUConvBN: UnaryLayer {
     }
 }
 
+/// An op that can write its inference output straight into channels of a caller's batch (a cell's
+/// output), or add it to them, where its kernels allow.
+protocol WritesInPlace {
+    /// Writes (or with `accumulate` adds) self(x) for batch image n at `output + n * imageStride`;
+    /// false, with nothing written, where the op's output is not written so or would not have
+    /// `shape`. Only at inference without gradients.
+    func write(_ x: Tensor, shape: [Int], into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool
+}
+
 /// ReLU -> depthwise kxk (dilated) -> pointwise 1x1 -> BN (REFERENCE.md §1, `dil_conv_kxk`).
-public final class DilConv: UnaryLayer {
+public final class DilConv: UnaryLayer, WritesInPlace {
     let depthwise: Conv2d
     let pointwise: Conv2d
     let norm: BatchNorm2d
@@ -50,10 +59,15 @@ public final class DilConv: UnaryLayer {
         }
         return pointwise(depthwise(activated, training: training), training: training, then: norm)
     }
+
+    func write(_ x: Tensor, shape: [Int], into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool {
+        depthwise.takesNormalisation(training: false)
+            && Conv2d.separable([(depthwise, pointwise, norm)], x, shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
+    }
 }
 
 /// Two stacked DilConv blocks without dilation; only the first has the stride (`sep_conv_kxk`).
-public final class SepConv: UnaryLayer {
+public final class SepConv: UnaryLayer, WritesInPlace {
     let first: DilConv
     let second: DilConv
 
@@ -75,6 +89,12 @@ public final class SepConv: UnaryLayer {
             return fused
         }
         return second(first(x, training: training), training: training)
+    }
+
+    func write(_ x: Tensor, shape: [Int], into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool {
+        first.depthwise.takesNormalisation(training: false)
+            && Conv2d.separable([(first.depthwise, first.pointwise, first.norm), (second.depthwise, second.pointwise, second.norm)], x,
+                                shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
     }
 }
 

@@ -69,30 +69,69 @@ public final class Cell: Layer {
     public var sublayers: [any Layer] { [preprocess0, preprocess1] + operations }
 
     public func callAsFunction(_ s0: Tensor, _ s1: Tensor, training: Bool, dropPath: inout DropPath) -> Tensor {
-        // Without a gradient, a node no later edge reads is never written on its own: its two terms
-        // are summed straight into its channels of the output (`Tensor.concatenatedSums`), which
-        // saves the concatenation's copy of it. `terms[node]` holds them; its state stays nil.
-        let direct = !training && !GradMode.isEnabled
-        var states: [Tensor?] = [preprocess0(s0, training: training), preprocess1(s1, training: training)]
-        var terms: [Int: [Tensor]] = [:]
+        var states = [preprocess0(s0, training: training), preprocess1(s1, training: training)]
+        if !training && !GradMode.isEnabled { return inference(states) }
         for node in 0..<Genotype.intermediateNodeCount {
-            var pair: [Tensor] = []
+            var terms: [Tensor] = []
             for slot in 0..<2 {
                 let index = 2 * node + slot
-                guard let input = states[edges[index].input] else { preconditionFailure("Cell: node \(edges[index].input) was not kept") }
-                var h = operations[index](input, training: training)
+                var h = operations[index](states[edges[index].input], training: training)
                 if training && !(operations[index] is Identity) { h = dropPath.apply(h) }
-                pair.append(h)
+                terms.append(h)
             }
-            let state = node + 2
-            if direct && concat.contains(state) && !edges[(2 * node + 2)...].contains(where: { $0.input == state }) {
-                terms[state] = pair
+            states.append(Tensor.sum(terms))
+        }
+        return Tensor.concatChannels(concat.map { states[$0] })
+    }
+
+    /// The forward without gradients, the output assembled in place: a node no later edge reads is
+    /// never a tensor of its own. Its first term is written into its channels of the output and the
+    /// second added there (`Tensor.sum`'s rounding), each by its op where the op writes in place
+    /// (`WritesInPlace`: separable blocks on bits write from their GEMM's store), else copied or added
+    /// from the op's result. Nodes that later edges read are summed as tensors and copied in. The
+    /// first term of the first node is computed first: its shape is every node's.
+    private func inference(_ inputs: [Tensor]) -> Tensor {
+        var states: [Tensor?] = inputs
+        let leading = operations[0](inputs[edges[0].input], training: false)
+        let shape = leading.shape
+        precondition(shape.count == 4, "Cell: a node of shape \(shape)")
+        let (batch, channels, plane) = (shape[0], shape[1], shape[2] * shape[3])
+        let imageStride = concat.count * channels * plane
+        let data = [Float](unsafeUninitializedCapacity: batch * imageStride) { buffer, count in
+            count = buffer.count
+            guard let output = buffer.baseAddress else { return }
+            for (position, state) in concat.enumerated() where state < 2 {
+                precondition(inputs[state].shape == shape, "Cell: input \(state) of shape \(inputs[state].shape) concatenated with nodes of \(shape)")
+                inputs[state].write(into: output + position * channels * plane, imageStride: imageStride, accumulate: false)
+            }
+            for node in 0..<Genotype.intermediateNodeCount {
+                let state = node + 2
+                func term(_ index: Int) -> Tensor {
+                    guard index > 0 else { return leading }
+                    guard let input = states[edges[index].input] else { preconditionFailure("Cell: node \(edges[index].input) was not kept") }
+                    let h = operations[index](input, training: false)
+                    precondition(h.shape == shape, "Cell: node terms of shapes \(shape) and \(h.shape)")
+                    return h
+                }
+                let position = concat.firstIndex(of: state)
+                guard let position, !edges[(2 * node + 2)...].contains(where: { $0.input == state }) else {
+                    let sum = Tensor.sum([term(2 * node), term(2 * node + 1)])
+                    states.append(sum)
+                    if let position { sum.write(into: output + position * channels * plane, imageStride: imageStride, accumulate: false) }
+                    continue
+                }
+                let target = output + position * channels * plane
+                for slot in 0..<2 {
+                    let index = 2 * node + slot
+                    if index > 0, let op = operations[index] as? WritesInPlace, let input = states[edges[index].input],
+                       op.write(input, shape: shape, into: target, imageStride: imageStride, accumulate: slot == 1) {
+                        continue
+                    }
+                    term(index).write(into: target, imageStride: imageStride, accumulate: slot == 1)
+                }
                 states.append(nil)
-            } else {
-                states.append(Tensor.sum(pair))
             }
         }
-        guard direct else { return Tensor.concatChannels(concat.map { states[$0]! }) }
-        return Tensor.concatenatedSums(concat.map { terms[$0] ?? [states[$0]!] })
+        return Tensor(shape: [batch, concat.count * channels, shape[2], shape[3]], data: data)
     }
 }

@@ -43,43 +43,27 @@ extension Tensor {
         }
     }
 
-    /// concatChannels(groups.map(sum)) with each sum written straight into its channels of the
-    /// output: a term pair added where the concatenation would copy their sum (a cell's output at
-    /// inference). The same bits: each group is summed as `sum` sums, t0 + t1 then any further
-    /// terms in order (a group of one is copied). With a gradient to record, it is those two ops.
-    public static func concatenatedSums(_ groups: [[Tensor]]) -> Tensor {
-        precondition(!groups.isEmpty && groups.allSatisfy { !$0.isEmpty }, "concatenatedSums of no tensors")
-        if GradMode.isEnabled && groups.joined().contains(where: \.requiresGrad) {
-            return concatChannels(groups.map { $0.count == 1 ? $0[0] : sum($0) })
-        }
-        let first = groups[0][0].shape
-        for group in groups {
-            for term in group {
-                precondition(term.rank == 4 && term.shape[0] == first[0] && term.shape[2] == first[2] && term.shape[3] == first[3]
-                             && term.shape[1] == group[0].shape[1], "concatenatedSums: shape \(term.shape) does not match \(group[0].shape)")
-            }
-        }
-        let (batch, plane) = (first[0], first[2] * first[3])
-        let channels = groups.map { $0[0].shape[1] }
-        let total = channels.reduce(0, +)
-        let output = makeFloats(batch * total * plane) { y in
-            var offset = 0
-            for (group, c) in zip(groups, channels) {
-                withPointers(to: group.map(\.data)) { sources in
-                    Parallelism.forEachChunk(batch, valuesEach: c * plane) { images in
-                        for n in images {
-                            let (target, start, count) = (y + (n * total + offset) * plane, n * c * plane, c * plane)
-                            guard sources.count > 1 else { target.update(from: sources[0] + start, count: count); continue }
-                            let (a, b) = (sources[0] + start, sources[1] + start)
-                            for i in 0..<count { target[i] = a[i] + b[i] }
-                            for source in sources.dropFirst(2) { accumulate(target, source + start, count: count) }
-                        }
+    /// Writes image n of this [N, ...] batch at `target + n * imageStride` (a block of channels of a
+    /// larger NCHW batch), or adds it to the values there, target + self rounded once per value, as
+    /// `sum` adds a second term to a first (`accumulate`). A cell's output at inference is assembled
+    /// so, without a tensor per node.
+    public func write(into target: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) {
+        let batch = shape[0]
+        let image = count / max(1, batch)
+        precondition(imageStride >= image, "write: images \(imageStride) values apart overlap")
+        data.withUnsafeBufferPointer { x in
+            guard let x = x.baseAddress else { return }
+            Parallelism.forEachChunk(batch, valuesEach: image) { images in
+                for n in images {
+                    let (source, destination) = (x + n * image, target + n * imageStride)
+                    if accumulate {
+                        for i in 0..<image { destination[i] = destination[i] + source[i] }
+                    } else {
+                        destination.update(from: source, count: image)
                     }
                 }
-                offset += c
             }
         }
-        return Tensor(shape: [batch, total, first[2], first[3]], data: output)
     }
 
     /// Channels `range` of [N, C, H, W].

@@ -60,24 +60,29 @@ struct XNORGEMMTests {
     /// With scales (a binarized convolution's store), C is Float(dot) * scales[m], rows at ldc, the
     /// values between rows untouched, for K of one word or less and more, cut into blocks.
     /// With `norm` as well, each value then times norm.scale[m] plus norm.shift[m], each rounded.
+    /// With `accumulate`, each value is added to the one in C (a node's second term), rounded once.
     @Test(arguments: KernelPath.allCases, [1, 20, 32, 33, 100])
     func scaledStoreIsTheDotTimesTheScale(path: KernelPath, k: Int) {
-        for normalised in [false, true] { scaledStore(path: path, k: k, normalised: normalised) }
+        for normalised in [false, true] {
+            for accumulate in [false, true] { scaledStore(path: path, k: k, normalised: normalised, accumulate: accumulate) }
+        }
     }
 
-    func scaledStore(path: KernelPath, k: Int, normalised: Bool) {
+    func scaledStore(path: KernelPath, k: Int, normalised: Bool, accumulate: Bool) {
         let (m, n, ldc) = (7, 45, 50)
         let a = TestData.packed(rows: m, k: k, seed: 41), b = TestData.packed(rows: n, k: k, seed: 42)
         let expected = XNORGEMM.reference(a, b)
         let scales = TestData.values(m, seed: 43)
         let (normScale, normShift) = (TestData.values(m, seed: 44), TestData.values(m, seed: 45))
-        var c = [Float](repeating: -7, count: m * ldc)
+        let existing = TestData.values(m * ldc, seed: 46)
+        var c = accumulate ? existing : [Float](repeating: -7, count: m * ldc)
         a.words.withUnsafeBufferPointer { aWords in b.words.withUnsafeBufferPointer { bWords in
             c.withUnsafeMutableBufferPointer { c in scales.withUnsafeBufferPointer { scales in
                 normScale.withUnsafeBufferPointer { normScale in normShift.withUnsafeBufferPointer { normShift in
-                let operands = XNORKernels.Operands(a: aWords.baseAddress!, b: bWords.baseAddress!, m: m, n: n, words: a.wordsPerRow, k: k,
+                var operands = XNORKernels.Operands(a: aWords.baseAddress!, b: bWords.baseAddress!, m: m, n: n, words: a.wordsPerRow, k: k,
                                                     c: UnsafeMutableRawPointer(c.baseAddress!), ldc: ldc, scales: scales.baseAddress!,
                                                     norm: normalised ? (normScale.baseAddress!, normShift.baseAddress!) : nil)
+                operands.accumulate = accumulate
                 let tiles = (n + XNORKernels.tileColumns(path) - 1) / XNORKernels.tileColumns(path)
                 for rows in [0..<3, 3..<m] {
                     for range in [0..<1, 1..<tiles] { XNORKernels.block(path, operands, rows: rows, tiles: range) }
@@ -89,9 +94,11 @@ struct XNORGEMMTests {
             for column in 0..<n {
                 let scaled = Float(expected[row * n + column]) * scales[row]
                 let value = normalised ? scaled * normScale[row] + normShift[row] : scaled
-                #expect(c[row * ldc + column].bitPattern == value.bitPattern, "\(row), \(column), normalised \(normalised)")
+                let stored = accumulate ? existing[row * ldc + column] + value : value
+                #expect(c[row * ldc + column].bitPattern == stored.bitPattern, "\(row), \(column), normalised \(normalised), accumulate \(accumulate)")
             }
-            #expect(c[row * ldc + n..<(row + 1) * ldc].allSatisfy { $0 == -7 })
+            #expect(zip(c[row * ldc + n..<(row + 1) * ldc], accumulate ? existing[row * ldc + n..<(row + 1) * ldc] : ArraySlice(repeating: -7, count: ldc - n))
+                        .allSatisfy { $0.bitPattern == $1.bitPattern })
         }
     }
 

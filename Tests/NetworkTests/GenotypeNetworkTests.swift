@@ -1,4 +1,5 @@
 import Testing
+import Binary
 @testable import Network
 import Tensor
 
@@ -24,14 +25,18 @@ import Tensor
         #expect(logits.data.allSatisfy { $0.isFinite })
     }
 
-    /// Without a gradient, the cells sum the nodes only their output reads straight into it
-    /// (`Tensor.concatenatedSums`); the logits are those of the layers with a gradient recorded, bit
-    /// for bit, for cells whose nodes feed later nodes (pc-darts's reduction, darts-v2) and ones whose
-    /// do not.
-    @Test(arguments: ["darts-v2", "pc-darts", "random:7"])
-    func inferenceWithoutGradientsGivesTheSameLogits(spec: String) throws {
+    /// Without a gradient, the cells assemble their output in place (nodes only the output reads are
+    /// written into it, their separable blocks on bits from the GEMM's store); the logits are those
+    /// of the layers with a gradient recorded (and, binarized, on the float kernels), bit for bit, for
+    /// cells whose nodes feed later nodes (pc-darts's reduction, darts-v2) and ones whose do not, at
+    /// 4 channels (no block on bits) and 16 (every separable block on bits).
+    @Test(arguments: ["darts-v2", "pc-darts", "random:7"], [(BinarizationConfig.float, 4),
+                                                           (BinarizationConfig(weights: .xnor, activations: .binary), 4),
+                                                           (BinarizationConfig(weights: .xnor, activations: .binary), 16)])
+    func inferenceWithoutGradientsGivesTheSameLogits(spec: String, setting: (binarization: BinarizationConfig, channels: Int)) throws {
         let network = GenotypeNetwork(genotype: try Genotype.resolve(spec),
-                                      shape: NetworkShape(inputChannels: 1, imageSize: 28, classes: 10, layers: 5, channels: 4), seed: 4)
+                                      shape: NetworkShape(inputChannels: 1, imageSize: 28, classes: 10, layers: 5, channels: setting.channels,
+                                                          binarization: setting.binarization), seed: 4)
         let x = Self.images(3, seed: 5)
         var dropPath = DropPath(probability: 0, seed: 0)
         let recorded = network(x, training: false, dropPath: &dropPath).logits

@@ -16,20 +16,21 @@ import Testing
         GradientCheck.check([a, b], tolerance: .linear) { Tensor.concatChannels($0) }
     }
 
-    /// Sums written into their channels: groups of one (a copy), two and three terms with different
-    /// channel counts, against concatChannels of the sums bit for bit; with a gradient, the same ops.
-    @Test func concatenatedSumsAreTheConcatenationOfTheSums() {
-        let groups = [[randomTensor([2, 3, 4, 5], seed: 50)],
-                      [randomTensor([2, 2, 4, 5], seed: 51), randomTensor([2, 2, 4, 5], seed: 52)],
-                      [randomTensor([2, 4, 4, 5], seed: 53), randomTensor([2, 4, 4, 5], seed: 54), randomTensor([2, 4, 4, 5], seed: 55)]]
-        let expected = Tensor.concatChannels(groups.map { Tensor.sum($0) })
-        let direct = GradMode.disabled { Tensor.concatenatedSums(groups) }
-        #expect(direct.shape == [2, 9, 4, 5])
-        #expect(direct.data.map(\.bitPattern) == expected.data.map(\.bitPattern))
-        #expect(Tensor.concatenatedSums(groups).data.map(\.bitPattern) == expected.data.map(\.bitPattern))
-        GradientCheck.check(Array(groups.joined()), tolerance: .linear) { terms in
-            Tensor.concatenatedSums([[terms[0]], [terms[1], terms[2]], [terms[3], terms[4], terms[5]]])
+    /// Writing a batch into channels of a larger one, then adding a second batch there, gives the
+    /// concatenation of the sums bit for bit (NaNs and infinities included), and leaves the other
+    /// channels alone.
+    @Test func writesAndAddsIntoChannelsOfALargerBatch() {
+        let (a, b) = (randomTensor([2, 3, 4, 5], seed: 50), randomTensor([2, 3, 4, 5], seed: 51))
+        a.data[7] = .nan; b.data[8] = .infinity; a.data[9] = -.infinity; b.data[9] = .infinity
+        let other = randomTensor([2, 2, 4, 5], seed: 52)
+        let expected = Tensor.concatChannels([other, Tensor.sum([a, b])])
+        var output = [Float](repeating: -1, count: 2 * 5 * 20)
+        output.withUnsafeMutableBufferPointer { out in
+            other.write(into: out.baseAddress!, imageStride: 5 * 20, accumulate: false)
+            a.write(into: out.baseAddress! + 2 * 20, imageStride: 5 * 20, accumulate: false)
+            b.write(into: out.baseAddress! + 2 * 20, imageStride: 5 * 20, accumulate: true)
         }
+        #expect(output.map(\.bitPattern) == expected.data.map(\.bitPattern))
     }
 
     @Test func sliceChannelsForwardAndGradient() {
