@@ -124,7 +124,7 @@ public enum SeparableBits {
         /// per channel, `Prepared.signWords` apart.
         let signs: UnsafeMutablePointer<UInt64>?
 
-        init(_ p: Prepared, last: Bool) {
+        init(_ p: Prepared) {
             let (d, pw) = (p.stage.depthwise, p.stage.pointwise)
             plane = DepthwiseBits.Plane(d)
             negatives = .allocate(capacity: d.inChannels * p.rowStride)
@@ -161,7 +161,7 @@ public enum SeparableBits {
         let start = DispatchTime.now().uptimeNanoseconds
         busy.withUnsafeMutableBufferPointer { busy in
             Parallelism.forEachWorkerChunk(batch) { worker, images in
-                let scratch = prepared.indices.map { Scratch(prepared[$0], last: $0 == prepared.count - 1) }
+                let scratch = prepared.map(Scratch.init)
                 defer { scratch.forEach { $0.deallocate() } }
                 for n in images {
                     let first = stages[0].depthwise

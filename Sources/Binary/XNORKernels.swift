@@ -180,14 +180,8 @@ enum XNORKernels {
     static func storeRow<V: PopcountLanes>(_ p0: V, _ p1: V, _ p2: V, _ p3: V, _ o: Operands, row: Int, first: Int, columns: Int) {
         let lanes = V.scalarCount
         let out = o.target(row: row, column: first)
-        if let scales = o.scales {
-            let scale = scales[row]
-            let (a, b) = o.norm.map { ($0.scale[row], $0.shift[row]) } ?? (1, 0)
-            let normalised = o.norm != nil
-            @inline(__always) func value(_ p: V) -> V.Floats {
-                let y = scaled(p, k: o.k, scale)
-                return normalised ? y * a + b : y
-            }
+        if o.scales != nil {
+            let value = RowValues(o, row: row)
             if columns >= 4 * lanes {
                 let stride = MemoryLayout<V.Floats>.stride
                 out.storeBytes(of: value(p0), as: V.Floats.self)
@@ -219,14 +213,7 @@ enum XNORKernels {
     /// through memory) when the add was a branch of its own.
     @inline(__always)
     static func addRow<V: PopcountLanes>(_ p0: V, _ p1: V, _ p2: V, _ p3: V, _ o: Operands, row: Int, first: Int, columns: Int) {
-        let (lanes, out) = (V.scalarCount, o.target(row: row, column: first))
-        let scale = o.scales![row]
-        let (a, b) = o.norm.map { ($0.scale[row], $0.shift[row]) } ?? (1, 0)
-        let normalised = o.norm != nil
-        @inline(__always) func value(_ p: V) -> V.Floats {
-            let y = scaled(p, k: o.k, scale)
-            return normalised ? y * a + b : y
-        }
+        let (lanes, out, value) = (V.scalarCount, o.target(row: row, column: first), RowValues(o, row: row))
         if columns >= 4 * lanes {
             let stride = MemoryLayout<V.Floats>.stride
             @inline(__always) func add(_ v: V.Floats, _ offset: Int) {
@@ -250,6 +237,26 @@ enum XNORKernels {
         let atLeast = p0.bits(atLeast: threshold) | p1.bits(atLeast: threshold) << lanes
             | p2.bits(atLeast: threshold) << (2 * lanes) | p3.bits(atLeast: threshold) << (3 * lanes)
         storeBits(rule.below ? ~atLeast : atLeast, count: columns, into: signs.bits + row * signs.rowWords, at: first)
+    }
+
+    /// The values a scaled store writes for one row of C: Float(K - 2 * popcount) * scale, then with
+    /// a norm * norm.scale + norm.shift, each operation rounded.
+    struct RowValues {
+        let k: Int
+        let scale, normScale, normShift: Float
+        let normalised: Bool
+
+        @inline(__always)
+        init(_ o: Operands, row: Int) {
+            (k, scale, normalised) = (o.k, o.scales![row], o.norm != nil)
+            (normScale, normShift) = o.norm.map { ($0.scale[row], $0.shift[row]) } ?? (1, 0)
+        }
+
+        @inline(__always)
+        func callAsFunction<V: PopcountLanes>(_ p: V) -> V.Floats {
+            let y = scaled(p, k: k, scale)
+            return normalised ? y * normScale + normShift : y
+        }
     }
 
     /// Writes the low min(count, 64) bits of `value` into the bit row `row` from bit `first` on,

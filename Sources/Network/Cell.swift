@@ -97,13 +97,13 @@ public final class Cell: Layer {
         precondition(shape.count == 4, "Cell: a node of shape \(shape)")
         let (batch, channels, plane) = (shape[0], shape[1], shape[2] * shape[3])
         let imageStride = concat.count * channels * plane
+        // Every channel of the output is written: the concat names intermediate nodes, each once (as
+        // `Genotype.validate` requires).
+        precondition(Set(concat).count == concat.count && concat.allSatisfy { (2..<2 + Genotype.intermediateNodeCount).contains($0) },
+                     "Cell: concat \(concat) is not a list of distinct intermediate nodes")
         let data = [Float](unsafeUninitializedCapacity: batch * imageStride) { buffer, count in
             count = buffer.count
             guard let output = buffer.baseAddress else { return }
-            for (position, state) in concat.enumerated() where state < 2 {
-                precondition(inputs[state].shape == shape, "Cell: input \(state) of shape \(inputs[state].shape) concatenated with nodes of \(shape)")
-                inputs[state].write(into: output + position * channels * plane, imageStride: imageStride, accumulate: false)
-            }
             for node in 0..<Genotype.intermediateNodeCount {
                 let state = node + 2
                 func term(_ index: Int) -> Tensor {
