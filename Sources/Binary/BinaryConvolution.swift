@@ -44,6 +44,21 @@ public enum BinaryConvolution {
     public static func forward(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel, binaryInput: Bool,
                                normalisedBy affine: ChannelAffine? = nil,
                                path: KernelPath = .best, counters: KernelCounters = .shared) -> [Float] {
+        forward(g, input: input, kernel: kernel, binaryInput: binaryInput, normalisedBy: affine, runs: nil, path: path, counters: counters)
+    }
+
+    /// `forward` of sign(input) for a tensor: a 1x1 convolution on the XNOR GEMM reads the tensor's
+    /// channels-last runs (`ChannelRuns`), packed once and kept with it, so that the 1x1
+    /// convolutions reading the same tensor (the stem's output is read by three cells'
+    /// preprocessing) pack it once.
+    public static func forward(_ g: ConvGeometry, input: Tensor, kernel: BinaryKernel, normalisedBy affine: ChannelAffine? = nil,
+                               path: KernelPath = .best, counters: KernelCounters = .shared) -> [Float] {
+        forward(g, input: input.data, kernel: kernel, binaryInput: true, normalisedBy: affine,
+                runs: { input.derived { ChannelRuns(input, counters: counters) } }, path: path, counters: counters)
+    }
+
+    private static func forward(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel, binaryInput: Bool, normalisedBy affine: ChannelAffine?,
+                                runs: (() -> ChannelRuns)?, path: KernelPath, counters: KernelCounters) -> [Float] {
         precondition(kernel.weights.outChannels == g.outChannels && kernel.channelsPerGroup == g.channelsPerGroup
                      && kernel.kernel == g.kernel, "BinaryConvolution: the kernel does not fit the geometry")
         precondition(affine.map { $0.channels == g.outChannels } ?? true, "BinaryConvolution: the affine does not fit the output channels")
@@ -69,7 +84,10 @@ public enum BinaryConvolution {
             input.withUnsafeBufferPointer { x in
                 guard let x = x.baseAddress, let y = buffer.baseAddress else { return }
                 if g.groups == 1 {
-                    dense(g, input: x, kernel: kernel, output: y, normalisedBy: affine, path: path, counters: counters)
+                    let shared = g.isPointwise ? runs?() : nil
+                    precondition(shared.map { $0.runWords == kernel.bits.wordsPerRow && $0.imageWords == g.outPixels * $0.runWords } ?? true,
+                                 "BinaryConvolution: the channels-last runs do not fit the geometry")
+                    dense(g, input: x, kernel: kernel, output: y, normalisedBy: affine, runs: shared, path: path, counters: counters)
                 } else {
                     DepthwiseBits.forward(g, input: x, kernel: kernel, output: y, counters: counters)
                     affine?.apply(y, into: y, batch: g.batch, pixels: g.outPixels)
@@ -201,7 +219,7 @@ public enum BinaryConvolution {
     /// Float(dot) * scales[o] straight into the image's NCHW planes (C = [o][pixel], ldc = pixels), and
     /// the image normalised by `affine` while it is in cache.
     static func dense(_ g: ConvGeometry, input: UnsafePointer<Float>, kernel: BinaryKernel, output: UnsafeMutablePointer<Float>,
-                      normalisedBy affine: ChannelAffine? = nil, path: KernelPath, counters: KernelCounters) {
+                      normalisedBy affine: ChannelAffine? = nil, runs shared: ChannelRuns? = nil, path: KernelPath, counters: KernelCounters) {
         let bits = kernel.bits
         let tiles = (g.outPixels + XNORKernels.tileColumns(path) - 1) / XNORKernels.tileColumns(path)
         let pointwise = g.isPointwise
@@ -213,15 +231,19 @@ public enum BinaryConvolution {
             busy.withUnsafeMutableBufferPointer { busy in XNORKernels.withNorm(affine) { norm in
                 guard let weights = weightWords.baseAddress, let scales = scales.baseAddress else { return }
                 Parallelism.forEachWorkerChunk(g.batch) { worker, images in
-                    let scratch = BitPacking.Im2colScratch(g)
-                    let rows = UnsafeMutablePointer<UInt64>.allocate(capacity: pointwise ? 1 : max(1, g.outPixels * scratch.wordsPerRow))
-                    defer { scratch.deallocate(); rows.deallocate() }
+                    // Packed runs of the whole batch (`shared`), or this worker's packing of each image.
+                    let scratch = shared == nil ? BitPacking.Im2colScratch(g) : nil
+                    let rows = UnsafeMutablePointer<UInt64>.allocate(capacity: pointwise ? 1 : max(1, g.outPixels * (scratch?.wordsPerRow ?? 0)))
+                    defer { scratch?.deallocate(); rows.deallocate() }
                     for n in images {
                         let packed = DispatchTime.now().uptimeNanoseconds
-                        if pointwise { scratch.packRuns(input, n, group: 0) } else { scratch.packImage(input, n, group: 0, into: rows) }
+                        if let scratch {
+                            if pointwise { scratch.packRuns(input, n, group: 0) } else { scratch.packImage(input, n, group: 0, into: rows) }
+                        }
                         let multiplied = DispatchTime.now().uptimeNanoseconds
+                        let b = shared.map { UnsafePointer($0.words + n * $0.imageWords) } ?? UnsafePointer(pointwise ? scratch!.runs : rows)
                         let operands = XNORKernels.Operands(
-                            a: weights, b: pointwise ? scratch.runs : rows, m: g.outChannels, n: g.outPixels, words: bits.wordsPerRow,
+                            a: weights, b: b, m: g.outChannels, n: g.outPixels, words: bits.wordsPerRow,
                             k: bits.bitsPerRow, c: UnsafeMutableRawPointer(output + n * g.outChannels * g.outPixels), ldc: g.outPixels,
                             scales: scales, norm: norm)
                         XNORKernels.block(path, operands, rows: 0..<g.outChannels, tiles: 0..<tiles)

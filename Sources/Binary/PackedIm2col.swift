@@ -179,3 +179,37 @@ extension BitPacking {
         }
     }
 }
+
+/// The channels-last runs of a whole NCHW batch (`BitPacking.packChannelsLast` of each image, image n
+/// at `words + n * imageWords`): a 1x1 convolution's B operand on the XNOR GEMM, packed once per
+/// tensor for every 1x1 convolution that reads it (`BinaryConvolution.forward(_:input:kernel:)` with a
+/// tensor).
+public final class ChannelRuns {
+    let runWords, imageWords: Int
+    let words: UnsafeMutablePointer<UInt64>
+
+    init(_ x: Tensor, counters: KernelCounters) {
+        precondition(x.rank == 4, "ChannelRuns: a batch of shape \(x.shape)")
+        let (batch, channels, pixels) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        let runWords = PackedMatrix.wordCount(bits: channels)
+        let imageWords = pixels * runWords
+        let words = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, batch * imageWords))
+        (self.runWords, self.imageWords, self.words) = (runWords, imageWords, words)
+        let (_, nanoseconds) = KernelCounters.timed {
+            x.data.withUnsafeBufferPointer { values in
+                guard let base = values.baseAddress else { return }
+                Parallelism.forEachChunk(batch, valuesEach: channels * pixels) { images in
+                    let halves = UnsafeMutablePointer<UInt32>.allocate(capacity: max(1, 2 * pixels))
+                    defer { halves.deallocate() }
+                    for n in images {
+                        BitPacking.packChannelsLast(base + n * channels * pixels, channels: channels, pixels: pixels,
+                                                    into: words + n * imageWords, halves: halves)
+                    }
+                }
+            }
+        }
+        counters.recordPacking(bits: batch * channels * pixels, nanoseconds: nanoseconds)
+    }
+
+    deinit { words.deallocate() }
+}

@@ -95,7 +95,7 @@ public final class Conv2d: UnaryLayer {
     /// padding straight from x, and apply `affine` when given.
     private func signForward(_ x: Tensor, normalisedBy affine: ChannelAffine?) -> Tensor {
         let geometry = ConvGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
-        let output = BinaryConvolution.forward(geometry, input: x.data, kernel: binaryKernel, binaryInput: true, normalisedBy: affine)
+        let output = BinaryConvolution.forward(geometry, input: x, kernel: binaryKernel, normalisedBy: affine)
         return Tensor(shape: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth], data: output)
     }
 

@@ -114,6 +114,31 @@ import Tensor
         }
     }
 
+    /// A 1x1 convolution of a tensor reads the tensor's channels-last runs, packed once and kept with
+    /// it: the same bits as packing each image, the same runs for a second convolution of the tensor,
+    /// new ones once its data changes; other convolutions of a tensor pack as before.
+    @Test(arguments: [70, 20, 130])
+    func pointwiseConvolutionsShareATensorsRuns(channels: Int) throws {
+        let p = Self.prepare(BitConvCase([3, channels, 7, 6], out: 9, kernel: 1), seed: 77)
+        #expect(p.geometry.isPointwise)
+        let x = Tensor(shape: [3, channels, 7, 6], data: p.input)
+        let output = BinaryConvolution.forward(p.geometry, input: x, kernel: p.kernel, counters: KernelCounters())
+        #expect(Self.mismatches(output, p.expected) == 0)
+        let runs = x.derived { ChannelRuns(Tensor.zeros([1, 1, 1, 1]), counters: KernelCounters()) }
+        #expect(runs.imageWords == 42 * PackedMatrix.wordCount(bits: channels), "kept from the convolution")
+        _ = BinaryConvolution.forward(p.geometry, input: x, kernel: p.kernel, counters: KernelCounters())
+        #expect(x.derived { ChannelRuns(Tensor.zeros([1, 1, 1, 1]), counters: KernelCounters()) } === runs)
+        x.data = x.data.map { -$0 }
+        let negated = BinaryConvolution.forward(p.geometry, input: x, kernel: p.kernel, counters: KernelCounters())
+        #expect(negated.map(\.bitPattern) == BinaryConvolution.forward(p.geometry, input: x.data, kernel: p.kernel, binaryInput: true,
+                                                                       counters: KernelCounters()).map(\.bitPattern))
+        #expect(x.derived { ChannelRuns(Tensor.zeros([1, 1, 1, 1]), counters: KernelCounters()) } !== runs)
+        let threeByThree = Self.prepare(BitConvCase([2, 70, 6, 5], out: 5, padding: 1), seed: 79)
+        let y = Tensor(shape: [2, 70, 6, 5], data: threeByThree.input)
+        #expect(Self.mismatches(BinaryConvolution.forward(threeByThree.geometry, input: y, kernel: threeByThree.kernel, counters: KernelCounters()),
+                                threeByThree.expected) == 0)
+    }
+
     /// The switch to the float kernels holds for the thread that set it, nests, and ends with its scope.
     @Test func floatKernelsAreChosenPerThread() {
         #expect(BinaryConvolution.usesBitKernels)
