@@ -104,14 +104,20 @@ public enum BinaryConvolution {
     /// same bits.
     public static func separable(_ stages: [SeparableBits.Stage], input: [Float], path: KernelPath = .best,
                                  counters: KernelCounters = .shared) -> [Float]? {
-        separable(stages, input: input, signs: nil, path: path, counters: counters)
+        guard let prepared = prepareSeparable(stages, input: input, path: path) else { return nil }
+        return separableOutput(stages) { y in
+            input.withUnsafeBufferPointer { x in SeparableBits.forward(prepared, input: x.baseAddress!, output: y, path: path, counters: counters) }
+        }
     }
 
     /// `separable` of a tensor whose sign streams (`SignStreams`) it keeps (`Tensor.derived`), so that
     /// every separable op reading the same cell state at inference packs its signs once.
     public static func separable(_ stages: [SeparableBits.Stage], input: Tensor, path: KernelPath = .best,
                                  counters: KernelCounters = .shared) -> [Float]? {
-        separable(stages, input: input.data, signs: { signs(of: input, counters: counters) }, path: path, counters: counters)
+        guard let prepared = prepareSeparable(stages, input: input.data, path: path) else { return nil }
+        return separableOutput(stages) { y in
+            run(prepared, input: input, into: y, imageStride: nil, accumulate: false, path: path, counters: counters)
+        }
     }
 
     /// `separable(_:input:)` written into a caller's batch instead of a new one: output image n at
@@ -124,17 +130,8 @@ public enum BinaryConvolution {
         guard let prepared = prepareSeparable(stages, input: input.data, path: path) else { return false }
         let last = stages[stages.count - 1].pointwise
         precondition(imageStride >= last.outChannels * last.outPixels, "BinaryConvolution: images \(imageStride) values apart overlap")
-        let streams = signs(of: input, counters: counters)
-        input.data.withUnsafeBufferPointer { x in
-            SeparableBits.forward(prepared, input: x.baseAddress!, signs: streams, output: output, imageStride: imageStride,
-                                  accumulate: accumulate, path: path, counters: counters)
-        }
+        run(prepared, input: input, into: output, imageStride: imageStride, accumulate: accumulate, path: path, counters: counters)
         return true
-    }
-
-    /// A tensor's sign streams, packed the first time a separable op reads it.
-    private static func signs(of input: Tensor, counters: KernelCounters) -> SignStreams {
-        input.derived { SignStreams(input.data, planes: input.shape[0] * input.shape[1], pixels: input.shape[2] * input.shape[3], counters: counters) }
     }
 
     /// The stages' operands when they run on bits here, else nil.
@@ -154,18 +151,24 @@ public enum BinaryConvolution {
         return SeparableBits.prepare(stages, path: path)
     }
 
-    private static func separable(_ stages: [SeparableBits.Stage], input: [Float], signs: (() -> SignStreams)?, path: KernelPath,
-                                  counters: KernelCounters) -> [Float]? {
-        guard let prepared = prepareSeparable(stages, input: input, path: path) else { return nil }
-        let (first, last) = (stages[0].depthwise, stages[stages.count - 1].pointwise)
-        let streams = signs?()
-        precondition(streams.map { $0.planes == first.batch * first.inChannels && $0.pixels == first.height * first.width } ?? true,
-                     "BinaryConvolution: the sign streams do not fit the geometry")
+    /// The stages on a tensor, from its sign streams (packed the first time a separable op reads it).
+    private static func run(_ prepared: [SeparableBits.Prepared], input: Tensor, into output: UnsafeMutablePointer<Float>, imageStride: Int?,
+                            accumulate: Bool, path: KernelPath, counters: KernelCounters) {
+        let first = prepared[0].stage.depthwise
+        precondition(input.shape == [first.batch, first.inChannels, first.height, first.width],
+                     "BinaryConvolution: an input of shape \(input.shape) for the geometry")
+        let streams = input.derived { SignStreams(input.data, planes: first.batch * first.inChannels, pixels: first.height * first.width, counters: counters) }
+        input.data.withUnsafeBufferPointer { x in
+            SeparableBits.forward(prepared, input: x.baseAddress!, signs: streams, output: output, imageStride: imageStride,
+                                  accumulate: accumulate, path: path, counters: counters)
+        }
+    }
+
+    /// A new NCHW batch of the last stage's output shape, filled by `fill`.
+    private static func separableOutput(_ stages: [SeparableBits.Stage], _ fill: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+        let last = stages[stages.count - 1].pointwise
         return [Float](unsafeUninitializedCapacity: last.batch * last.outChannels * last.outPixels) { buffer, count in
-            input.withUnsafeBufferPointer { x in
-                guard let x = x.baseAddress, let y = buffer.baseAddress else { return }
-                SeparableBits.forward(prepared, input: x, signs: streams, output: y, path: path, counters: counters)
-            }
+            if let y = buffer.baseAddress { fill(y) }
             count = buffer.count
         }
     }
@@ -257,7 +260,8 @@ public enum BinaryConvolution {
         let wall = Int(DispatchTime.now().uptimeNanoseconds - start)
         let packing = busy.enumerated().filter { $0.offset % 2 == 0 }.reduce(0) { $0 + $1.element }
         let packingShare = wall * packing / max(1, busy.reduce(0, +))
-        counters.recordPacking(bits: g.batch * g.outPixels * bits.bitsPerRow, nanoseconds: packingShare)
+        // Shared runs were counted when `ChannelRuns` packed them.
+        if shared == nil { counters.recordPacking(bits: g.batch * g.outPixels * bits.bitsPerRow, nanoseconds: packingShare) }
         counters.recordBinary(macs: g.macs, nanoseconds: wall - packingShare)
     }
 }

@@ -84,21 +84,19 @@ public enum SeparableBits {
             }
         }
 
-        /// The rules of `outputRules`, read off the store's own float operations (XNORKernels.storeRow:
-        /// Float(K - 2 count) * scale, then * norm scale + norm shift, each rounded). Each operation is
-        /// monotone, and a NaN (an infinity times 0, or infinities of opposite signs added) can only
-        /// arise where the values on one side of it are not negative, so with IEEE rounding the rules
-        /// always exist; nil would send the stages back to the layers one after the other.
+        /// The rules of `outputRules`, read off the store's own float operations
+        /// (`XNORKernels.RowValues`: Float(K - 2 count) * scale, then * norm scale + norm shift, each
+        /// rounded). Each operation is monotone, and a NaN (an infinity times 0, or infinities of
+        /// opposite signs added) can only arise where the values on one side of it are not negative,
+        /// so with IEEE rounding the rules always exist; nil would send the stages back to the layers
+        /// one after the other.
         static func outputRules(_ stage: Stage) -> [DepthwiseBits.SignRule]? {
             let (k, scales) = (stage.pointwiseKernel.bits.bitsPerRow, stage.pointwiseKernel.weights.scales)
             var rules: [DepthwiseBits.SignRule] = []
             for channel in scales.indices {
-                let (a, b) = stage.affine.map { ($0.scale[channel], $0.shift[channel]) } ?? (1, 0)
-                let normalised = stage.affine != nil
-                guard let rule = DepthwiseBits.SignRule(counts: k, negative: { count in
-                    let y = Float(Int32(truncatingIfNeeded: k - 2 * count)) * scales[channel]
-                    return (normalised ? y * a + b : y) < 0
-                }) else { return nil }
+                let values = XNORKernels.RowValues(k: k, scale: scales[channel],
+                                                   norm: stage.affine.map { ($0.scale[channel], $0.shift[channel]) })
+                guard let rule = DepthwiseBits.SignRule(counts: k, negative: { values(count: $0) < 0 }) else { return nil }
                 rules.append(rule)
             }
             return rules

@@ -241,20 +241,32 @@ enum XNORKernels {
 
     /// The values a scaled store writes for one row of C: Float(K - 2 * popcount) * scale, then with
     /// a norm * norm.scale + norm.shift, each operation rounded.
+    /// `SeparableBits` reads its sign rules off the same arithmetic on single counts.
     struct RowValues {
         let k: Int
         let scale, normScale, normShift: Float
         let normalised: Bool
 
         @inline(__always)
+        init(k: Int, scale: Float, norm: (scale: Float, shift: Float)?) {
+            (self.k, self.scale, normalised) = (k, scale, norm != nil)
+            (normScale, normShift) = norm ?? (1, 0)
+        }
+
+        @inline(__always)
         init(_ o: Operands, row: Int) {
-            (k, scale, normalised) = (o.k, o.scales![row], o.norm != nil)
-            (normScale, normShift) = o.norm.map { ($0.scale[row], $0.shift[row]) } ?? (1, 0)
+            self.init(k: o.k, scale: o.scales![row], norm: o.norm.map { ($0.scale[row], $0.shift[row]) })
         }
 
         @inline(__always)
         func callAsFunction<V: PopcountLanes>(_ p: V) -> V.Floats {
             let y = scaled(p, k: k, scale)
+            return normalised ? y * normScale + normShift : y
+        }
+
+        /// The value stored for a popcount of `count`: the lanes' operations on one count.
+        func callAsFunction(count: Int) -> Float {
+            let y = Float(Int32(truncatingIfNeeded: k - 2 * count)) * scale
             return normalised ? y * normScale + normShift : y
         }
     }

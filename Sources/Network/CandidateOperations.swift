@@ -53,16 +53,17 @@ public final class DilConv: UnaryLayer, WritesInPlace {
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         let activated = leadingActivation(x, depthwise.binarization)
-        if depthwise.takesNormalisation(training: training),
-           let fused = Conv2d.separable([(depthwise, pointwise, norm)], activated, training: training) {
+        if depthwise.takesNormalisation(training: training), let fused = Conv2d.separable(blocks, activated, training: training) {
             return fused
         }
         return pointwise(depthwise(activated, training: training), training: training, then: norm)
     }
 
+    /// The block as `Conv2d.separable` takes it.
+    var blocks: [(depthwise: Conv2d, pointwise: Conv2d, norm: BatchNorm2d)] { [(depthwise, pointwise, norm)] }
+
     func write(_ x: Tensor, shape: [Int], into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool {
-        depthwise.takesNormalisation(training: false)
-            && Conv2d.separable([(depthwise, pointwise, norm)], x, shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
+        Conv2d.separable(blocks, x, shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
     }
 }
 
@@ -83,18 +84,14 @@ public final class SepConv: UnaryLayer, WritesInPlace {
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         // At inference on bits, both halves in one pass, an image at a time (no tensor between them).
-        if first.depthwise.takesNormalisation(training: training),
-           let fused = Conv2d.separable([(first.depthwise, first.pointwise, first.norm), (second.depthwise, second.pointwise, second.norm)],
-                                        x, training: training) {
+        if first.depthwise.takesNormalisation(training: training), let fused = Conv2d.separable(first.blocks + second.blocks, x, training: training) {
             return fused
         }
         return second(first(x, training: training), training: training)
     }
 
     func write(_ x: Tensor, shape: [Int], into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool {
-        first.depthwise.takesNormalisation(training: false)
-            && Conv2d.separable([(first.depthwise, first.pointwise, first.norm), (second.depthwise, second.pointwise, second.norm)], x,
-                                shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
+        Conv2d.separable(first.blocks + second.blocks, x, shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
     }
 }
 

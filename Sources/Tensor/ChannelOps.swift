@@ -47,7 +47,7 @@ extension Tensor {
     /// larger NCHW batch), or adds it to the values there, target + self rounded once per value, as
     /// `sum` adds a second term to a first (`accumulate`). A cell's output at inference is assembled
     /// so, without a tensor per node.
-    public func write(into target: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) {
+    public func write(into target: UnsafeMutablePointer<Float>, imageStride: Int, accumulate adding: Bool) {
         let batch = shape[0]
         let image = count / max(1, batch)
         precondition(imageStride >= image, "write: images \(imageStride) values apart overlap")
@@ -56,11 +56,7 @@ extension Tensor {
             Parallelism.forEachChunk(batch, valuesEach: image) { images in
                 for n in images {
                     let (source, destination) = (x + n * image, target + n * imageStride)
-                    if accumulate {
-                        for i in 0..<image { destination[i] = destination[i] + source[i] }
-                    } else {
-                        destination.update(from: source, count: image)
-                    }
+                    if adding { accumulate(destination, source, count: image) } else { destination.update(from: source, count: image) }
                 }
             }
         }
