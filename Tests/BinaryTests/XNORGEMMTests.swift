@@ -6,7 +6,7 @@ struct XNORGEMMTests {
     /// 4/16/32-column tiles.
     static let shapes: [(Int, Int, Int)] = [
         (1, 1, 1), (5, 37, 32), (6, 100, 17), (9, 16, 31), (3, 5, 33), (3, 5, 63), (4, 32, 64), (5, 33, 65), (7, 17, 72),
-        (9, 40, 200), (6, 35, 577), (13, 70, 129), (2, 3, 1000),
+        (9, 40, 200), (6, 35, 577), (13, 70, 129), (2, 3, 1000), (5, 70, 1100),
     ]
 
     @Test(arguments: KernelPath.allCases)
@@ -16,6 +16,28 @@ struct XNORGEMMTests {
             let b = TestData.packed(rows: n, k: k, seed: UInt64(2 * index + 2))
             let expected = XNORGEMM.reference(a, b)
             #expect(XNORGEMM.multiply(a, b, path: path, counters: KernelCounters()) == expected, "\(path) M \(m) N \(n) K \(k)")
+        }
+    }
+
+    /// The panel layout is its definition, buffer[w * width + j] = B[tile * width + j][w] and 0 past N,
+    /// for word counts on both sides of the 8 x 8 transposed blocks and tiles cut by N anywhere.
+    @Test(arguments: [16, 32])
+    func panelsAreTheInterleavedColumns(width: Int) {
+        for (n, k) in [(1, 64), (7, 512), (8, 513), (9, 1000), (31, 4608), (40, 4672), (70, 575), (96, 128)] {
+            let b = TestData.packed(rows: n, k: k, seed: UInt64(n * 7 + k))
+            b.words.withUnsafeBufferPointer { words in
+                let o = XNORKernels.Operands(a: words.baseAddress!, b: words.baseAddress!, m: 0, n: n, words: b.wordsPerRow, k: k,
+                                             c: UnsafeMutableRawPointer(mutating: words.baseAddress!), ldc: 0)
+                for tile in 0..<(n + width - 1) / width {
+                    var panel = [UInt64](repeating: 0xDEAD, count: b.wordsPerRow * width)
+                    panel.withUnsafeMutableBufferPointer { XNORKernels.packPanel(o, tile: tile, width: width, into: $0.baseAddress!) }
+                    let expected = (0..<b.wordsPerRow * width).map { index -> UInt64 in
+                        let (word, column) = (index / width, tile * width + index % width)
+                        return column < n ? words[column * b.wordsPerRow + word] : 0
+                    }
+                    #expect(panel == expected, "width \(width) N \(n) K \(k) tile \(tile)")
+                }
+            }
         }
     }
 
