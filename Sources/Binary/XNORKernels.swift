@@ -111,8 +111,8 @@ enum XNORKernels {
     }
 
     /// Copies column tile `tile` of B (`width` rows of B) into the word-interleaved panel layout.
-    /// Blocks of 8 columns x 8 words are transposed in registers (`transposeBlock`, 2.5x faster
-    /// than copying word by word, which took 4.7% of the one-thread GEMM); the columns past the last
+    /// Blocks of 8 columns x 8 words are transposed in registers (`transposeBlock`; copying word by
+    /// word took 4.7% of the one-thread GEMM, see the README's speed notes); the columns past the last
     /// whole group of 8 and the words past the last whole block of 8 are copied one by one, and the
     /// columns past N are zero. Out of line: inlined, it made the compiler call `simdTile` out of
     /// line instead, reloading the transpose's constants around every tile.
