@@ -28,13 +28,15 @@ public enum SearchBenchmark {
             throw SearchConfigurationError("the data set has fewer images than one batch")
         }
         let weightStep = Benchmark.median(warmup: 1, runs: runs) { _ = engine.weightStep(weightBatch) }
-        let (cpuStart, spinStart, wallStart) = (clockSeconds(CLOCK_PROCESS_CPUTIME_ID), Parallelism.spinningSeconds, clockSeconds(CLOCK_MONOTONIC))
-        let searchIteration = Benchmark.median(warmup: 1, runs: runs) {
-            _ = engine.architectureStep(architectureBatch)
-            _ = engine.weightStep(weightBatch)
+        let (cpuStart, wallStart) = (clockSeconds(CLOCK_PROCESS_CPUTIME_ID), clockSeconds(CLOCK_MONOTONIC))
+        let (searchIteration, spinning) = Parallelism.countingSpin {
+            Benchmark.median(warmup: 1, runs: runs) {
+                _ = engine.architectureStep(architectureBatch)
+                _ = engine.weightStep(weightBatch)
+            }
         }
         // The pool's threads spin while they wait; that CPU time is not work.
-        let working = clockSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpuStart - (Parallelism.spinningSeconds - spinStart)
+        let working = clockSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpuStart - spinning
         let coresBusy = working / (clockSeconds(CLOCK_MONOTONIC) - wallStart)
         return IterationTimes(weightStep: weightStep, searchIteration: searchIteration, parameters: engine.parameterCount,
                               coresBusy: coresBusy)

@@ -65,9 +65,13 @@ public enum Parallelism {
         return results.map { $0! }
     }
 
-    /// Seconds the threads of the parallel regions have spent spinning while they waited for work,
-    /// since the process started: CPU time minus this is the time spent working.
-    public static var spinningSeconds: Double { Double(WorkerPool.shared.spinningNanoseconds) / 1e9 }
+    /// Runs `body`, and returns with its result the CPU seconds the threads of the parallel regions
+    /// (of all of them, whatever they ran for) spent spinning for work meanwhile: process CPU time
+    /// minus this is the time spent working.
+    public static func countingSpin<Result>(_ body: () throws -> Result) rethrows -> (result: Result, spinningSeconds: Double) {
+        let (result, nanoseconds) = try WorkerPool.shared.countingSpin(body)
+        return (result, Double(nanoseconds) / 1e9)
+    }
 
     /// The number of chunks `forEachChunk` would use, for callers that keep per-worker buffers.
     public static func workerCount(_ count: Int, minimumChunk: Int = 1) -> Int {

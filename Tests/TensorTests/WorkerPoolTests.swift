@@ -110,4 +110,37 @@ struct WorkerPoolTests {
         Thread.sleep(forTimeInterval: 4 * Double(WorkerPool.spinLimit) / 1e9)  // past the spin: the worker sleeps
         #expect(Self.threads(of: pool).count == 2)
     }
+
+    /// The process's CPU seconds so far.
+    static var processCPUSeconds: Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    /// The spinning counted is the spinning threads' CPU time, so it cannot exceed the process's.
+    /// Here twice as many callers as cores wait at once, each for the iteration a worker took
+    /// (while the caller slept in its own): counted in wall time, as it once was, their spinning
+    /// exceeded what the process spent at all, and `bnas bench search` reported negative busy cores.
+    @Test func spinningIsCountedInCPUTime() {
+        let callers = 2 * ProcessInfo.processInfo.activeProcessorCount
+        let pool = WorkerPool(workers: callers)
+        let cpuStart = Self.processCPUSeconds
+        let (_, spun) = pool.countingSpin {
+            let done = DispatchGroup()
+            for _ in 0..<callers {
+                done.enter()
+                Thread {
+                    pool.run(2) { index in
+                        if index == 0 { Thread.sleep(forTimeInterval: 0.002) } else { Self.spin(microseconds: 30_000) }
+                    }
+                    done.leave()
+                }.start()
+            }
+            done.wait()
+        }
+        let cpu = Self.processCPUSeconds - cpuStart
+        #expect(spun > 0)
+        #expect(Double(spun) / 1e9 <= cpu, "spun \(Double(spun) / 1e9) s of \(cpu) s of process CPU time")
+    }
 }
