@@ -436,7 +436,7 @@ extension SIMD8: PopcountLanes where Scalar == UInt64 {
     var narrowed: SIMD8<Int32> { SIMD8<Int32>(truncatingIfNeeded: self) }
     @inline(__always)
     func bits(atLeast threshold: UInt64) -> UInt64 {
-        laneFlagBits(SIMD8<UInt8>(truncatingIfNeeded: (SIMD8(repeating: threshold &- 1) &- self) &>> 63))
+        BitPacking.flagBits(SIMD8<UInt8>(truncatingIfNeeded: (SIMD8(repeating: threshold &- 1) &- self) &>> 63))
     }
     static func floats(_ dots: SIMD8<Int32>) -> SIMD8<Float> { SIMD8<Float>(dots) }
 }
@@ -446,14 +446,7 @@ extension SIMD4: PopcountLanes where Scalar == UInt64 {
     @inline(__always)
     func bits(atLeast threshold: UInt64) -> UInt64 {
         let flags = SIMD4<UInt8>(truncatingIfNeeded: (SIMD4<UInt64>(repeating: threshold &- 1) &- self) &>> 63)
-        return laneFlagBits(SIMD8<UInt8>(lowHalf: flags, highHalf: SIMD4<UInt8>()))
+        return BitPacking.flagBits(SIMD8<UInt8>(lowHalf: flags, highHalf: SIMD4<UInt8>()))
     }
     static func floats(_ dots: SIMD4<Int32>) -> SIMD4<Float> { SIMD4<Float>(dots) }
-}
-
-/// Bit i set where byte i is 1 (bytes 0 or 1): a multiply gathers the eight flags into the top byte
-/// (as `BitPacking.negativeBits` does).
-@inline(__always)
-func laneFlagBits(_ flags: SIMD8<UInt8>) -> UInt64 {
-    (withUnsafeBytes(of: flags) { $0.load(as: UInt64.self) } &* 0x0102_0408_1020_4080) >> 56
 }
