@@ -160,7 +160,7 @@ public final class ExperimentRunner: @unchecked Sendable {
     /// The data of a training; every row of an experiment trains on the same, so it is loaded once.
     private func trainingData(_ configuration: TrainingConfiguration) throws -> DatasetSplits {
         var key = configuration
-        (key.genotype, key.binarize, key.activations) = ("", "", "")
+        (key.genotype, key.binarization) = ("", .float)
         if let cachedData, cachedData.key == key { return cachedData.splits }
         let splits = try configuration.loadData()
         cachedData = (key, splits)

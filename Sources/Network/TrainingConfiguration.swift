@@ -1,6 +1,7 @@
 import Binary
 import Datasets
 import Foundation
+import Tensor
 
 /// The optimizer of a training run's weights.
 public enum TrainingOptimizer: String, Codable, CaseIterable, Sendable {
@@ -44,13 +45,17 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var dropPath: Float
     public var cropPadding: Int
     public var cutout: Int
+    /// The ReAct flavour's options of `binarization` (nil, as in runs written before they existed: off).
+    public var thresholds: Bool?
+    public var shortcuts: Bool?
+    public var signGradient: SignGradient?
 
     public init(genotype: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil, binarize: String = "none",
                 activations: String = "binary",
                 layers: Int = 6, channels: Int = 16, epochs: Int = 10, batchSize: Int = 64, trainSize: Int? = nil,
                 testSize: Int? = nil, seed: UInt64 = 0, optimizer: TrainingOptimizer = .sgd, learningRate: Float = 0.05, minimumLearningRate: Float = 0, momentum: Float = 0.9,
                 weightDecay: Float = 3e-4, gradientClip: Float = 5, auxiliaryWeight: Float = 0, dropPath: Float = 0,
-                cropPadding: Int = 0, cutout: Int = 0) {
+                cropPadding: Int = 0, cutout: Int = 0, thresholds: Bool? = nil, shortcuts: Bool? = nil, signGradient: SignGradient? = nil) {
         self.genotype = genotype
         self.dataset = dataset
         self.dataDirectory = dataDirectory
@@ -73,6 +78,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.dropPath = dropPath
         self.cropPadding = cropPadding
         self.cutout = cutout
+        self.thresholds = thresholds
+        self.shortcuts = shortcuts
+        self.signGradient = signGradient
     }
 }
 
@@ -93,8 +101,19 @@ extension TrainingConfiguration {
     /// The optimizer, SGD for runs that predate the choice.
     public var weightOptimizer: TrainingOptimizer { optimizer ?? .sgd }
 
+    /// The binarization of the cells; setting it writes each option that is off as nil, so that
+    /// config.json names only the options in use.
     public var binarization: BinarizationConfig {
-        BinarizationConfig(weights: WeightBinarization(rawValue: binarize) ?? .none, activations: ActivationPrecision(rawValue: activations) ?? .binary)
+        get {
+            BinarizationConfig(weights: WeightBinarization(rawValue: binarize) ?? .none, activations: ActivationPrecision(rawValue: activations) ?? .binary,
+                               thresholds: thresholds ?? false, shortcuts: shortcuts ?? false, signGradient: signGradient ?? .ste)
+        }
+        set {
+            (binarize, activations) = (newValue.weights.rawValue, newValue.activations.rawValue)
+            thresholds = newValue.thresholds ? true : nil
+            shortcuts = newValue.shortcuts ? true : nil
+            signGradient = newValue.signGradient == .ste ? nil : newValue.signGradient
+        }
     }
 
     /// The training split (limited to `trainSize` by a seeded draw) and the test split (its first `testSize` images).

@@ -1,6 +1,7 @@
 import Binary
 import Datasets
 import Network
+import Tensor
 
 /// How operations leave the search space (`--policy`, REFERENCE.md §4).
 public enum ReductionPolicyKind: String, Codable, CaseIterable, Sendable {
@@ -51,10 +52,27 @@ public struct SearchConfiguration: Codable, Equatable, Sendable {
     public var architectureBeta1: Float = 0.5
     public var architectureBeta2: Float = 0.999
     public var architectureWeightDecay: Float = 1e-3
+    /// The ReAct flavour's options of `binarization` (nil, as in runs written before they existed: off).
+    public var thresholds: Bool?
+    public var shortcuts: Bool?
+    public var signGradient: SignGradient?
 
     public init() {}
 
-    public var binarization: BinarizationConfig { BinarizationConfig(weights: binarize, activations: activations) }
+    /// The binarization of the supernet's cells; setting it writes each option that is off as nil,
+    /// so that config.json names only the options in use.
+    public var binarization: BinarizationConfig {
+        get {
+            BinarizationConfig(weights: binarize, activations: activations, thresholds: thresholds ?? false, shortcuts: shortcuts ?? false,
+                               signGradient: signGradient ?? .ste)
+        }
+        set {
+            (binarize, activations) = (newValue.weights, newValue.activations)
+            thresholds = newValue.thresholds ? true : nil
+            shortcuts = newValue.shortcuts ? true : nil
+            signGradient = newValue.signGradient == .ste ? nil : newValue.signGradient
+        }
+    }
 
     /// The data set kind named by `dataset`.
     public var datasetKind: DatasetKind? { DatasetKind(rawValue: dataset) }

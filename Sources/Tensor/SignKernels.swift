@@ -6,6 +6,34 @@
 /// The vector steps are written per concrete type on purpose: one generic block over `V: SIMD`
 /// compiled its lane comparisons to a scalar loop per lane, which made the depthwise backward
 /// 3-4x slower (seen in `perf`, reverted).
+/// The derivative that stands in for sign's in the backward pass (`--sign-gradient`,
+/// docs/algorithms.md#react-flavour). Each is the derivative of a surrogate function F that meets
+/// sign at |x| >= 1, which is what the gradient checks compare against.
+public enum SignGradient: String, Codable, CaseIterable, Sendable {
+    /// The straight-through estimator: 1 where |x| <= 1, else 0 (F = hard tanh, clamp(x, -1, 1)).
+    case ste
+    /// ApproxSign (Bi-Real Net): 2 + 2x on [-1, 0), 2 - 2x on [0, 1), 0 elsewhere, computed as
+    /// max(0, 2 - 2|x|) (F = 2x + x^2 on [-1, 0), 2x - x^2 on [0, 1), sign(x) elsewhere).
+    case approx
+
+    /// The derivative at x, as the kernels compute it.
+    @inlinable
+    public func derivative(_ x: Float) -> Float {
+        switch self {
+        case .ste: return abs(x) <= 1 ? 1 : 0
+        case .approx: return max(0, 2 - 2 * abs(x))
+        }
+    }
+
+    /// The surrogate F whose derivative this is (for gradient checks).
+    public func surrogate(_ x: Float) -> Float {
+        switch self {
+        case .ste: return min(1, max(-1, x))
+        case .approx: return abs(x) >= 1 ? (x < 0 ? -1 : 1) : (x < 0 ? 2 * x + x * x : 2 * x - x * x)
+        }
+    }
+}
+
 public enum SignKernels {
     /// sign of each lane, +1 at 0.
     @inlinable @inline(__always)
@@ -17,6 +45,18 @@ public enum SignKernels {
     @inlinable @inline(__always)
     public static func straightThrough(_ x: SIMD16<Float>, _ dy: SIMD16<Float>) -> SIMD16<Float> {
         SIMD16<Float>(repeating: 0).replacing(with: dy, where: (x .>= -1) .& (x .<= 1))
+    }
+
+    /// dy * max(0, 2 - 2|x|) lane by lane: ApproxSign's derivative (`SignGradient.approx`).
+    @inlinable @inline(__always)
+    public static func approxSign(_ x: SIMD16<Float>, _ dy: SIMD16<Float>) -> SIMD16<Float> {
+        dy * pointwiseMax(SIMD16<Float>(), 2 - 2 * pointwiseMax(x, -x))
+    }
+
+    /// dy times sign's derivative at x under `gradient`, lane by lane.
+    @inlinable @inline(__always)
+    public static func passed(_ gradient: SignGradient, _ x: SIMD16<Float>, _ dy: SIMD16<Float>) -> SIMD16<Float> {
+        gradient == .ste ? straightThrough(x, dy) : approxSign(x, dy)
     }
 
     /// y[i] = x[i] >= 0 ? 1 : -1.
@@ -61,6 +101,26 @@ public enum SignKernels {
             }
         } else {
             for i in 0..<count { dx[i] = abs(x[i]) <= 1 ? dy[i] : 0 }
+        }
+    }
+
+    /// dx[i] = dy[i] times sign's derivative at x[i] under `gradient` (`dx` may be `dy`).
+    @inlinable @inline(__always)
+    public static func passed(_ gradient: SignGradient, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                              into dx: UnsafeMutablePointer<Float>, count: Int) {
+        guard gradient == .approx else { return straightThrough(x, dy, into: dx, count: count) }
+        // Whole vectors, then a scalar tail: an overlapping last vector would scale an element of an
+        // in-place dx twice. The scalar steps are the vector ones, so every element gets the same bits.
+        var i = 0
+        while i + 16 <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            let upstream = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: approxSign(v, upstream), as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count {
+            dx[i] = dy[i] * max(0, 2 - 2 * max(x[i], -x[i]))
+            i += 1
         }
     }
 }

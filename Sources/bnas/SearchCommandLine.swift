@@ -23,11 +23,7 @@ struct SearchCommandLine: ParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Folder holding the data set's files (default for Fashion-MNIST: \(DatasetLoader.defaultFashionMNISTDirectory)).")
     var dataDirectory: String?
 
-    @Option(help: "Binarization of the cells' convolutions (stem and classifier stay real).")
-    var binarize: WeightBinarization = .xnor
-
-    @Option(help: "With --binarize xnor|pcnn: binary (sign) or real activations.")
-    var activations: ActivationPrecision = .binary
+    @OptionGroup(title: "Binarization") var binarization: BinarizationOptions
 
     @Option(help: "Operation-space reduction: performance (BNAS), alpha (lowest softmax(alpha) goes), none (plain PC-DARTS).")
     var policy: ReductionPolicyKind = .performance
@@ -79,12 +75,11 @@ struct SearchCommandLine: ParsableCommand {
 
     @OptionGroup(title: "Dashboard") var dashboardArguments: DashboardArguments
 
-    var searchConfiguration: SearchConfiguration {
+    func searchConfiguration() throws -> SearchConfiguration {
         var c = SearchConfiguration()
         c.dataset = dataset.kind.rawValue
         c.dataDirectory = dataDirectory
-        c.binarize = binarize
-        c.activations = activations
+        c.binarization = try binarization.configuration(default: .xnor)
         c.policy = policy
         c.layers = layers
         c.channels = channels
@@ -104,7 +99,7 @@ struct SearchCommandLine: ParsableCommand {
 
     func validate() throws {
         if resume != nil && runName != nil { throw ValidationError("--resume continues an existing run; it cannot be combined with --run") }
-        do { try searchConfiguration.validate() } catch { throw ValidationError("\(error)") }
+        do { try searchConfiguration().validate() } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
@@ -116,7 +111,7 @@ struct SearchCommandLine: ParsableCommand {
                 let path = resume.contains("/") ? resume : "runs/\(resume)"
                 session = try SearchSession.resume(run: path)
             } else {
-                session = try SearchSession.create(configuration: searchConfiguration, runName: runName, root: URL(fileURLWithPath: "runs"))
+                session = try SearchSession.create(configuration: searchConfiguration(), runName: runName, root: URL(fileURLWithPath: "runs"))
             }
         }
         guard let session else { throw ExitCode(1) }
@@ -167,7 +162,7 @@ final class SearchProgressPrinter: @unchecked Sendable {
         case .runStarted(let e):
             let c = e.configuration
             line("bnas search: \(e.dataset), \(e.trainImages) + \(e.validationImages) images, \(c.layers) cells, C=\(c.channels), K=\(c.partialK), "
-                 + "\(c.binarize.rawValue)/\(c.activations.rawValue), policy \(c.policy.rawValue), \(c.epochs) epochs (\(c.warmupEpochs) warm-up), "
+                 + "\(c.binarization.label), policy \(c.policy.rawValue), \(c.epochs) epochs (\(c.warmupEpochs) warm-up), "
                  + "\(e.supernetParameters) parameters -> \(folder)" + (e.resumedFromEpoch.map { ", resumed after epoch \($0)" } ?? ""))
         case .step(let e):
             guard isTerminal else { return }

@@ -5,8 +5,6 @@ import Binary
 import Network
 import Tensor
 
-extension WeightBinarization: ExpressibleByArgument {}
-extension ActivationPrecision: ExpressibleByArgument {}
 extension TrainingOptimizer: ExpressibleByArgument {}
 
 /// Where the data comes from; shared by the commands that load a data set.
@@ -40,11 +38,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "A built-in genotype (\(Genotype.builtinNames.joined(separator: ", "))), random:SEED, or a genotype file (.json or DARTS text).")
     var genotype: String = "pc-darts"
 
-    @Option(help: "Binarization of the cells' convolutions (stem and classifier stay real).")
-    var binarize: WeightBinarization = .none
-
-    @Option(help: "With --binarize xnor|pcnn: binary (sign) or real activations.")
-    var activations: ActivationPrecision = .binary
+    @OptionGroup(title: "Binarization") var binarization: BinarizationOptions
 
     @OptionGroup var data: DataOptions
 
@@ -107,16 +101,19 @@ struct TrainCommand: ParsableCommand {
         if let weightDecay { guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay cannot be negative") } }
         guard (0..<1).contains(dropPath) else { throw ValidationError("--drop-path must be in [0, 1), got \(dropPath)") }
         guard auxiliaryWeight >= 0, cropPadding >= 0, cutout >= 0 else { throw ValidationError("--auxiliary-weight, --crop-padding and --cutout cannot be negative") }
+        _ = try binarization.configuration(default: .none)
     }
 
-    var trainingConfiguration: TrainingConfiguration {
-        TrainingConfiguration(
-            genotype: genotype, dataset: data.dataset.kind.rawValue, dataDirectory: data.dataDirectory, binarize: binarize.rawValue,
-            activations: activations.rawValue, layers: layers, channels: channels, epochs: epochs, batchSize: batchSize,
+    func trainingConfiguration() throws -> TrainingConfiguration {
+        var configuration = TrainingConfiguration(
+            genotype: genotype, dataset: data.dataset.kind.rawValue, dataDirectory: data.dataDirectory,
+            layers: layers, channels: channels, epochs: epochs, batchSize: batchSize,
             trainSize: data.trainSize, testSize: testSize, seed: seed, optimizer: optimizer,
             learningRate: learningRate ?? optimizer.defaultLearningRate, weightDecay: weightDecay ?? optimizer.defaultWeightDecay,
             auxiliaryWeight: auxiliaryWeight,
             dropPath: dropPath, cropPadding: cropPadding, cutout: cutout)
+        configuration.binarization = try binarization.configuration(default: .none)
+        return configuration
     }
 
     func run() throws {
@@ -128,7 +125,7 @@ struct TrainCommand: ParsableCommand {
                 splits = try session.configuration.loadData()
                 if let warning = session.checkpointWarning { FileHandle.standardError.write(Data("bnas: \(warning)\n".utf8)) }
             } else {
-                let configuration = trainingConfiguration
+                let configuration = try trainingConfiguration()
                 splits = try configuration.loadData()
                 session = try TrainingSession.start(configuration: configuration, data: splits.train) { try RunFolder.create(name: runName) }
             }
