@@ -21,9 +21,10 @@ extension Tensor {
     /// activations, already padded with +1), so the bit kernels may run. `signOfInput`: this tensor
     /// holds real activations and the convolution reads sign(x) padded with +1 by `padding`, the
     /// gradient passing sign's straight-through estimator: conv(x.signSTE(paddedBy: padding)) with
-    /// no sign tensor stored (depthwise, or dense without padding; see `Convolution.gradients`).
+    /// no sign tensor stored (depthwise, or dense without padding; see `Convolution.gradients`), the
+    /// gradient passing `signGradient` in place of sign's derivative.
     public func binarizedConv2d(weight: Tensor, projection: Tensor?, kernel: BinaryKernel, kind: WeightBinarization,
-                                record: PCNNRecord?, binaryInput: Bool, signOfInput: Bool = false,
+                                record: PCNNRecord?, binaryInput: Bool, signOfInput: Bool = false, signGradient: SignGradient = .ste,
                                 stride: Int, padding: Int, dilation: Int, groups: Int) -> Tensor {
         precondition(kind != .none, "binarizedConv2d needs a binarizer")
         precondition(!binaryInput || padding == 0 || signOfInput, "binarizedConv2d: pad sign activations with +1 first (signSTE(paddedBy:))")
@@ -37,7 +38,8 @@ extension Tensor {
             let effective = binary.effective
             let wantKernel = weight.requiresGrad || (projection?.requiresGrad ?? false)
             let (inputGrad, kernelGrad) = Convolution.gradients(geometry, input: data, weight: effective, outputGrad: out.grad,
-                                                               wantInput: requiresGrad, wantWeight: wantKernel, signOfInput: signOfInput)
+                                                               wantInput: requiresGrad, wantWeight: wantKernel, signOfInput: signOfInput,
+                                                               signGradient: signGradient)
             if let inputGrad { accumulateGrad(from: inputGrad) }
             guard let kernelGrad else { return }
             let n = binary.perChannel

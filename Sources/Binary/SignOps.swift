@@ -8,7 +8,8 @@ extension Tensor {
     /// sign(x) (as `signSTE()`) with every NCHW plane padded by `padding` rows and columns of +1, the
     /// input of a binarized convolution (REFERENCE.md §5: zero has no 1-bit code), in one op: the
     /// same values as `signSTE().padded(by: padding, value: 1)` with one pass each way instead of two.
-    public func signSTE(paddedBy padding: Int) -> Tensor {
+    /// `gradient` picks the derivative the backward pass uses in place of sign's (`SignGradient`).
+    public func signSTE(paddedBy padding: Int, gradient: SignGradient = .ste) -> Tensor {
         precondition(padding == 0 || rank == 4, "signSTE(paddedBy:) pads NCHW planes, got shape \(shape)")
         // Without padding the whole tensor is one row.
         let (planes, height, width) = padding == 0 ? (1, 1, count) : (shape[0] * shape[1], shape[2], shape[3])
@@ -39,8 +40,8 @@ extension Tensor {
                     for p in 0..<planes {
                         for row in 0..<height {
                             let offset = (p * height + row) * width
-                            SignKernels.straightThrough(x + offset, dy + (p * paddedHeight + row + padding) * paddedWidth + padding,
-                                                        into: dx + offset, count: width)
+                            SignKernels.passed(gradient, x + offset, dy + (p * paddedHeight + row + padding) * paddedWidth + padding,
+                                               into: dx + offset, count: width)
                         }
                     }
                     initialized = count

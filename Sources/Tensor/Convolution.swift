@@ -44,22 +44,25 @@ public enum Convolution {
     /// input padded with zeros, and the input gradient passes sign's straight-through estimator
     /// (only where |input| <= 1): the gradients of conv(signSTE(input) padded with +1) with no
     /// sign tensor stored. Dense convolutions take it without padding only.
+    /// `signGradient` is the derivative the input gradient passes in place of sign's.
     public static func gradients(_ g: ConvGeometry, input: [Float], weight: [Float], outputGrad: [Float],
-                                 wantInput: Bool = true, wantWeight: Bool = true, signOfInput: Bool = false) -> (input: [Float]?, weight: [Float]?) {
+                                 wantInput: Bool = true, wantWeight: Bool = true, signOfInput: Bool = false,
+                                 signGradient: SignGradient = .ste) -> (input: [Float]?, weight: [Float]?) {
         gradients(g, input: input, weight: weight, outputGrad: outputGrad, wantInput: wantInput, wantWeight: wantWeight,
-                  signOfInput: signOfInput, path: .fastest)
+                  signOfInput: signOfInput, signGradient: signGradient, path: .fastest)
     }
 
     /// `gradients` with the choice of loops: a dense 1x1 convolution of sign(input) takes `SignPointwise`'s
     /// direct loops on `.fastest` (at a stride above 1, on the pixels the stride reads) and the sign
     /// pass, sgemms and estimator pass on `.generic`.
     static func gradients(_ g: ConvGeometry, input: [Float], weight: [Float], outputGrad: [Float],
-                          wantInput: Bool, wantWeight: Bool, signOfInput: Bool, path: LoopPath) -> (input: [Float]?, weight: [Float]?) {
+                          wantInput: Bool, wantWeight: Bool, signOfInput: Bool, signGradient: SignGradient = .ste,
+                          path: LoopPath) -> (input: [Float]?, weight: [Float]?) {
         precondition(!signOfInput || g.isDepthwise || g.padding == 0, "Convolution.gradients: a dense convolution of sign(input) needs padding 0")
         if signOfInput && path == .fastest && SignPointwise.fitsStrided(g) {
             let (sampledGeometry, sampled) = SignPointwise.sampled(g, input)
             let result = gradients(sampledGeometry, input: sampled, weight: weight, outputGrad: outputGrad, wantInput: wantInput,
-                                   wantWeight: wantWeight, signOfInput: true, path: path)
+                                   wantWeight: wantWeight, signOfInput: true, signGradient: signGradient, path: path)
             return (result.input.map { SignPointwise.unsampled(g, $0) }, result.weight)
         }
         // The direct loops (depthwise, and 1x1 of sign(x)) take the signs as they read x and write
@@ -73,9 +76,10 @@ public enum Convolution {
         inputGrad.withUnsafeMutableBufferPointer { dx in
             weightGrad.withUnsafeMutableBufferPointer { dw in
                 run(g, input: operand, weight: weight, outputGrad: outputGrad,
-                    inputGrad: wantInput ? dx.baseAddress : nil, weightGrad: wantWeight ? dw.baseAddress : nil, signOfInput: signOfInput && !dense)
+                    inputGrad: wantInput ? dx.baseAddress : nil, weightGrad: wantWeight ? dw.baseAddress : nil, signOfInput: signOfInput && !dense,
+                    signGradient: signGradient)
                 if dense && wantInput, let dx = dx.baseAddress {
-                    input.withUnsafeBufferPointer { x in SignKernels.straightThrough(x.baseAddress!, dx, into: dx, count: x.count) }
+                    input.withUnsafeBufferPointer { x in SignKernels.passed(signGradient, x.baseAddress!, dx, into: dx, count: x.count) }
                 }
             }
         }
@@ -86,14 +90,17 @@ public enum Convolution {
     /// convolution, and a dense one with `signOfInput` (a 1x1, `SignPointwise`), writes its input
     /// gradient instead.
     private static func run(_ g: ConvGeometry, input: [Float], weight: [Float], outputGrad: [Float],
-                            inputGrad: UnsafeMutablePointer<Float>?, weightGrad: UnsafeMutablePointer<Float>?, signOfInput: Bool) {
+                            inputGrad: UnsafeMutablePointer<Float>?, weightGrad: UnsafeMutablePointer<Float>?, signOfInput: Bool,
+                            signGradient: SignGradient) {
         input.withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 outputGrad.withUnsafeBufferPointer { dy in
                     if g.isDepthwise {
-                        depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad, signOfInput: signOfInput)
+                        depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad, signOfInput: signOfInput,
+                                          signGradient: signGradient)
                     } else if signOfInput {
-                        SignPointwise.backward(g, x.baseAddress!, weight: w.baseAddress!, dy.baseAddress!, inputGrad: inputGrad, weightGrad: weightGrad)
+                        SignPointwise.backward(g, x.baseAddress!, weight: w.baseAddress!, dy.baseAddress!, inputGrad: inputGrad, weightGrad: weightGrad,
+                                               signGradient: signGradient)
                     } else {
                         gemmBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, inputGrad, weightGrad)
                     }

@@ -37,9 +37,9 @@ extension Convolution {
         /// straight-through estimator with `signs`.
         @inline(__always)
         func storeRow(_ g: ConvGeometry, _ rowGrad: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
-                      input: UnsafePointer<Float>, signs: Bool) {
+                      input: UnsafePointer<Float>, signs: Bool, signGradient: SignGradient) {
             if signs {
-                SignKernels.straightThrough(input, rowGrad + g.padding, into: target, count: g.width)
+                SignKernels.passed(signGradient, input, rowGrad + g.padding, into: target, count: g.width)
             } else {
                 target.update(from: rowGrad + g.padding, count: g.width)
             }
@@ -95,12 +95,14 @@ extension Convolution {
     /// (s*oy, s*ox), so dy spread onto the stride-1 grid, zero elsewhere, gives the same gradients
     /// (the zeros add nothing) on vector loops instead of scalar strided ones. The weight gradient
     /// of a tap stays in vector lanes over the whole batch and is reduced once per channel.
-    /// `signOfInput`: the convolution's input is sign(x) padded with +1 (see `gradients`). The input
+    /// `signOfInput`: the convolution's input is sign(x) padded with +1 (see `gradients`), whose
+    /// derivative the input gradient takes as `signGradient` says. The input
     /// gradient is written into `dx` (every element once, so `dx` may be uninitialised); the weight
     /// gradient is added into `dw`.
     static func depthwiseBackward(
         _ g: ConvGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-        _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?, signOfInput: Bool = false, path: LoopPath = .fastest
+        _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?, signOfInput: Bool = false, signGradient: SignGradient = .ste,
+        path: LoopPath = .fastest
     ) {
         let (k, h, wd, ho, wo, s) = (g.kernel, g.height, g.width, g.outHeight, g.outWidth, g.stride)
         Parallelism.forEachChunk(g.inChannels) { channels in
@@ -166,7 +168,7 @@ extension Convolution {
                             let target = dx + plane * h * wd
                             for y in 0..<h {
                                 layout.storeRow(g, rowsGrad + y * layout.pitch, into: target + y * wd, input: x + plane * h * wd + y * wd,
-                                                signs: signOfInput)
+                                                signs: signOfInput, signGradient: signGradient)
                             }
                         }
                     }
@@ -211,7 +213,7 @@ extension Convolution {
                         let target = dx + plane * h * wd
                         for y in 0..<h {
                             layout.storeRow(g, paddedGrad + (y + g.padding) * layout.pitch, into: target + y * wd,
-                                            input: x + plane * h * wd + y * wd, signs: signOfInput)
+                                            input: x + plane * h * wd + y * wd, signs: signOfInput, signGradient: signGradient)
                         }
                     }
                 }

@@ -114,9 +114,11 @@ public enum SignPointwise {
     }
 
     /// Writes the input gradient into `dx` (every element) and/or adds the weight gradient into `dw`
-    /// ([O, C]); `weight` is the effective kernel [O, C] the forward pass multiplied by.
+    /// ([O, C]); `weight` is the effective kernel [O, C] the forward pass multiplied by. The input
+    /// gradient takes `signGradient` in place of the estimator above.
     public static func backward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                                inputGrad dx: UnsafeMutablePointer<Float>?, weightGrad dw: UnsafeMutablePointer<Float>?) {
+                                inputGrad dx: UnsafeMutablePointer<Float>?, weightGrad dw: UnsafeMutablePointer<Float>?,
+                                signGradient: SignGradient = .ste) {
         precondition(fits(g), "SignPointwise: not a dense 1x1 stride-1 convolution")
         let (channels, outChannels, pixels) = (g.inChannels, g.outChannels, g.outPixels)
         let pairs = outChannels * channels
@@ -145,7 +147,7 @@ public enum SignPointwise {
                         }
                     }
                 }
-                if let dx { inputGradient(channels, outChannels, pixels, image, weight, upstream, dx + n * channels * pixels) }
+                if let dx { inputGradient(channels, outChannels, pixels, image, weight, upstream, dx + n * channels * pixels, signGradient) }
             }
         }
         if let dw {
@@ -155,17 +157,20 @@ public enum SignPointwise {
         }
     }
 
-    /// One image's dx[c, p] = 1{|x[c, p]| <= 1} * sum_o w[o, c] * dy[o, p], four input channels at a time.
+    /// One image's dx[c, p] = 1{|x[c, p]| <= 1} * sum_o w[o, c] * dy[o, p] (or the sum times
+    /// `signGradient`'s derivative at x[c, p]), four input channels at a time.
     @inline(__always)
     private static func inputGradient(_ channels: Int, _ outChannels: Int, _ pixels: Int, _ image: UnsafePointer<Float>,
-                                      _ weight: UnsafePointer<Float>, _ upstream: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>) {
+                                      _ weight: UnsafePointer<Float>, _ upstream: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>,
+                                      _ signGradient: SignGradient) {
         guard pixels >= Lane.scalarCount else {
             for c in 0..<channels {
                 for p in 0..<pixels {
                     var total: Float = 0
                     for o in 0..<outChannels { total += weight[o * channels + c] * upstream[o * pixels + p] }
-                    target[c * pixels + p] = abs(image[c * pixels + p]) <= 1 ? total : 0
+                    target[c * pixels + p] = total
                 }
+                SignKernels.passed(signGradient, image + c * pixels, target + c * pixels, into: target + c * pixels, count: pixels)
             }
             return
         }
@@ -179,16 +184,16 @@ public enum SignPointwise {
                     let d = load(upstream + o * pixels + at), w = weight + o * channels + c
                     a0 += d * w[0]; a1 += d * w[1]; a2 += d * w[2]; a3 += d * w[3]
                 }
-                passed(a0, image + c * pixels + at, into: target + c * pixels + at)
-                passed(a1, image + (c + 1) * pixels + at, into: target + (c + 1) * pixels + at)
-                passed(a2, image + (c + 2) * pixels + at, into: target + (c + 2) * pixels + at)
-                passed(a3, image + (c + 3) * pixels + at, into: target + (c + 3) * pixels + at)
+                passed(a0, image + c * pixels + at, into: target + c * pixels + at, signGradient)
+                passed(a1, image + (c + 1) * pixels + at, into: target + (c + 1) * pixels + at, signGradient)
+                passed(a2, image + (c + 2) * pixels + at, into: target + (c + 2) * pixels + at, signGradient)
+                passed(a3, image + (c + 3) * pixels + at, into: target + (c + 3) * pixels + at, signGradient)
                 c += block
             }
             while c < channels {
                 var total = Lane()
                 for o in 0..<outChannels { total += load(upstream + o * pixels + at) * weight[o * channels + c] }
-                passed(total, image + c * pixels + at, into: target + c * pixels + at)
+                passed(total, image + c * pixels + at, into: target + c * pixels + at, signGradient)
                 c += 1
             }
             p += Lane.scalarCount
@@ -208,8 +213,9 @@ public enum SignPointwise {
 
     @inline(__always) private static func load(_ p: UnsafePointer<Float>) -> Lane { VectorKernels.load(p) }
     @inline(__always) private static func store(_ v: Lane, _ p: UnsafeMutablePointer<Float>) { VectorKernels.store(v, p) }
-    /// Stores `gradient` where |x| <= 1 and 0 elsewhere.
-    @inline(__always) private static func passed(_ gradient: Lane, _ x: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>) {
-        store(SignKernels.straightThrough(load(x), gradient), target)
+    /// Stores `gradient` times sign's derivative at x under `signGradient` (by default where |x| <= 1, and 0 elsewhere).
+    @inline(__always) private static func passed(_ gradient: Lane, _ x: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+                                                 _ signGradient: SignGradient) {
+        store(SignKernels.passed(signGradient, load(x), gradient), target)
     }
 }

@@ -53,14 +53,35 @@ import Tensor
         Self.expectClose(input.grad, numeric, "sign STE")
     }
 
+    /// ApproxSign's derivative, 2 + 2x on [-1, 0), 2 - 2x on [0, 1), 0 elsewhere, at known points;
+    /// the sign's backward under either derivative = finite differences of its surrogate.
+    @Test func approxSignIsTheDerivativeOfItsSurrogate() {
+        let points: [Float] = [-2, -1, -0.75, -0.5, 0, 0.25, 0.5, 1, 1.5]
+        #expect(points.map { SignGradient.approx.derivative($0) } == [0, 0, 0.5, 1, 2, 1.5, 1, 0, 0])
+        #expect(points.map { SignGradient.ste.derivative($0) } == [0, 1, 1, 1, 1, 1, 1, 1, 0])
+        #expect(points.map { SignGradient.approx.surrogate($0) } == [-1, -1, -0.9375, -0.75, 0, 0.4375, 0.75, 1, 1])
+        // 16 lanes, then a scalar tail: every element on the vector and on the scalar steps.
+        let xs = Self.values(45, seed: 1)
+        let weights = Self.values(45, seed: 2)
+        for gradient in SignGradient.allCases {
+            let input = Tensor(shape: [45], data: xs, requiresGrad: true)
+            let y = input.signSTE(paddedBy: 0, gradient: gradient)
+            #expect(y.data == xs.map { $0 >= 0 ? 1 : -1 })
+            y.backward(seed: weights)
+            let numeric = Self.finiteDifferences(xs) { v in Self.weightedSum(v.map(gradient.surrogate), weights) }
+            Self.expectClose(input.grad, numeric, "sign, \(gradient)")
+            #expect(input.grad == zip(xs, weights).map { gradient.derivative($0) * $1 }, "\(gradient): the kernels' products")
+        }
+    }
+
     /// The fused sign-and-pad equals sign then pad, forward and backward, to the last bit.
-    @Test(arguments: [0, 1, 2, 4])
-    func signPaddedWithOnesEqualsSignThenPad(padding: Int) {
+    @Test(arguments: [0, 1, 2, 4], SignGradient.allCases)
+    func signPaddedWithOnesEqualsSignThenPad(padding: Int, gradient: SignGradient) {
         let xs = Self.values(2 * 3 * 5 * 4, seed: 7).map { $0 * 1.5 }
         var results: [(y: [Float], shape: [Int], dx: [Float])] = []
         for fused in [true, false] {
             let x = Tensor(shape: [2, 3, 5, 4], data: xs, requiresGrad: true)
-            let y = fused ? x.signSTE(paddedBy: padding) : x.signSTE().padded(by: padding, value: 1)
+            let y = fused ? x.signSTE(paddedBy: padding, gradient: gradient) : x.signSTE(paddedBy: 0, gradient: gradient).padded(by: padding, value: 1)
             y.backward(seed: Self.values(y.count, seed: 8))
             results.append((y.data, y.shape, x.grad))
         }
@@ -72,8 +93,11 @@ import Tensor
     /// A binarized convolution that takes sign(x) itself equals the convolution of
     /// signSTE(paddedBy:), forward and backward, to the last bit: depthwise at strides 1 and 2, with
     /// dilation, and dense 1x1 at strides 1 and 2 (its gradients up to the order of their sums, see below).
-    @Test(arguments: [(3, 1, 1, 1, true), (5, 2, 4, 1, true), (3, 1, 1, 2, true), (5, 1, 2, 2, true), (1, 1, 0, 1, false), (1, 1, 0, 2, false)])
-    func convolutionOfTheSignEqualsTheConvolutionOfTheSignTensor(kernel: Int, dilation: Int, padding: Int, stride: Int, depthwise: Bool) {
+    @Test(arguments: [(3, 1, 1, 1, true), (5, 2, 4, 1, true), (3, 1, 1, 2, true), (5, 1, 2, 2, true), (1, 1, 0, 1, false), (1, 1, 0, 2, false)],
+          SignGradient.allCases)
+    func convolutionOfTheSignEqualsTheConvolutionOfTheSignTensor(geometry: (kernel: Int, dilation: Int, padding: Int, stride: Int, depthwise: Bool),
+                                                                 gradient: SignGradient) {
+        let (kernel, dilation, padding, stride, depthwise) = geometry
         let (n, c, h) = (3, 4, 9)
         let xs = Self.values(n * c * h * h, seed: 9)
         let outChannels = depthwise ? c : 6
@@ -86,9 +110,10 @@ import Tensor
             let groups = depthwise ? c : 1
             let y = fused
                 ? x.binarizedConv2d(weight: w, projection: nil, kernel: binaryKernel, kind: .xnor, record: nil, binaryInput: true, signOfInput: true,
-                                    stride: stride, padding: padding, dilation: dilation, groups: groups)
-                : x.signSTE(paddedBy: padding).binarizedConv2d(weight: w, projection: nil, kernel: binaryKernel, kind: .xnor, record: nil,
-                                                               binaryInput: true, stride: stride, padding: 0, dilation: dilation, groups: groups)
+                                    signGradient: gradient, stride: stride, padding: padding, dilation: dilation, groups: groups)
+                : x.signSTE(paddedBy: padding, gradient: gradient).binarizedConv2d(weight: w, projection: nil, kernel: binaryKernel, kind: .xnor,
+                                                                                   record: nil, binaryInput: true, stride: stride, padding: 0,
+                                                                                   dilation: dilation, groups: groups)
             y.backward(seed: Self.values(y.count, seed: 11))
             results.append((y.data, x.grad, w.grad))
         }

@@ -25,8 +25,9 @@ import Testing
         Case(input: [2, 4, 9, 9], kernel: 3, padding: 1, dilation: 1, stride: 3),
     ]
 
-    @Test(arguments: cases, [false, true])
-    func fastLoopsMatchTheGenericLoops(_ c: Case, signOfInput: Bool) {
+    /// `sign`: the input is the sign of x, with that derivative, or (nil) x itself.
+    @Test(arguments: cases, [nil, SignGradient.ste, .approx])
+    func fastLoopsMatchTheGenericLoops(_ c: Case, sign: SignGradient?) {
         let channels = c.input[1]
         let g = ConvGeometry(input: c.input, weight: [channels, 1, c.kernel, c.kernel], stride: c.stride, padding: c.padding,
                              dilation: c.dilation, groups: channels)
@@ -40,7 +41,8 @@ import Testing
             var dw = randomTensor([channels, 1, c.kernel, c.kernel], seed: 75).data
             x.withUnsafeBufferPointer { x in w.withUnsafeBufferPointer { w in dy.withUnsafeBufferPointer { dy in
                 dx.withUnsafeMutableBufferPointer { dx in dw.withUnsafeMutableBufferPointer { dw in
-                    Convolution.depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, dx.baseAddress!, dw.baseAddress!, signOfInput: signOfInput, path: path)
+                    Convolution.depthwiseBackward(g, x.baseAddress!, w.baseAddress!, dy.baseAddress!, dx.baseAddress!, dw.baseAddress!,
+                                                  signOfInput: sign != nil, signGradient: sign ?? .ste, path: path)
                 } }
             } } }
             results.append((dx, dw))

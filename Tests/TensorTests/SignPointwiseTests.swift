@@ -87,6 +87,35 @@ import Testing
         }
     }
 
+    /// With ApproxSign in place of the estimator, the input gradient of the direct loops (vector and
+    /// scalar) and of the GEMM route = sum_o w[o, c] dy[o, p] times the derivative at x[c, p].
+    @Test(arguments: cases)
+    func approxSignInputGradientMatchesTheDefinitionAndTheGEMMRoute(_ c: Case) {
+        let g = Self.geometry(c)
+        let x = Self.input(c.input)
+        let w = randomTensor([c.outChannels, c.input[1], 1, 1], seed: 98).data
+        let dy = randomTensor([g.batch, c.outChannels, g.outHeight, g.outWidth], seed: 99).data
+        let paths = [LoopPath.fastest, .generic].map { path in
+            Convolution.gradients(g, input: x, weight: w, outputGrad: dy, wantInput: true, wantWeight: false, signOfInput: true,
+                                  signGradient: .approx, path: path).input ?? []
+        }
+        let (channels, outChannels, pixels) = (g.inChannels, g.outChannels, g.outPixels)
+        var expected = [Double](repeating: 0, count: x.count)
+        for n in 0..<g.batch {
+            for ch in 0..<channels {
+                for p in 0..<pixels {
+                    let value = x[(n * channels + ch) * pixels + p]
+                    var total = 0.0
+                    for o in 0..<outChannels { total += Double(w[o * channels + ch]) * Double(dy[(n * outChannels + o) * pixels + p]) }
+                    expected[(n * channels + ch) * pixels + p] = total * Double(max(0, 2 - 2 * abs(value)))
+                }
+            }
+        }
+        #expect(x.contains { abs($0) < 1 && $0 != 0 } && x.contains { abs($0) > 1 })
+        expectClose(paths[0], expected, absolute: 1e-5, relative: 1e-5, "input gradient")
+        expectClose(paths[1], expected, absolute: 1e-5, relative: 1e-5, "input gradient of the GEMM route")
+    }
+
     /// A dense 1x1 convolution at a stride above 1 runs on the pixels the stride reads: its
     /// gradients on `.fastest` (sampled, `SignPointwise`, scattered back) against the definitions,
     /// with stride * i, and against the GEMM route; the sampling and scattering against their indices.
