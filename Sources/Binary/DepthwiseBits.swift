@@ -309,10 +309,11 @@ enum DepthwiseBits {
         let below: Bool
 
         /// The rule of `taps`-tap outputs scaled by `scale`, read off the float products themselves, so
-        /// that the bits are those of `y < 0` on the outputs the float path writes.
-        init(taps: Int, scale: Float) {
+        /// that the bits are those of `y < 0` on the outputs the float path writes; with a `threshold`
+        /// (the next sign's, RSign), those of `y - threshold < 0`, the float path's subtraction.
+        init(taps: Int, scale: Float, threshold: Float = 0) {
             precondition(taps < 1 << DepthwiseBits.counterBits, "SignRule: \(taps) taps")
-            guard let rule = SignRule(counts: taps, negative: { Float(taps - 2 * $0) * scale < 0 }) else {
+            guard let rule = SignRule(counts: taps, negative: { Float(taps - 2 * $0) * scale - threshold < 0 }) else {
                 preconditionFailure("SignRule: the signs of \(scale) x (taps - 2 count) are not monotone")
             }
             self = rule

@@ -25,13 +25,18 @@ public enum SeparableBits {
         public let depthwiseKernel: BinaryKernel
         public let pointwise: ConvGeometry
         public let pointwiseKernel: BinaryKernel
+        /// The thresholds of the 1x1 convolution's input signs, sign(y - a_c) of the depthwise output y
+        /// (the ReAct flavour's RSign), or nil for sign(y).
+        public let pointwiseThresholds: [Float]?
         /// The batch norm after the 1x1 convolution, at inference, or nil.
         public let affine: ChannelAffine?
 
         public init(depthwise: ConvGeometry, depthwiseKernel: BinaryKernel, pointwise: ConvGeometry, pointwiseKernel: BinaryKernel,
-                    affine: ChannelAffine?) {
+                    pointwiseThresholds: [Float]? = nil, affine: ChannelAffine?) {
+            precondition(pointwiseThresholds.map { $0.count == pointwise.inChannels } ?? true, "SeparableBits: thresholds do not fit the 1x1 input")
             self.depthwise = depthwise; self.depthwiseKernel = depthwiseKernel
             self.pointwise = pointwise; self.pointwiseKernel = pointwiseKernel
+            self.pointwiseThresholds = pointwiseThresholds
             self.affine = affine
         }
     }
@@ -72,7 +77,9 @@ public enum SeparableBits {
             masks = (0..<d.inChannels * taps).map { index in
                 stage.depthwiseKernel.bits.isNegative(row: index / taps, bit: index % taps) ? ~0 : 0
             }
-            rules = stage.depthwiseKernel.weights.scales.map { DepthwiseBits.SignRule(taps: taps, scale: $0) }
+            rules = stage.depthwiseKernel.weights.scales.enumerated().map { channel, scale in
+                DepthwiseBits.SignRule(taps: taps, scale: scale, threshold: stage.pointwiseThresholds?[channel] ?? 0)
+            }
             rowStride = (d.outHeight + DepthwiseBits.rowsPerStep - 1) / DepthwiseBits.rowsPerStep * DepthwiseBits.rowsPerStep
             runWords = stage.pointwiseKernel.bits.wordsPerRow
             tiles = (stage.pointwise.outPixels + XNORKernels.tileColumns(path) - 1) / XNORKernels.tileColumns(path)

@@ -7,6 +7,9 @@ public final class Conv2d: UnaryLayer {
     public let weight: Tensor
     /// PCNN's learned projection P (same shape as the weight, starts at 1); nil otherwise.
     public let projection: Tensor?
+    /// The learnable threshold a_c of each input channel's sign, sign(x - a_c) (RSign, starts at 0),
+    /// with `BinarizationConfig.usesThresholds`; nil otherwise.
+    public let threshold: Tensor?
     public let binarization: BinarizationConfig
     public let stride, padding, dilation, groups: Int
     let record: PCNNRecord?
@@ -23,11 +26,12 @@ public final class Conv2d: UnaryLayer {
         let isPCNN = binarization.weights == .pcnn
         projection = isPCNN ? Tensor.filled(shape, value: 1, requiresGrad: true) : nil
         record = isPCNN ? PCNNRecord() : nil
+        threshold = binarization.usesThresholds ? Tensor.zeros([inChannels], requiresGrad: true) : nil
         self.binarization = binarization
         self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
     }
 
-    public var ownParameters: [Tensor] { [weight] + (projection.map { [$0] } ?? []) }
+    public var ownParameters: [Tensor] { [weight] + [projection, threshold].compactMap { $0 } }
 
     /// Binary weights loaded from a model file (nil until `freeze`).
     public var frozen: BinaryWeights? { frozenKernel?.weights }
@@ -64,16 +68,27 @@ public final class Conv2d: UnaryLayer {
             return x.conv2d(weight, stride: stride, padding: padding, dilation: dilation, groups: groups)
         }
         let binaryInput = binarization.binarizesActivations
+        let x = signInput(x)
         if binaryInput && !GradMode.isEnabled {
             return signForward(x, normalisedBy: nil)
         }
         // The convolution takes sign(x) itself where its gradient loops can (no sign tensor is stored).
         let isDepthwise = groups > 1 && groups == weight.shape[0] && weight.shape[1] == 1
         let signOfInput = binaryInput && (isDepthwise || padding == 0)
-        let input = binaryInput && !signOfInput ? x.signSTE(paddedBy: padding) : x
+        let signGradient = binarization.activationSignGradient
+        let input = binaryInput && !signOfInput ? x.signSTE(paddedBy: padding, gradient: signGradient) : x
         return input.binarizedConv2d(weight: weight, projection: projection, kernel: binaryKernel, kind: binarization.weights,
-                                     record: record, binaryInput: binaryInput, signOfInput: signOfInput, stride: stride,
-                                     padding: binaryInput && !signOfInput ? 0 : padding, dilation: dilation, groups: groups)
+                                     record: record, binaryInput: binaryInput, signOfInput: signOfInput, signGradient: signGradient,
+                                     stride: stride, padding: binaryInput && !signOfInput ? 0 : padding, dilation: dilation, groups: groups)
+    }
+
+    /// What the sign of this convolution reads: x - a_c with thresholds (RSign), else x. At
+    /// inference the bit path and the float path both take the signs of this tensor, so they agree
+    /// to the bit. The subtraction is a pass over x before the bit kernels pack its signs: folding
+    /// a_c into the packers' compare (x < a_c) would save it, but each of the packing layouts (planes,
+    /// channels-last runs, im2col rows, sign streams) would need the channel of every value it reads.
+    func signInput(_ x: Tensor) -> Tensor {
+        threshold.map { x.subtractingChannels($0) } ?? x
     }
 
     /// Whether `callAsFunction(_:normalisedBy:)` can take the batch norm that follows this convolution:
@@ -88,11 +103,11 @@ public final class Conv2d: UnaryLayer {
     /// one after the other. Only where `takesNormalisation` holds.
     public func callAsFunction(_ x: Tensor, normalisedBy affine: ChannelAffine) -> Tensor {
         precondition(takesNormalisation(training: false), "Conv2d: a batch norm is taken only at inference of sign activations")
-        return signForward(x, normalisedBy: affine)
+        return signForward(signInput(x), normalisedBy: affine)
     }
 
     /// The forward of sign(x) with no gradient to record: the bit kernels read sign(x) and its +1
-    /// padding straight from x, and apply `affine` when given.
+    /// padding straight from x (the `signInput`), and apply `affine` when given.
     private func signForward(_ x: Tensor, normalisedBy affine: ChannelAffine?) -> Tensor {
         let geometry = ConvGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
         let output = BinaryConvolution.forward(geometry, input: x, kernel: binaryKernel, normalisedBy: affine)
@@ -105,7 +120,7 @@ public final class Conv2d: UnaryLayer {
     /// as the layers one after the other.
     static func separable(_ blocks: [(depthwise: Conv2d, pointwise: Conv2d, norm: BatchNorm2d)], _ x: Tensor, training: Bool) -> Tensor? {
         guard let (stages, shape) = separableStages(blocks, x, training: training),
-              let output = BinaryConvolution.separable(stages, input: x) else { return nil }
+              let output = BinaryConvolution.separable(stages, input: blocks[0].depthwise.signInput(x)) else { return nil }
         return Tensor(shape: shape, data: output)
     }
 
@@ -115,15 +130,19 @@ public final class Conv2d: UnaryLayer {
     static func separable(_ blocks: [(depthwise: Conv2d, pointwise: Conv2d, norm: BatchNorm2d)], _ x: Tensor, shape: [Int],
                           into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool {
         guard let (stages, outShape) = separableStages(blocks, x, training: false), outShape == shape else { return false }
-        return BinaryConvolution.separable(stages, input: x, into: output, imageStride: imageStride, accumulate: accumulate)
+        return BinaryConvolution.separable(stages, input: blocks[0].depthwise.signInput(x), into: output, imageStride: imageStride,
+                                           accumulate: accumulate)
     }
 
     /// The `SeparableBits` stages of the blocks on input x, with their output's shape; nil where they
-    /// do not take the batch norm or do not chain.
+    /// do not take the batch norm or do not chain. The first depthwise convolution's thresholds are
+    /// the caller's to subtract from x (`signInput`); each 1x1's go into its stage's sign rules. A
+    /// later block whose depthwise convolution has thresholds does not chain: the stage before it
+    /// stores sign bits of its output, not the output.
     private static func separableStages(_ blocks: [(depthwise: Conv2d, pointwise: Conv2d, norm: BatchNorm2d)], _ x: Tensor,
                                         training: Bool) -> ([SeparableBits.Stage], [Int])? {
         guard blocks.allSatisfy({ $0.depthwise.takesNormalisation(training: training) && $0.pointwise.takesNormalisation(training: training) }),
-              x.shape.count == 4 else { return nil }
+              blocks.dropFirst().allSatisfy({ $0.depthwise.threshold == nil }), x.shape.count == 4 else { return nil }
         var shape = x.shape
         var stages: [SeparableBits.Stage] = []
         for (depthwise, pointwise, norm) in blocks {
@@ -133,7 +152,8 @@ public final class Conv2d: UnaryLayer {
             let p = ConvGeometry(input: [d.batch, d.outChannels, d.outHeight, d.outWidth], weight: pointwise.weight.shape,
                                  stride: pointwise.stride, padding: pointwise.padding, dilation: pointwise.dilation, groups: pointwise.groups)
             stages.append(SeparableBits.Stage(depthwise: d, depthwiseKernel: depthwise.binaryKernel, pointwise: p,
-                                              pointwiseKernel: pointwise.binaryKernel, affine: norm.inferenceAffine))
+                                              pointwiseKernel: pointwise.binaryKernel, pointwiseThresholds: pointwise.threshold?.data,
+                                              affine: norm.inferenceAffine))
             shape = [p.batch, p.outChannels, p.outHeight, p.outWidth]
         }
         return (stages, shape)
@@ -201,6 +221,31 @@ public final class Sequential: UnaryLayer {
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         layers.reduce(x) { $1($0, training: training) }
+    }
+}
+
+/// RPReLU (ReActNet), after the batch norm of a binarized block in the ReAct flavour
+/// (docs/algorithms.md#react-flavour): f(x) = x - gamma_c + zeta_c for x > gamma_c, else
+/// beta_c (x - gamma_c) + zeta_c, a PReLU whose kink the block learns to move; it shifts and bends
+/// the distribution the next sign reads.
+public final class RPReLU: UnaryLayer {
+    /// Where the kink is (starts at 0).
+    public let gamma: Tensor
+    /// The slope below the kink (starts at 0.25).
+    public let beta: Tensor
+    /// The output at the kink (starts at 0).
+    public let zeta: Tensor
+
+    public init(channels: Int) {
+        gamma = Tensor.zeros([channels], requiresGrad: true)
+        beta = Tensor.filled([channels], value: 0.25, requiresGrad: true)
+        zeta = Tensor.zeros([channels], requiresGrad: true)
+    }
+
+    public var ownParameters: [Tensor] { [gamma, beta, zeta] }
+
+    public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
+        x.rprelu(gamma: gamma, beta: beta, zeta: zeta)
     }
 }
 

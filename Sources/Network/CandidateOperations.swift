@@ -7,22 +7,53 @@ func leadingActivation(_ x: Tensor, _ binarization: BinarizationConfig) -> Tenso
     binarization.binarizesActivations ? x : x.relu()
 }
 
-/// ReLU -> conv kxk -> BN: the cell preprocessing (1x1) and the stem of the auxiliary head.
+/// The end of a binarized block in the ReAct flavour (docs/algorithms.md#react-flavour): the block's
+/// input added to its output where their shapes match (Bi-Real Net's real-valued shortcut, with
+/// `BinarizationConfig.usesShortcuts`), then RPReLU (with `usesThresholds`). The shortcut comes
+/// first, as in ReActNet's blocks: RPReLU shifts and bends the sum that the next sign reads, and real
+/// values pass every sign through the shortcuts.
+final class BlockEnd: Layer {
+    let shortcut: Bool
+    let rprelu: RPReLU?
+
+    /// nil where the block ends at its batch norm (no shortcut, no RPReLU). A shortcut needs the
+    /// block's output shaped like its input: stride 1 and as many channels out as in.
+    init?(inChannels: Int, outChannels: Int, stride: Int, binarization: BinarizationConfig) {
+        shortcut = binarization.usesShortcuts && stride == 1 && inChannels == outChannels
+        rprelu = binarization.usesThresholds ? RPReLU(channels: outChannels) : nil
+        if !shortcut && rprelu == nil { return nil }
+    }
+
+    var sublayers: [any Layer] { rprelu.map { [$0] } ?? [] }
+
+    /// rprelu(input + output), or either part alone.
+    func callAsFunction(_ output: Tensor, input: Tensor, training: Bool) -> Tensor {
+        precondition(!shortcut || output.shape == input.shape, "BlockEnd: a shortcut from \(input.shape) to \(output.shape)")
+        let sum = shortcut ? input + output : output
+        return rprelu.map { $0(sum, training: training) } ?? sum
+    }
+}
+
+/// ReLU -> conv kxk -> BN: the cell preprocessing (1x1) and the stem of the auxiliary head; in the
+/// ReAct flavour followed by its `BlockEnd`.
 public final class ReLUConvBN: UnaryLayer {
     let conv: Conv2d
     let norm: BatchNorm2d
+    let end: BlockEnd?
 
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, affine: Bool,
                 binarization: BinarizationConfig = .float, rng: inout SeededRNG) {
         conv = Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding,
                       binarization: binarization, rng: &rng)
         norm = BatchNorm2d(channels: outChannels, affine: affine)
+        end = BlockEnd(inChannels: inChannels, outChannels: outChannels, stride: stride, binarization: binarization)
     }
 
-    public var sublayers: [any Layer] { [conv, norm] }
+    public var sublayers: [any Layer] { [conv, norm] + (end.map { [$0] } ?? []) }
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
-        conv(leadingActivation(x, conv.binarization), training: training, then: norm)
+        let output = conv(leadingActivation(x, conv.binarization), training: training, then: norm)
+        return end.map { $0(output, input: x, training: training) } ?? output
     }
 }
 
@@ -35,11 +66,13 @@ protocol WritesInPlace {
     func write(_ x: Tensor, shape: [Int], into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool
 }
 
-/// ReLU -> depthwise kxk (dilated) -> pointwise 1x1 -> BN (REFERENCE.md §1, `dil_conv_kxk`).
+/// ReLU -> depthwise kxk (dilated) -> pointwise 1x1 -> BN (REFERENCE.md §1, `dil_conv_kxk`); in the
+/// ReAct flavour followed by its `BlockEnd`.
 public final class DilConv: UnaryLayer, WritesInPlace {
     let depthwise: Conv2d
     let pointwise: Conv2d
     let norm: BatchNorm2d
+    let end: BlockEnd?
 
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, dilation: Int,
                 affine: Bool, binarization: BinarizationConfig = .float, rng: inout SeededRNG) {
@@ -47,23 +80,29 @@ public final class DilConv: UnaryLayer, WritesInPlace {
                            padding: padding, dilation: dilation, groups: inChannels, binarization: binarization, rng: &rng)
         pointwise = Conv2d(inChannels: inChannels, outChannels: outChannels, kernel: 1, binarization: binarization, rng: &rng)
         norm = BatchNorm2d(channels: outChannels, affine: affine)
+        end = BlockEnd(inChannels: inChannels, outChannels: outChannels, stride: stride, binarization: binarization)
     }
 
-    public var sublayers: [any Layer] { [depthwise, pointwise, norm] }
+    public var sublayers: [any Layer] { [depthwise, pointwise, norm] + (end.map { [$0] } ?? []) }
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         let activated = leadingActivation(x, depthwise.binarization)
+        let output: Tensor
         if depthwise.takesNormalisation(training: training), let fused = Conv2d.separable(blocks, activated, training: training) {
-            return fused
+            output = fused
+        } else {
+            output = pointwise(depthwise(activated, training: training), training: training, then: norm)
         }
-        return pointwise(depthwise(activated, training: training), training: training, then: norm)
+        return end.map { $0(output, input: x, training: training) } ?? output
     }
 
     /// The block as `Conv2d.separable` takes it.
     var blocks: [(depthwise: Conv2d, pointwise: Conv2d, norm: BatchNorm2d)] { [(depthwise, pointwise, norm)] }
 
+    /// A block with a `BlockEnd` is not written in place: its end reads the whole output of the
+    /// separable stages and then the cell adds the result.
     func write(_ x: Tensor, shape: [Int], into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool {
-        Conv2d.separable(blocks, x, shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
+        end == nil && Conv2d.separable(blocks, x, shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
     }
 }
 
@@ -83,44 +122,53 @@ public final class SepConv: UnaryLayer, WritesInPlace {
     public var sublayers: [any Layer] { [first, second] }
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
-        // At inference on bits, both halves in one pass, an image at a time (no tensor between them).
-        if first.depthwise.takesNormalisation(training: training), let fused = Conv2d.separable(first.blocks + second.blocks, x, training: training) {
+        // At inference on bits, both halves in one pass, an image at a time (no tensor between them),
+        // where no `BlockEnd` needs the first half's output; else each half fuses on its own.
+        if first.end == nil && second.end == nil && first.depthwise.takesNormalisation(training: training),
+           let fused = Conv2d.separable(first.blocks + second.blocks, x, training: training) {
             return fused
         }
         return second(first(x, training: training), training: training)
     }
 
     func write(_ x: Tensor, shape: [Int], into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool {
-        Conv2d.separable(first.blocks + second.blocks, x, shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
+        first.end == nil && second.end == nil
+            && Conv2d.separable(first.blocks + second.blocks, x, shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
     }
 }
 
 /// Halves the resolution without losing pixels: two 1x1 stride-2 convolutions, the second on the
-/// input shifted by one pixel, concatenated on channels, then BN (skip_connect at stride 2).
+/// input shifted by one pixel, concatenated on channels, then BN (skip_connect at stride 2); in the
+/// ReAct flavour followed by RPReLU (its `BlockEnd`: no shortcut at stride 2).
 public final class FactorizedReduce: UnaryLayer {
     let left: Conv2d
     let right: Conv2d
     let norm: BatchNorm2d
+    let end: BlockEnd?
 
     public init(inChannels: Int, outChannels: Int, affine: Bool, binarization: BinarizationConfig = .float, rng: inout SeededRNG) {
         precondition(outChannels % 2 == 0, "FactorizedReduce needs an even channel count, got \(outChannels)")
         left = Conv2d(inChannels: inChannels, outChannels: outChannels / 2, kernel: 1, stride: 2, binarization: binarization, rng: &rng)
         right = Conv2d(inChannels: inChannels, outChannels: outChannels / 2, kernel: 1, stride: 2, binarization: binarization, rng: &rng)
         norm = BatchNorm2d(channels: outChannels, affine: affine)
+        end = BlockEnd(inChannels: inChannels, outChannels: outChannels, stride: 2, binarization: binarization)
     }
 
-    public var sublayers: [any Layer] { [left, right, norm] }
+    public var sublayers: [any Layer] { [left, right, norm] + (end.map { [$0] } ?? []) }
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         let activated = leadingActivation(x, left.binarization)
         let shifted = activated.cropSpatial(top: 1, left: 1)
+        let output: Tensor
         if left.takesNormalisation(training: training) {
             // Each half takes its channels of the batch norm: the same bits as normalising the concat.
             let (affine, half) = (norm.inferenceAffine, left.weight.shape[0])
-            return Tensor.concatChannels([left(activated, normalisedBy: affine.channels(0..<half)),
-                                          right(shifted, normalisedBy: affine.channels(half..<affine.channels))])
+            output = Tensor.concatChannels([left(activated, normalisedBy: affine.channels(0..<half)),
+                                            right(shifted, normalisedBy: affine.channels(half..<affine.channels))])
+        } else {
+            output = norm(Tensor.concatChannels([left(activated, training: training), right(shifted, training: training)]), training: training)
         }
-        return norm(Tensor.concatChannels([left(activated, training: training), right(shifted, training: training)]), training: training)
+        return end.map { $0(output, input: x, training: training) } ?? output
     }
 }
 
