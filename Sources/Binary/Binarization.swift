@@ -19,7 +19,8 @@ public enum ActivationPrecision: String, Codable, CaseIterable, Sendable {
 
 /// How the cells' convolutions are binarized: the weights, the activations, and the options of the
 /// ReAct flavour (docs/algorithms.md#react-flavour), each on its own so that an ablation can switch
-/// one at a time. Files written before the options existed decode with all of them off.
+/// one at a time. Files written before the options existed decode with all of them off, and a
+/// configuration with all of them off encodes as before.
 public struct BinarizationConfig: Codable, Equatable, Hashable, Sendable {
     public var weights: WeightBinarization
     public var activations: ActivationPrecision
@@ -50,6 +51,17 @@ public struct BinarizationConfig: Codable, Equatable, Hashable, Sendable {
                   thresholds: try container.decodeIfPresent(Bool.self, forKey: .thresholds) ?? false,
                   shortcuts: try container.decodeIfPresent(Bool.self, forKey: .shortcuts) ?? false,
                   signGradient: try container.decodeIfPresent(SignGradient.self, forKey: .signGradient) ?? .ste)
+    }
+
+    /// Writes the options only where they are not off, so that a configuration without them is
+    /// written as it was before they existed (model headers keep their bytes).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(weights, forKey: .weights)
+        try container.encode(activations, forKey: .activations)
+        if thresholds { try container.encode(thresholds, forKey: .thresholds) }
+        if shortcuts { try container.encode(shortcuts, forKey: .shortcuts) }
+        if signGradient != .ste { try container.encode(signGradient, forKey: .signGradient) }
     }
 
     /// Full-precision convolutions.

@@ -25,10 +25,10 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
 
 /// `model.bnn`: a trained network with its 1-bit layers stored as bits.
 ///
-/// Layout (version 2, little-endian):
+/// Layout (versions 2 and 3, little-endian):
 /// ```
 /// "BNASMDL1"            8-byte magic
-/// version               UInt32 (2)
+/// version               UInt32 (2, or 3 with the ReAct flavour)
 /// header length         UInt32, then the header: JSON with sorted keys {genotype, shape, tensors: [{count, kind}]}
 /// payload               the tensors in the header's order:
 ///                       "bits"   ceil(count/8) bytes of sign bits, bit = 1 for -1, value i at byte i/8, bit i%8
@@ -44,19 +44,33 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
 ///   gamma' = gamma * s and mean' = mean / s (variance unchanged), since in inference
 ///   gamma * (s z - mean) / sqrt(var + eps) + beta = (gamma * s) * (z - mean / s) / sqrt(var + eps) + beta;
 /// - drops the scales of DilConv's depthwise conv under sign activations: its output reaches the pointwise
-///   conv only through sign, and sign(s z) = sign(z) for s > 0.
+///   conv only through sign, and sign(s z) = sign(z) for s > 0 (not with the pointwise conv's thresholds).
 /// Either needs every scale of the convolution finite and > 0 (and the folded values finite); otherwise the
 /// scales are stored. Everything else (stem, batch norms with their running statistics, classifier) is
 /// Float32. The auxiliary head and PCNN's projections only serve training and are left out.
+///
+/// Version 3 is version 2 with the ReAct flavour (docs/algorithms.md#react-flavour): the header's
+/// binarization names its options, a binarized convolution with thresholds has them as an "f32" entry
+/// after its bits (and scales), and each RPReLU its gamma, beta and zeta as three "f32" entries. Its
+/// depthwise scales stay where the 1x1 after it has thresholds, since sign(s z - a) is not sign(z - a).
+/// A network without the flavour is written as version 2, byte for byte, so older builds still read it.
 ///
 /// Version 1 (still read) had the same header; its "bits" took ceil(count/64) whole UInt64 words, and
 /// every binarized convolution's scales followed its bits as an "f32" entry.
 public enum ModelFile {
     public static let magic = Array("BNASMDL1".utf8)
-    /// The version `encode` writes.
-    public static let version: UInt32 = 2
+    /// The version `encode` writes for a network of the ReAct flavour.
+    public static let version: UInt32 = 3
+    /// The version `encode` writes for a network without it.
+    public static let versionWithoutFlavour: UInt32 = 2
     /// The versions `decode` reads.
-    public static let readableVersions: ClosedRange<UInt32> = 1...2
+    public static let readableVersions: ClosedRange<UInt32> = 1...3
+
+    /// The version `encode` writes for `binarization`: any option of the flavour changes the network
+    /// a file describes, which a version-2 reader would build without it.
+    static func version(for binarization: BinarizationConfig) -> UInt32 {
+        binarization.thresholds || binarization.shortcuts || binarization.signGradient != .ste ? version : versionWithoutFlavour
+    }
 
     /// A model file read back: the network, and the payload bytes of its binarized convolutions.
     public struct Contents {
@@ -97,6 +111,9 @@ public enum ModelFile {
                 let binary = conv.binaryWeights
                 writer.bits(binary.signs)
                 if !folding.leavesOutScales(of: conv) { writer.floats(binary.scales, kind: "scales") }
+                if let threshold = conv.threshold { writer.floats(threshold.data) }
+            case let rprelu as RPReLU:
+                for parameter in rprelu.parameters { writer.floats(parameter.data) }
             case let conv as Conv2d:
                 writer.floats(conv.weight.data)
             case let norm as BatchNorm2d:
@@ -114,7 +131,7 @@ public enum ModelFile {
                 continue
             }
         }
-        return try container(network, version: version, tensors: writer.entries, payload: writer.payload)
+        return try container(network, version: version(for: network.shape.binarization), tensors: writer.entries, payload: writer.payload)
     }
 
     /// Magic, `version`, the JSON header (sorted keys: the same model always gives the same bytes),
@@ -183,6 +200,9 @@ public enum ModelFile {
                 let signs = try reader.bits(count: conv.weight.count)
                 let scales = try reader.scales(count: outChannels)
                 conv.freeze(BinaryWeights(signs: signs, scales: scales, outChannels: outChannels))
+                if let threshold = conv.threshold { threshold.data = try reader.floats(count: threshold.count) }
+            case let rprelu as RPReLU:
+                for parameter in rprelu.parameters { parameter.data = try reader.floats(count: parameter.count) }
             case let conv as Conv2d:
                 conv.weight.data = try reader.floats(count: conv.weight.count)
             case let norm as BatchNorm2d:
@@ -230,7 +250,7 @@ struct ScaleFolding {
                 fold([op.conv], into: op.norm)
             case let op as DilConv:
                 fold([op.pointwise], into: op.norm)
-                if op.depthwise.binarization.binarizesActivations, Self.arePositive(op.depthwise.binaryWeights.scales) {
+                if op.depthwise.binarization.binarizesActivations, op.pointwise.threshold == nil, Self.arePositive(op.depthwise.binaryWeights.scales) {
                     unitScales.insert(ObjectIdentifier(op.depthwise))
                 }
             case let op as FactorizedReduce:
@@ -257,7 +277,7 @@ struct ScaleFolding {
     private static func arePositive(_ scales: [Float]) -> Bool { scales.allSatisfy { $0 > 0 && $0.isFinite } }
 }
 
-/// Appends the tensors of a version-2 payload and lists them for the header.
+/// Appends the tensors of a version-2 or version-3 payload and lists them for the header.
 struct PayloadWriter {
     private(set) var entries: [ModelFile.Entry] = []
     private(set) var payload = Data()
@@ -272,7 +292,7 @@ struct PayloadWriter {
         let entry = ModelFile.Entry(kind: "bits", count: signs.count)
         let words = BitPacking.packRows(values: signs, rows: 1, k: signs.count, counters: KernelCounters()).words
         let stream = words.flatMap { word in withUnsafeBytes(of: word.littleEndian) { Array($0) } }
-        payload.append(contentsOf: stream.prefix(entry.byteCount(version: ModelFile.version)))
+        payload.append(contentsOf: stream.prefix((signs.count + 7) / 8))
         entries.append(entry)
     }
 }

@@ -39,6 +39,29 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("bit path:   accuracy ") } && lines.contains { $0.hasPrefix("float path: accuracy ") })
     }
 
+    /// A run of the ReAct preset records its options in config.json, writes a version-3 model, and
+    /// evaluates to the same accuracy and loss on the bit path and the float path (`bnas eval` exits 1
+    /// when they differ); an ablation switch is recorded on top of the preset.
+    @Test func reactRunsRecordTheirOptionsAndEvaluateAlikeOnBothPaths() throws {
+        let directory = try BNAS.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tiny = Array(Self.tinyXNOR.prefix { $0 != "--binarize" })
+        let trained = try BNAS.run(tiny + ["--binarize", "react", "--sign-gradient", "approx", "--channels", "16", "--run", "react"], in: directory)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(trained.stdout.contains("xnor/binary+thresholds+shortcuts+approxsign") || trained.stdout.contains("react"), "\(trained.stdout)")
+        let run = directory.appendingPathComponent("runs/react")
+        let config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as? [String: Any])
+        #expect(config["binarize"] as? String == "xnor" && config["activations"] as? String == "binary")
+        #expect(config["thresholds"] as? Bool == true && config["shortcuts"] as? Bool == true && config["signGradient"] as? String == "approx")
+        let model = try Data(contentsOf: run.appendingPathComponent("model.bnn"))
+        #expect(Array(model[8..<12]) == [3, 0, 0, 0], "model.bnn is version 3")
+        let outcome = try BNAS.run(["eval", "runs/react", "--runs", "1"], in: directory)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let evaluation = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("evaluation.json"))) as? [String: Any])
+        #expect(evaluation["disagreement"] == nil)
+        #expect(evaluation["bitPathAccuracy"] as? Double == evaluation["floatPathAccuracy"] as? Double)
+    }
+
     /// A damaged or cut model file: one line naming it and what is wrong, exit 1, the file left as it was
     /// and no evaluation.json.
     @Test func damagedModelFilesGetOneLine() throws {

@@ -7,8 +7,9 @@ import Testing
 @Suite struct ModelFileDamageTests {
     static let xnor = BinarizationConfig(weights: .xnor, activations: .binary)
 
+    /// A model of each version: XNOR (versions 1 and 2), or the ReAct preset (version 3).
     static func file(version: Int = 2) throws -> Data {
-        let network = ModelFileTests.trained(xnor)
+        let network = ModelFileTests.trained(version == 3 ? .react : xnor)
         return try version == 1 ? ModelFileVersion1.encode(network) : ModelFile.encode(network)
     }
 
@@ -54,13 +55,13 @@ import Testing
         var flipped = data
         flipped[data.count - 50] ^= 0x40
         #expect(throws: ModelFileError.checksumMismatch("m.bnn")) { try ModelFile.decode(flipped, path: "m.bnn") }
-        for version: UInt8 in [0, 3, 9] {
+        for version: UInt8 in [0, 4, 9] {
             var changed = data
             changed[8] = version
             #expect(throws: ModelFileError.unsupportedVersion("m.bnn", UInt32(version))) { try ModelFile.decode(changed, path: "m.bnn") }
         }
-        #expect(ModelFileError.unsupportedVersion("m.bnn", 3).description
-                == "m.bnn: model file version 3 is not supported (this bnas reads versions 1 to 2)")
+        #expect(ModelFileError.unsupportedVersion("m.bnn", 4).description
+                == "m.bnn: model file version 4 is not supported (this bnas reads versions 1 to 3)")
         var header = data
         header[16] = UInt8(ascii: "[")
         #expect(Self.error(decoding: header)?.description.hasPrefix("m.bnn: malformed header") == true)
@@ -69,11 +70,12 @@ import Testing
         }
     }
 
-    /// A prefix of a file of either version names what is missing: every length in the fixed fields and
+    /// A prefix of a file of any version names what is missing: every length in the fixed fields and
     /// around the header's end, a sample of the others.
-    @Test(arguments: [1, 2])
+    @Test(arguments: [1, 2, 3])
     func truncatedAnywhere(version: Int) throws {
         let data = try Self.file(version: version)
+        #expect(ModelFile.readUInt32([UInt8](data), at: 8) == version)
         let headerEnd = 16 + Self.headerLength(data)
         // Each decode builds a network: every length of a 50 KB file would take a minute.
         let lengths = Array(0..<24) + Array(stride(from: 24, to: headerEnd - 8, by: 61)) + Array(headerEnd - 8..<headerEnd + 16)
@@ -90,7 +92,7 @@ import Testing
     /// A flipped byte past the header is a checksum mismatch; in the first 16 bytes or the header it is one
     /// of the errors, never a loaded model. FNV-1a changes with any one changed byte, so a sample (every
     /// 97th byte of the header, every 499th of the payload, the checksum's own) shows it covers the file.
-    @Test(arguments: [1, 2])
+    @Test(arguments: [1, 2, 3])
     func flippedBytesAreCaught(version: Int) throws {
         let data = try Self.file(version: version)
         let headerEnd = 16 + Self.headerLength(data)

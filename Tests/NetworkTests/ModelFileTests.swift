@@ -7,6 +7,12 @@ import Tensor
 @Suite struct ModelFileTests {
     static let binarized: [BinarizationConfig] = [.init(weights: .xnor, activations: .binary), .init(weights: .pcnn, activations: .binary),
                                                   .init(weights: .xnor, activations: .real), .init(weights: .pcnn, activations: .real)]
+    /// The ReAct flavour: the preset, each option alone on top of XNOR, and shortcuts with real activations.
+    static let flavours: [BinarizationConfig] = [.react, .init(weights: .xnor, activations: .binary, thresholds: true),
+                                                 .init(weights: .xnor, activations: .binary, shortcuts: true),
+                                                 .init(weights: .xnor, activations: .binary, signGradient: .approx),
+                                                 .init(weights: .pcnn, activations: .binary, thresholds: true, shortcuts: true),
+                                                 .init(weights: .xnor, activations: .real, shortcuts: true)]
 
     /// PC-DARTS with three cells on 8x8 images: ReLUConvBN, SepConv, DilConv, and a FactorizedReduce
     /// after the reduction cell.
@@ -21,7 +27,8 @@ import Tensor
     }
 
     /// A network as training leaves its batch norms: gamma and beta away from 1 and 0 (a quarter of the
-    /// gammas negative), running statistics from four batches.
+    /// gammas negative), running statistics from four batches; the flavour's thresholds and RPReLU
+    /// parameters away from their starting values.
     static func trained(_ binarization: BinarizationConfig, channels: Int = 4) -> GenotypeNetwork {
         let network = Self.network(binarization, channels: channels)
         var rng = SeededRNG(seed: 17)
@@ -30,6 +37,9 @@ import Tensor
             gamma.data = gamma.data.map { _ in rng.nextUniform() * 2 - 0.5 }
             beta.data = beta.data.map { _ in rng.nextUniform() - 0.5 }
         }
+        let flavourParameters = network.cellConvolutions.compactMap(\.threshold)
+            + network.allLayers.compactMap { $0 as? RPReLU }.flatMap(\.parameters)
+        for parameter in flavourParameters { parameter.data = parameter.data.map { $0 + rng.nextUniform() * 0.4 - 0.2 } }
         var dropPath = DropPath(probability: 0, seed: 0)
         for seed in UInt64(20)..<24 {
             _ = GradMode.disabled { network(images(count: 8, seed: seed), training: true, dropPath: &dropPath) }
@@ -59,7 +69,7 @@ import Tensor
     }
 
     /// Folding the scales into the batch norms changes the float rounding, nothing else.
-    @Test(arguments: binarized)
+    @Test(arguments: binarized + flavours)
     func roundTripKeepsLogitsAndPredictions(binarization: BinarizationConfig) throws {
         let original = Self.trained(binarization, channels: 16)
         let loaded = try ModelFile.decode(ModelFile.encode(original), path: "model.bnn").network
@@ -80,7 +90,7 @@ import Tensor
     }
 
     /// The loaded model gives the same bits on the XNOR-popcount kernels and on the float kernels.
-    @Test(arguments: binarized.filter(\.binarizesActivations))
+    @Test(arguments: (binarized + flavours).filter(\.binarizesActivations))
     func loadedModelGivesTheSameOutputOnBothPaths(binarization: BinarizationConfig) throws {
         let loaded = try ModelFile.decode(ModelFile.encode(Self.trained(binarization, channels: 16)), path: "model.bnn").network
         let (bits, floats, bitWork) = Self.onBothPaths(loaded, Self.images())
@@ -103,7 +113,9 @@ import Tensor
     /// Under sign activations every scale is folded or dropped, so the 1-bit layers are their bits in
     /// whole bytes; under real activations the depthwise scales stay. The rest of the file is the
     /// header, the float32 parameters and the running statistics.
-    @Test(arguments: binarized)
+    /// With the flavour's thresholds the depthwise scales stay too (sign(s z - a) needs s), and the
+    /// thresholds and RPReLU parameters are float32 entries of their own.
+    @Test(arguments: binarized + flavours)
     func binaryLayerBytesAreWhatTheFileHolds(binarization: BinarizationConfig) throws {
         let network = Self.trained(binarization)
         let data = try ModelFile.encode(network)
@@ -111,13 +123,17 @@ import Tensor
         let convolutions = network.cellConvolutions
         let bits = convolutions.reduce(0) { $0 + ($1.weight.count + 7) / 8 }
         let depthwiseScales = convolutions.filter { $0.groups > 1 }.reduce(0) { $0 + 4 * $1.weight.shape[0] }
-        #expect(contents.binaryLayerBytes == bits + (binarization.binarizesActivations ? 0 : depthwiseScales))
+        let scalesDropped = binarization.binarizesActivations && !binarization.thresholds
+        #expect(contents.binaryLayerBytes == bits + (scalesDropped ? 0 : depthwiseScales))
         let statistics = network.batchNormStatistics.reduce(0) { $0 + $1.mean.count + $1.variance.count }
         let headerLength = Int(ModelFile.readUInt32([UInt8](data), at: 12))
         #expect(data.count == 24 + headerLength + contents.binaryLayerBytes + 4 * (network.floatParameterCount + statistics))
         let kinds = try Self.header(of: data).tensors.map(\.kind)
         #expect(kinds.filter { $0 == "bits" }.count == convolutions.count)
-        #expect(kinds.filter { $0 == "scales" }.count == (binarization.binarizesActivations ? 0 : convolutions.filter { $0.groups > 1 }.count))
+        #expect(kinds.filter { $0 == "scales" }.count == (scalesDropped ? 0 : convolutions.filter { $0.groups > 1 }.count))
+        let flavourFloats = convolutions.filter { $0.threshold != nil }.count + 3 * network.allLayers.filter { $0 is RPReLU }.count
+        #expect(kinds.filter { $0 == "f32" }.count == (try Self.header(of: ModelFile.encode(Self.trained(binarization.withoutFlavour))).tensors
+            .filter { $0.kind == "f32" }.count + flavourFloats))
     }
 
     /// Issue 3's bar: the model file keeps a binarized network's 1-bit layers at least 20x smaller than their
@@ -180,12 +196,19 @@ import Tensor
     }
 
     /// The same model gives the same bytes, and a loaded model written again gives them too.
-    @Test(arguments: [BinarizationConfig.float] + binarized)
+    /// A network without the flavour is a version-2 file, as before; with it, version 3.
+    @Test(arguments: [BinarizationConfig.float] + binarized + flavours)
     func encodingIsDeterministicAndStable(binarization: BinarizationConfig) throws {
         let network = Self.trained(binarization)
         let data = try ModelFile.encode(network)
         #expect(try ModelFile.encode(network) == data)
         #expect(try ModelFile.encode(ModelFile.decode(data, path: "model.bnn").network) == data)
-        #expect(ModelFile.readUInt32([UInt8](data), at: 8) == 2)
+        #expect(ModelFile.readUInt32([UInt8](data), at: 8) == (binarization == binarization.withoutFlavour ? 2 : 3))
+        #expect(try Self.header(of: data).shape.binarization == binarization)
     }
+}
+
+extension BinarizationConfig {
+    /// The same weights and activations with every option of the ReAct flavour off.
+    var withoutFlavour: BinarizationConfig { BinarizationConfig(weights: weights, activations: activations) }
 }
