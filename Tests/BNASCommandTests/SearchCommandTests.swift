@@ -98,6 +98,9 @@ import Testing
         (["--policy", "random"], "random"),
         (["--warmup-epochs", "4"], "--warmup-epochs"),
         (["--resume", "nowhere"], "no such run folder"),
+        (["--binarize", "react", "--activations", "real"], "--activations binary"),
+        (["--binarize", "none", "--shortcuts", "on"], "need binarized weights"),
+        (["--thresholds", "maybe"], "maybe"),
     ])
     func impossibleSearchFlagsAreRefusedBeforeAnythingStarts(extra: [String], mentioned: String) throws {
         let directory = try BNAS.temporaryDirectory()
@@ -106,6 +109,21 @@ import Testing
         #expect(outcome.status != 0)
         #expect(outcome.stderr.contains(mentioned), "\(outcome.stderr)")
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("runs").path))
+    }
+
+    /// `--binarize react` with a switch on top: the supernet is built with the flavour, config.json
+    /// records its options (what `--resume` rebuilds it from), and the search ends with a genotype.
+    @Test func aReactSearchRecordsItsOptionsAndFinishes() throws {
+        let directory = try BNAS.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outcome = try BNAS.run(Self.tiny(epochs: 2) + ["--binarize", "react", "--shortcuts", "off", "--run", "react"], in: directory)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("xnor/binary+thresholds, policy"), "\(outcome.stdout)")
+        let run = directory.appendingPathComponent("runs/react")
+        let config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as? [String: Any])
+        #expect(config["binarize"] as? String == "xnor" && config["thresholds"] as? Bool == true)
+        #expect(config["shortcuts"] == nil && config["signGradient"] == nil)
+        #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("genotype.json").path))
     }
 
     @Test func aDivergingSearchExitsNonZeroWithTheReason() throws {

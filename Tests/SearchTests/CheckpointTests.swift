@@ -1,5 +1,6 @@
+import Binary
 import Foundation
-import Network
+@testable import Network
 import Testing
 @testable import Search
 
@@ -32,6 +33,48 @@ struct CheckpointTests {
         let d = restored.weightStep(batches[1].0)
         #expect(a == b && c == d)
         #expect(original.checkpointArrays == restored.checkpointArrays)
+    }
+
+    /// A search of the ReAct flavour builds every candidate op and preprocessing with it (thresholds on
+    /// each binarized convolution, RPReLU after each binarized block), trains them in its weight steps,
+    /// and its checkpoint carries them: a restored engine continues exactly, and config.json's options
+    /// are what a resumed search is rebuilt from.
+    @Test func aFlavourSearchTrainsItsNewParametersAndRestoresExactly() throws {
+        var configuration = tinyConfiguration()
+        configuration.binarization = BinarizationConfig(weights: .xnor, activations: .binary, thresholds: true, shortcuts: true,
+                                                        signGradient: .approx)
+        let decoded = try SearchJSON.decoder().decode(SearchConfiguration.self, from: SearchJSON.encoder().encode(configuration))
+        #expect(decoded.binarization == configuration.binarization)
+        func engine() throws -> SearchEngine { try SearchEngine(configuration: decoded, data: SearchData.load(decoded)) }
+        let original = try engine()
+        let layers = original.supernet.allLayers
+        let thresholds = layers.compactMap { ($0 as? Conv2d)?.threshold }
+        let rprelus = layers.compactMap { $0 as? RPReLU }
+        let binarized = layers.compactMap { $0 as? Conv2d }.filter(\.binarization.isBinary)
+        #expect(!thresholds.isEmpty && thresholds.count == binarized.count && !rprelus.isEmpty)
+        #expect(layers.contains { ($0 as? BlockEnd)?.shortcut == true })
+        let before = (thresholds + rprelus.flatMap(\.parameters)).map(\.data)
+        let (weights, architecture) = original.batches(epoch: 0)
+        let batches = Array(zip(weights, architecture))
+        _ = original.weightStep(batches[0].0)
+        let after = (thresholds + rprelus.flatMap(\.parameters)).map(\.data)
+        #expect(zip(before, after).contains { $0 != $1 }, "a weight step left the flavour's parameters as they were")
+        let checkpoint = try SearchCheckpoint(data: original.checkpoint().encoded(), path: "test")
+        #expect(checkpoint.header.configuration.binarization == configuration.binarization)
+        let restored = try engine()
+        try restored.restore(checkpoint, path: "test")
+        #expect(restored.checkpointArrays == original.checkpointArrays)
+        #expect(original.weightStep(batches[1].0) == restored.weightStep(batches[1].0))
+        #expect(original.architectureStep(batches[1].1) == restored.architectureStep(batches[1].1))
+    }
+
+    /// A configuration written before the options existed (no keys) decodes with them off.
+    @Test func configurationsWithoutTheFlavourKeysDecodeWithItOff() throws {
+        let plain = tinyConfiguration()
+        let json = String(decoding: try SearchJSON.encoder().encode(plain), as: UTF8.self)
+        #expect(!json.contains("thresholds") && !json.contains("shortcuts") && !json.contains("signGradient"))
+        let decoded = try SearchJSON.decoder().decode(SearchConfiguration.self, from: Data(json.utf8))
+        #expect(decoded == plain && decoded.binarization == BinarizationConfig(weights: .xnor, activations: .binary))
     }
 
     @Test func damagedCheckpointsAreRefusedWithTheReason() throws {
