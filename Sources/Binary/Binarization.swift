@@ -68,7 +68,8 @@ public struct BinarizationConfig: Codable, Equatable, Hashable, Sendable {
     public static let float = BinarizationConfig(weights: .none, activations: .real)
 
     /// The ReAct flavour (`--binarize react`): XNOR weights, sign activations with learnable thresholds,
-    /// RPReLU and real-valued shortcuts, with the straight-through estimator.
+    /// RPReLU and real-valued shortcuts. It keeps the straight-through estimator: ApproxSign
+    /// (`--sign-gradient approx`) did not learn better in a short trial.
     public static let react = BinarizationConfig(weights: .xnor, activations: .binary, thresholds: true, shortcuts: true, signGradient: .ste)
 
     public var isBinary: Bool { weights != .none }

@@ -44,52 +44,92 @@ public enum BinaryConvolution {
     public static func forward(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel, binaryInput: Bool,
                                normalisedBy affine: ChannelAffine? = nil,
                                path: KernelPath = .best, counters: KernelCounters = .shared) -> [Float] {
-        forward(g, input: input, kernel: kernel, binaryInput: binaryInput, normalisedBy: affine, runs: nil, path: path, counters: counters)
+        forward(g, input: input, kernel: kernel, binaryInput: binaryInput, normalisedBy: affine, thresholds: nil, runs: nil, path: path,
+                counters: counters)
     }
 
     /// `forward` of sign(input) for a tensor: a 1x1 convolution on the XNOR GEMM reads the tensor's
     /// channels-last runs (`ChannelRuns`), packed once and kept with it, so that the 1x1
     /// convolutions reading the same tensor (the stem's output is read by three cells'
     /// preprocessing) pack it once.
+    ///
+    /// With `thresholds` (RSign's a_c, the ReAct flavour) it is the convolution of sign(input - a_c),
+    /// the signs of `Tensor.subtractingChannels`, as in training. The bit kernels' packers and the
+    /// direct 1x1 loops compare each value with its channel's threshold as they read it (the same
+    /// signs for finite values, with no pass over the input; the runs of x - a_c are the
+    /// convolution's own, not shared through the tensor); the float kernels (the float path's
+    /// depthwise and kxk convolutions) read the subtraction, made first.
     public static func forward(_ g: ConvGeometry, input: Tensor, kernel: BinaryKernel, normalisedBy affine: ChannelAffine? = nil,
-                               path: KernelPath = .best, counters: KernelCounters = .shared) -> [Float] {
-        forward(g, input: input.data, kernel: kernel, binaryInput: true, normalisedBy: affine,
-                runs: { input.derived { ChannelRuns(input, counters: counters) } }, path: path, counters: counters)
+                               thresholds: [Float]? = nil, path: KernelPath = .best, counters: KernelCounters = .shared) -> [Float] {
+        precondition(thresholds.map { $0.count == g.inChannels } ?? true, "BinaryConvolution: thresholds do not fit the input channels")
+        if let thresholds, !route(g, binaryInput: true).comparesThresholds {
+            let shifted = input.subtractingChannels(Tensor(shape: [thresholds.count], data: thresholds))
+            return forward(g, input: shifted, kernel: kernel, normalisedBy: affine, path: path, counters: counters)
+        }
+        return forward(g, input: input.data, kernel: kernel, binaryInput: true, normalisedBy: affine, thresholds: thresholds,
+                       runs: { input.derived { ChannelRuns(input, counters: counters) } }, path: path, counters: counters)
     }
 
+    /// The kernels a convolution runs on (`forward`), from its geometry, its input and this thread's choice.
+    private enum Route {
+        /// Packed im2col (or channels-last runs) and the XNOR GEMM.
+        case denseBits
+        /// `DepthwiseBits`.
+        case depthwiseBits
+        /// `SignPointwise`'s direct 1x1 loops, at stride 1 or on the pixels a stride reads.
+        case signPointwise, signPointwiseStrided
+        /// Signs (or real inputs) through the float convolution.
+        case floatKernels
+
+        /// Whether the route takes RSign's thresholds as it reads the input.
+        var comparesThresholds: Bool { self != .floatKernels }
+    }
+
+    private static func route(_ g: ConvGeometry, binaryInput: Bool) -> Route {
+        let bitPath = binaryInput && usesBitKernels
+            && (g.groups == 1 ? g.channelsPerGroup * g.kernel * g.kernel >= minimumBitDepth : DepthwiseBits.fits(g))
+        if bitPath { return g.groups == 1 ? .denseBits : .depthwiseBits }
+        if binaryInput && SignPointwise.fits(g) { return .signPointwise }
+        if binaryInput && SignPointwise.fitsStrided(g) { return .signPointwiseStrided }
+        return .floatKernels
+    }
+
+    /// `thresholds` only on a route that compares them (`Route.comparesThresholds`).
     private static func forward(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel, binaryInput: Bool, normalisedBy affine: ChannelAffine?,
-                                runs: (() -> ChannelRuns)?, path: KernelPath, counters: KernelCounters) -> [Float] {
+                                thresholds: [Float]?, runs: (() -> ChannelRuns)?, path: KernelPath, counters: KernelCounters) -> [Float] {
         precondition(kernel.weights.outChannels == g.outChannels && kernel.channelsPerGroup == g.channelsPerGroup
                      && kernel.kernel == g.kernel, "BinaryConvolution: the kernel does not fit the geometry")
         precondition(affine.map { $0.channels == g.outChannels } ?? true, "BinaryConvolution: the affine does not fit the output channels")
         precondition(input.count == g.batch * g.inChannels * g.height * g.width, "BinaryConvolution: \(input.count) inputs for the geometry")
-        let bitPath = binaryInput && usesBitKernels
-            && (g.groups == 1 ? g.channelsPerGroup * g.kernel * g.kernel >= minimumBitDepth : DepthwiseBits.fits(g))
-        guard bitPath else {
+        let route = route(g, binaryInput: binaryInput)
+        precondition(thresholds == nil || route.comparesThresholds, "BinaryConvolution: thresholds on a route that does not compare them")
+        guard route == .denseBits || route == .depthwiseBits else {
             return counters.countingFloat(flops: 2 * g.macs) {
-                if binaryInput && SignPointwise.fits(g) {
-                    return pointwise(g, input: input, kernel: kernel, normalisedBy: affine)
-                }
-                if binaryInput && SignPointwise.fitsStrided(g) {
+                switch route {
+                case .signPointwise:
+                    return pointwise(g, input: input, kernel: kernel, normalisedBy: affine, thresholds: thresholds)
+                case .signPointwiseStrided:
                     let (sampledGeometry, sampled) = SignPointwise.sampled(g, input)
-                    return pointwise(sampledGeometry, input: sampled, kernel: kernel, normalisedBy: affine)
+                    return pointwise(sampledGeometry, input: sampled, kernel: kernel, normalisedBy: affine, thresholds: thresholds)
+                case .denseBits, .depthwiseBits, .floatKernels:
+                    let (geometry, x) = binaryInput ? signsPaddedWithOnes(g, input) : (g, input)
+                    var output = Convolution.forward(geometry, input: x, weight: kernel.weights.signs)
+                    applyScales(kernel.weights.scales, then: affine, to: &output, planeSize: g.outPixels)
+                    return output
                 }
-                let (geometry, x) = binaryInput ? signsPaddedWithOnes(g, input) : (g, input)
-                var output = Convolution.forward(geometry, input: x, weight: kernel.weights.signs)
-                applyScales(kernel.weights.scales, then: affine, to: &output, planeSize: g.outPixels)
-                return output
             }
         }
         return [Float](unsafeUninitializedCapacity: g.batch * g.outChannels * g.outPixels) { buffer, count in
             input.withUnsafeBufferPointer { x in
                 guard let x = x.baseAddress, let y = buffer.baseAddress else { return }
                 if g.groups == 1 {
-                    let shared = g.isPointwise ? runs?() : nil
+                    let shared = g.isPointwise && thresholds == nil ? runs?() : nil
                     precondition(shared.map { $0.runWords == kernel.bits.wordsPerRow && $0.imageWords == g.outPixels * $0.runWords } ?? true,
                                  "BinaryConvolution: the channels-last runs do not fit the geometry")
-                    dense(g, input: x, kernel: kernel, output: y, normalisedBy: affine, runs: shared, path: path, counters: counters)
+                    dense(g, input: x, kernel: kernel, output: y, normalisedBy: affine, runs: shared, thresholds: thresholds, path: path,
+                          counters: counters)
                 } else {
-                    DepthwiseBits.forward(g, input: x, kernel: kernel, output: y, counters: counters)
+                    DepthwiseBits.forward(g, input: x, kernel: kernel, output: y, thresholds: thresholds, counters: counters)
                     affine?.apply(y, into: y, batch: g.batch, pixels: g.outPixels)
                 }
             }
@@ -157,7 +197,9 @@ public enum BinaryConvolution {
         let first = prepared[0].stage.depthwise
         precondition(input.shape == [first.batch, first.inChannels, first.height, first.width],
                      "BinaryConvolution: an input of shape \(input.shape) for the geometry")
-        let streams = input.derived { SignStreams(input.data, planes: first.batch * first.inChannels, pixels: first.height * first.width, counters: counters) }
+        // Sign streams are the signs of x itself: a first stage with thresholds packs its planes as it compares them.
+        let streams = prepared[0].stage.depthwiseThresholds != nil ? nil
+            : input.derived { SignStreams(input.data, planes: first.batch * first.inChannels, pixels: first.height * first.width, counters: counters) }
         input.data.withUnsafeBufferPointer { x in
             SeparableBits.forward(prepared, input: x.baseAddress!, signs: streams, output: output, imageStride: imageStride,
                                   accumulate: accumulate, path: path, counters: counters)
@@ -176,13 +218,15 @@ public enum BinaryConvolution {
     /// A 1x1 convolution of sign(input) on the float kernels in one pass (`SignPointwise`): the same
     /// bits as the sign pass, sgemm and scale pass below. At a stride above 1 it runs on the pixels
     /// the stride reads, gathered first (`SignPointwise.sampled`).
-    static func pointwise(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel, normalisedBy affine: ChannelAffine?) -> [Float] {
+    static func pointwise(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel, normalisedBy affine: ChannelAffine?,
+                          thresholds: [Float]? = nil) -> [Float] {
         [Float](unsafeUninitializedCapacity: g.batch * g.outChannels * g.outPixels) { buffer, count in
             input.withUnsafeBufferPointer { x in kernel.weights.signs.withUnsafeBufferPointer { signs in
-                kernel.weights.scales.withUnsafeBufferPointer { scales in
+                kernel.weights.scales.withUnsafeBufferPointer { scales in (thresholds ?? []).withUnsafeBufferPointer { thresholdValues in
                     guard let x = x.baseAddress, let y = buffer.baseAddress else { return }
-                    SignPointwise.forward(g, x, signs: signs.baseAddress!, scales: scales.baseAddress!, into: y, normalisedBy: affine)
-                }
+                    SignPointwise.forward(g, x, signs: signs.baseAddress!, scales: scales.baseAddress!, into: y, normalisedBy: affine,
+                                          thresholds: thresholds == nil ? nil : thresholdValues.baseAddress)
+                } }
             } }
             count = buffer.count
         }
@@ -220,9 +264,12 @@ public enum BinaryConvolution {
     /// output pixels; for a 1x1 stride-1 conv the channels-last runs are already the rows), then the
     /// XNOR GEMM of the kernel's bits (A, M = output channels) by it, each tile stored as
     /// Float(dot) * scales[o] straight into the image's NCHW planes (C = [o][pixel], ldc = pixels), and
-    /// the image normalised by `affine` while it is in cache.
+    /// the image normalised by `affine` while it is in cache. With `thresholds`, of the signs of
+    /// x - thresholds[c], compared as each image is packed (no `shared` runs then).
     static func dense(_ g: ConvGeometry, input: UnsafePointer<Float>, kernel: BinaryKernel, output: UnsafeMutablePointer<Float>,
-                      normalisedBy affine: ChannelAffine? = nil, runs shared: ChannelRuns? = nil, path: KernelPath, counters: KernelCounters) {
+                      normalisedBy affine: ChannelAffine? = nil, runs shared: ChannelRuns? = nil, thresholds: [Float]? = nil,
+                      path: KernelPath, counters: KernelCounters) {
+        precondition(shared == nil || thresholds == nil, "BinaryConvolution: shared runs of x, but thresholds to compare x with")
         let bits = kernel.bits
         let tiles = (g.outPixels + XNORKernels.tileColumns(path) - 1) / XNORKernels.tileColumns(path)
         let pointwise = g.isPointwise
@@ -231,8 +278,9 @@ public enum BinaryConvolution {
         var busy = [Int](repeating: 0, count: 2 * workers)
         let start = DispatchTime.now().uptimeNanoseconds
         bits.words.withUnsafeBufferPointer { weightWords in kernel.weights.scales.withUnsafeBufferPointer { scales in
-            busy.withUnsafeMutableBufferPointer { busy in XNORKernels.withNorm(affine) { norm in
+            busy.withUnsafeMutableBufferPointer { busy in XNORKernels.withNorm(affine) { norm in (thresholds ?? []).withUnsafeBufferPointer { thresholdValues in
                 guard let weights = weightWords.baseAddress, let scales = scales.baseAddress else { return }
+                let thresholds = thresholds == nil ? nil : thresholdValues.baseAddress
                 Parallelism.forEachWorkerChunk(g.batch) { worker, images in
                     // Packed runs of the whole batch (`shared`), or this worker's packing of each image.
                     let scratch = shared == nil ? BitPacking.Im2colScratch(g) : nil
@@ -241,7 +289,11 @@ public enum BinaryConvolution {
                     for n in images {
                         let packed = DispatchTime.now().uptimeNanoseconds
                         if let scratch {
-                            if pointwise { scratch.packRuns(input, n, group: 0) } else { scratch.packImage(input, n, group: 0, into: rows) }
+                            if pointwise {
+                                scratch.packRuns(input, n, group: 0, thresholds: thresholds)
+                            } else {
+                                scratch.packImage(input, n, group: 0, into: rows, thresholds: thresholds)
+                            }
                         }
                         let multiplied = DispatchTime.now().uptimeNanoseconds
                         let b = shared.map { UnsafePointer($0.words + n * $0.imageWords) } ?? UnsafePointer(pointwise ? scratch!.runs : rows)
@@ -255,7 +307,7 @@ public enum BinaryConvolution {
                         busy[2 * worker + 1] += Int(done - multiplied)
                     }
                 }
-            } }
+            } } }
         } }
         let wall = Int(DispatchTime.now().uptimeNanoseconds - start)
         let packing = busy.enumerated().filter { $0.offset % 2 == 0 }.reduce(0) { $0 + $1.element }

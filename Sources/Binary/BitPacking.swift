@@ -69,13 +69,15 @@ public enum BitPacking {
     }
 
     /// Writes the sign bits of `count` values to ceil(count / 64) words (every word; the padding bits 0).
-    static func packSigns(_ values: UnsafePointer<Float>, count: Int, into words: UnsafeMutablePointer<UInt64>) {
+    /// With a `threshold` a (RSign's, of the values' channel) the bits are those of sign(x - a): the
+    /// compare x < a, which is (x - a) < 0 for every pair of floats, so the subtraction never runs.
+    static func packSigns(_ values: UnsafePointer<Float>, count: Int, into words: UnsafeMutablePointer<UInt64>, threshold: Float = 0) {
         let fullWords = count >> 6
         for word in 0..<fullWords {
             let chunk = UnsafeRawPointer(values + word * 64)
             var bits: UInt64 = 0
             for quarter in 0..<4 {
-                bits |= negativeBits(chunk.loadUnaligned(fromByteOffset: quarter * 64, as: SIMD16<Float>.self)) << UInt64(quarter * 16)
+                bits |= negativeBits(chunk.loadUnaligned(fromByteOffset: quarter * 64, as: SIMD16<Float>.self), below: threshold) << UInt64(quarter * 16)
             }
             words[word] = bits
         }
@@ -84,18 +86,19 @@ public enum BitPacking {
             let tail = values + fullWords * 64
             let quarters = (count & 63) >> 4
             for quarter in 0..<quarters {
-                bits |= negativeBits(UnsafeRawPointer(tail).loadUnaligned(fromByteOffset: quarter * 64, as: SIMD16<Float>.self)) << UInt64(quarter * 16)
+                bits |= negativeBits(UnsafeRawPointer(tail).loadUnaligned(fromByteOffset: quarter * 64, as: SIMD16<Float>.self), below: threshold)
+                    << UInt64(quarter * 16)
             }
-            for index in quarters * 16..<(count & 63) where tail[index] < 0 { bits |= 1 << UInt64(index) }
+            for index in quarters * 16..<(count & 63) where tail[index] < threshold { bits |= 1 << UInt64(index) }
             words[fullWords] = bits
         }
     }
 
-    /// Bit i (0 ..< 16) set where lane i is negative (-0.0 and NaN are not): the lanes' 0/1 flags
-    /// become bytes, gathered eight at a time by `flagBits`.
+    /// Bit i (0 ..< 16) set where lane i is negative (-0.0 and NaN are not), or with `threshold` where
+    /// it is below it: the lanes' 0/1 flags become bytes, gathered eight at a time by `flagBits`.
     @inline(__always)
-    static func negativeBits(_ lanes: SIMD16<Float>) -> UInt64 {
-        let flags = SIMD16<UInt8>(truncatingIfNeeded: SIMD16<UInt32>().replacing(with: 1, where: lanes .< 0))
+    static func negativeBits(_ lanes: SIMD16<Float>, below threshold: Float = 0) -> UInt64 {
+        let flags = SIMD16<UInt8>(truncatingIfNeeded: SIMD16<UInt32>().replacing(with: 1, where: lanes .< threshold))
         return flagBits(flags.lowHalf) | flagBits(flags.highHalf) << 8
     }
 

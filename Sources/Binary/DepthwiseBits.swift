@@ -28,9 +28,10 @@ enum DepthwiseBits {
         g.isDepthwise && g.width + 2 * g.padding <= 64 && g.kernel * g.kernel < 1 << counterBits
     }
 
-    /// y = scales[c] * conv(sign(x) padded with +1, signs)[c] for the NCHW batch at `input`, written to `output`.
+    /// y = scales[c] * conv(sign(x) padded with +1, signs)[c] for the NCHW batch at `input`, written to
+    /// `output`; with `thresholds`, of sign(x - thresholds[c]) (RSign), compared as the planes are packed.
     static func forward(_ g: ConvGeometry, input: UnsafePointer<Float>, kernel: BinaryKernel, output: UnsafeMutablePointer<Float>,
-                        counters: KernelCounters) {
+                        thresholds: [Float]? = nil, counters: KernelCounters) {
         precondition(fits(g), "DepthwiseBits: unsupported geometry")
         let taps = g.kernel * g.kernel
         // The weight bit of each channel and tap spread over a word.
@@ -45,7 +46,7 @@ enum DepthwiseBits {
                     defer { plane.deallocate() }
                     for index in planes {
                         let channel = index % g.inChannels
-                        plane.pack(input + index * g.height * g.width)
+                        plane.pack(input + index * g.height * g.width, threshold: thresholds?[channel] ?? 0)
                         plane.convolve(masks: masks + channel * taps, scale: scales[channel], into: output + index * g.outPixels)
                     }
                 }
@@ -106,10 +107,11 @@ enum DepthwiseBits {
 
         func deallocate() { rows.deallocate(); stream.deallocate(); counts.deallocate(); tapWords.deallocate() }
 
-        /// Packs the signs of one height x width plane, at row and column offset `padding`: the whole
-        /// plane into one bit stream first (64 values at a time), then each row's width bits from it.
-        func pack(_ plane: UnsafePointer<Float>) {
-            BitPacking.packSigns(plane, count: g.height * g.width, into: stream)
+        /// Packs the signs of one height x width plane (of x - `threshold`, see `BitPacking.packSigns`),
+        /// at row and column offset `padding`: the whole plane into one bit stream first (64 values at
+        /// a time), then each row's width bits from it.
+        func pack(_ plane: UnsafePointer<Float>, threshold: Float = 0) {
+            BitPacking.packSigns(plane, count: g.height * g.width, into: stream, threshold: threshold)
             stream[PackedMatrix.wordCount(bits: g.height * g.width)] = 0
             pack(signs: stream)
         }

@@ -74,17 +74,20 @@ extension BitPacking {
 
         func deallocate() { runs.deallocate(); halves.deallocate() }
 
-        /// Packs image `n`'s channels of `group` (of the NCHW batch at `input`) into `runs`.
-        func packRuns(_ input: UnsafePointer<Float>, _ n: Int, group: Int) {
+        /// Packs image `n`'s channels of `group` (of the NCHW batch at `input`) into `runs`, with
+        /// `thresholds` (one per input channel of the batch) the signs of x - thresholds[c].
+        func packRuns(_ input: UnsafePointer<Float>, _ n: Int, group: Int, thresholds: UnsafePointer<Float>? = nil) {
             let g = geometry
             let pixels = g.height * g.width
             let image = input + (n * g.inChannels + group * g.channelsPerGroup) * pixels
-            packChannelsLast(image, channels: g.channelsPerGroup, pixels: pixels, into: runs, halves: halves)
+            packChannelsLast(image, channels: g.channelsPerGroup, pixels: pixels, into: runs, halves: halves,
+                             thresholds: thresholds.map { $0 + group * g.channelsPerGroup })
         }
 
         /// Writes image `n`'s outPixels packed rows (wordsPerRow words each) to `rows`.
-        func packImage(_ input: UnsafePointer<Float>, _ n: Int, group: Int, into rows: UnsafeMutablePointer<UInt64>) {
-            packRuns(input, n, group: group)
+        func packImage(_ input: UnsafePointer<Float>, _ n: Int, group: Int, into rows: UnsafeMutablePointer<UInt64>,
+                       thresholds: UnsafePointer<Float>? = nil) {
+            packRuns(input, n, group: group, thresholds: thresholds)
             rows.initialize(repeating: 0, count: geometry.outPixels * wordsPerRow)
             assembleRows(geometry, runs: runs, into: rows, wordsPerRow: wordsPerRow)
         }
@@ -93,10 +96,11 @@ extension BitPacking {
     /// Packs `channels` planes of `pixels` values into runs of ceil(channels / 64) words per pixel:
     /// bit c of pixel p's run is the sign of plane c at p. Each plane is read once, front to back, 16
     /// pixels at a time, its bit ORed into `halves` (scratch for 2 * pixels values: the low and high 32
-    /// channels of the current block of 64).
+    /// channels of the current block of 64). With `thresholds` ([channels]), bit c is the sign of
+    /// plane c minus thresholds[c] (RSign), compared as in `packSigns`.
     static func packChannelsLast(
         _ planes: UnsafePointer<Float>, channels: Int, pixels: Int, into runs: UnsafeMutablePointer<UInt64>,
-        halves: UnsafeMutablePointer<UInt32>
+        halves: UnsafeMutablePointer<UInt32>, thresholds: UnsafePointer<Float>? = nil
     ) {
         let runWords = PackedMatrix.wordCount(bits: channels)
         let vectorPixels = pixels & ~15
@@ -106,16 +110,17 @@ extension BitPacking {
                 let plane = planes + (block * 64 + channel) * pixels
                 let half = halves + (channel >> 5) * pixels
                 let bit = UInt32(1) << UInt32(channel & 31)
+                let threshold = thresholds?[block * 64 + channel] ?? 0
                 var pixel = 0
                 while pixel < vectorPixels {
                     let values = UnsafeRawPointer(plane + pixel).loadUnaligned(as: SIMD16<Float>.self)
                     let target = UnsafeMutableRawPointer(half + pixel)
                     var bits = target.loadUnaligned(as: SIMD16<UInt32>.self)
-                    bits.replace(with: bits | bit, where: values .< 0)
+                    bits.replace(with: bits | bit, where: values .< threshold)
                     target.storeBytes(of: bits, as: SIMD16<UInt32>.self)
                     pixel += 16
                 }
-                for pixel in vectorPixels..<pixels where plane[pixel] < 0 { half[pixel] |= bit }
+                for pixel in vectorPixels..<pixels where plane[pixel] < threshold { half[pixel] |= bit }
             }
             for pixel in 0..<pixels {
                 runs[pixel * runWords + block] = UInt64(halves[pixel]) | UInt64(halves[pixels + pixel]) << 32

@@ -1,7 +1,8 @@
 import Tensor
 
 /// The per-channel ops of the ReAct flavour (docs/algorithms.md#react-flavour) on NCHW tensors, each
-/// forward beside its backward: RSign's shift before a sign, and RPReLU after a batch norm. Planes run
+/// forward beside its backward: RSign's shift before a sign, and RPReLU (with the shortcut) after a
+/// batch norm. Planes run
 /// on the workers; a parameter's gradient is summed per plane, then over the images in order, so its
 /// bits do not depend on the thread count.
 extension Tensor {
@@ -34,57 +35,96 @@ extension Tensor {
         }
     }
 
-    /// RPReLU: y = x - gamma_c + zeta_c where x > gamma_c, beta_c (x - gamma_c) + zeta_c elsewhere,
-    /// a PReLU whose kink moves to (gamma_c, zeta_c). It computes d = x - gamma_c once and tests d > 0,
-    /// which is x > gamma_c for floats.
-    public func rprelu(gamma: Tensor, beta: Tensor, zeta: Tensor) -> Tensor {
+    /// RPReLU: y = v - gamma_c + zeta_c where v > gamma_c, beta_c (v - gamma_c) + zeta_c elsewhere, a
+    /// PReLU whose kink moves to (gamma_c, zeta_c), of v = x, or with `shortcut` of v = x + shortcut (a
+    /// block's real-valued shortcut added first, in the same pass; the same bits as adding first). It
+    /// computes d = v - gamma_c once and tests d > 0, which is v > gamma_c for floats.
+    public func rprelu(gamma: Tensor, beta: Tensor, zeta: Tensor, adding shortcut: Tensor? = nil) -> Tensor {
         let (batch, channels, plane) = channelLayout(gamma)
         precondition(beta.shape == gamma.shape && zeta.shape == gamma.shape, "rprelu: parameters of shapes \(gamma.shape), \(beta.shape), \(zeta.shape)")
-        let output = data.withUnsafeBufferPointer { x in
+        precondition(shortcut.map { $0.shape == shape } ?? true, "rprelu: a shortcut of shape \(shortcut?.shape ?? []) onto \(shape)")
+        let added = shortcut?.data ?? []
+        let output = data.withUnsafeBufferPointer { x in added.withUnsafeBufferPointer { s in
             [Float](unsafeUninitializedCapacity: count) { y, initialized in
                 Parallelism.forEachChunk(batch * channels, valuesEach: plane) { planes in
                     for p in planes {
                         let c = p % channels
                         let (g, b, z) = (gamma.data[c], beta.data[c], zeta.data[c])
                         let (source, target) = (x.baseAddress! + p * plane, y.baseAddress! + p * plane)
-                        for i in 0..<plane {
-                            let d = source[i] - g
-                            target[i] = (d > 0 ? d : b * d) + z
+                        if let other = s.baseAddress.map({ $0 + p * plane }), shortcut != nil {
+                            for i in 0..<plane {
+                                let d = (source[i] + other[i]) - g
+                                target[i] = (d > 0 ? d : b * d) + z
+                            }
+                        } else {
+                            for i in 0..<plane {
+                                let d = source[i] - g
+                                target[i] = (d > 0 ? d : b * d) + z
+                            }
                         }
                     }
                 }
                 initialized = count
             }
-        }
-        return Tensor.result(shape: shape, data: output, parents: [self, gamma, beta, zeta]) { [self] out in
-            // Per plane: dx, and the sums of dy * dy/dgamma, dy * (x - gamma) below the kink, and dy.
-            let wantInput = requiresGrad
+        } }
+        let parents = [self, gamma, beta, zeta] + (shortcut.map { [$0] } ?? [])
+        return Tensor.result(shape: shape, data: output, parents: parents) { [self] out in
+            // Per plane: dv (the gradient of x and of the shortcut), and the sums of dy * dy/dgamma,
+            // dy * (v - gamma) below the kink, and dy.
+            let wantInput = requiresGrad || (shortcut?.requiresGrad ?? false)
             var inputGrad = [Float](repeating: 0, count: wantInput ? count : 0)
-            let sums = data.withUnsafeBufferPointer { x in out.grad.withUnsafeBufferPointer { dy in
+            let sums = data.withUnsafeBufferPointer { x in added.withUnsafeBufferPointer { s in out.grad.withUnsafeBufferPointer { dy in
                 inputGrad.withUnsafeMutableBufferPointer { dx in
                     Self.planeSums(batch * channels, plane, width: 3) { p, sums in
                         let c = p % channels
                         let (g, b) = (gamma.data[c], beta.data[c])
-                        let (source, upstream) = (x.baseAddress! + p * plane, dy.baseAddress! + p * plane)
-                        var (shift, slope, offset): (Float, Float, Float) = (0, 0, 0)
-                        for i in 0..<plane {
-                            let d = source[i] - g
-                            let passed = d > 0 ? upstream[i] : b * upstream[i]
-                            if wantInput { dx[p * plane + i] = passed }
+                        let (source, upstream, target) = (x.baseAddress! + p * plane, dy.baseAddress! + p * plane, dx.baseAddress.map { $0 + p * plane })
+                        let other = shortcut == nil ? nil : s.baseAddress.map { $0 + p * plane }
+                        // 16 lanes of each sum, then the scalar tail, added in that order.
+                        var (shift, slope, offset) = (Lane(), Lane(), Lane())
+                        var i = 0
+                        while i + Lane.scalarCount <= plane {
+                            let v = other.map { Self.load(source + i) + Self.load($0 + i) } ?? Self.load(source + i)
+                            let d = v - g, dyLanes = Self.load(upstream + i)
+                            let above = d .> 0
+                            let passed = (b * dyLanes).replacing(with: dyLanes, where: above)
+                            if wantInput, let target { Self.store(passed, target + i) }
                             shift -= passed
-                            if d <= 0 { slope += upstream[i] * d }
-                            offset += upstream[i]
+                            slope += (dyLanes * d).replacing(with: 0, where: above)
+                            offset += dyLanes
+                            i += Lane.scalarCount
                         }
-                        (sums[0], sums[1], sums[2]) = (shift, slope, offset)
+                        var tail: (shift: Float, slope: Float, offset: Float) = (0, 0, 0)
+                        while i < plane {
+                            let d = (other.map { source[i] + $0[i] } ?? source[i]) - g
+                            let passed = d > 0 ? upstream[i] : b * upstream[i]
+                            if wantInput, let target { target[i] = passed }
+                            tail.shift -= passed
+                            if !(d > 0) { tail.slope += upstream[i] * d }
+                            tail.offset += upstream[i]
+                            i += 1
+                        }
+                        (sums[0], sums[1], sums[2]) = (shift.sum() + tail.shift, slope.sum() + tail.slope, offset.sum() + tail.offset)
                     }
                 }
-            } }
-            if wantInput { accumulateGrad(from: inputGrad) }
+            } } }
+            if requiresGrad { accumulateGrad(from: inputGrad) }
+            if let shortcut, shortcut.requiresGrad { shortcut.accumulateGrad(from: inputGrad) }
             for (index, parameter) in [gamma, beta, zeta].enumerated() where parameter.requiresGrad {
                 let column = stride(from: index, to: sums.count, by: 3).map { sums[$0] }
                 parameter.accumulateGrad(from: Self.channelTotals(column, batch: batch, channels: channels))
             }
         }
+    }
+
+    private typealias Lane = SIMD16<Float>
+
+    @inline(__always) private static func load(_ pointer: UnsafePointer<Float>) -> Lane {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Lane.self)
+    }
+
+    @inline(__always) private static func store(_ value: Lane, _ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Lane.self)
     }
 
     /// (batch, channels, plane size) of this NCHW tensor, checked against a per-channel parameter.

@@ -25,17 +25,23 @@ public enum SeparableBits {
         public let depthwiseKernel: BinaryKernel
         public let pointwise: ConvGeometry
         public let pointwiseKernel: BinaryKernel
-        /// The thresholds of the 1x1 convolution's input signs, sign(y - a_c) of the depthwise output y
-        /// (the ReAct flavour's RSign), or nil for sign(y).
+        /// The thresholds of the depthwise convolution's input signs, sign(x - a_c) (the ReAct
+        /// flavour's RSign), compared as its planes are packed; nil for sign(x). Only a first stage
+        /// has them: a later one reads the signs the stage before it stored.
+        public let depthwiseThresholds: [Float]?
+        /// The thresholds of the 1x1 convolution's input signs, sign(y - a_c) of the depthwise output y,
+        /// in the depthwise sign rules; nil for sign(y).
         public let pointwiseThresholds: [Float]?
         /// The batch norm after the 1x1 convolution, at inference, or nil.
         public let affine: ChannelAffine?
 
         public init(depthwise: ConvGeometry, depthwiseKernel: BinaryKernel, pointwise: ConvGeometry, pointwiseKernel: BinaryKernel,
-                    pointwiseThresholds: [Float]? = nil, affine: ChannelAffine?) {
+                    depthwiseThresholds: [Float]? = nil, pointwiseThresholds: [Float]? = nil, affine: ChannelAffine?) {
+            precondition(depthwiseThresholds.map { $0.count == depthwise.inChannels } ?? true, "SeparableBits: thresholds do not fit the depthwise input")
             precondition(pointwiseThresholds.map { $0.count == pointwise.inChannels } ?? true, "SeparableBits: thresholds do not fit the 1x1 input")
             self.depthwise = depthwise; self.depthwiseKernel = depthwiseKernel
             self.pointwise = pointwise; self.pointwiseKernel = pointwiseKernel
+            self.depthwiseThresholds = depthwiseThresholds
             self.pointwiseThresholds = pointwiseThresholds
             self.affine = affine
         }
@@ -48,9 +54,10 @@ public enum SeparableBits {
             && p.height == d.outHeight && p.width == d.outWidth && p.inChannels >= BinaryConvolution.minimumBitDepth
     }
 
-    /// Whether every stage fits and each takes the previous one's output.
+    /// Whether every stage fits, each takes the previous one's output, and only the first has depthwise thresholds.
     public static func fits(_ stages: [Stage]) -> Bool {
         !stages.isEmpty && stages.allSatisfy { fits(depthwise: $0.depthwise, pointwise: $0.pointwise) }
+            && stages.dropFirst().allSatisfy { $0.depthwiseThresholds == nil }
             && zip(stages, stages.dropFirst()).allSatisfy { previous, next in
                 let (p, d) = (previous.pointwise, next.depthwise)
                 return d.batch == p.batch && d.inChannels == p.outChannels && d.height == p.outHeight && d.width == p.outWidth
@@ -159,6 +166,7 @@ public enum SeparableBits {
     static func forward(_ prepared: [Prepared], input: UnsafePointer<Float>, signs: SignStreams? = nil, output: UnsafeMutablePointer<Float>,
                         imageStride: Int? = nil, accumulate: Bool = false, path: KernelPath, counters: KernelCounters) {
         let stages = prepared.map(\.stage)
+        precondition(signs == nil || stages[0].depthwiseThresholds == nil, "SeparableBits: sign streams of x, but thresholds to compare x with")
         let batch = stages[0].depthwise.batch
         let workers = Parallelism.workerCount(batch)
         // Nanoseconds each worker spent on each stage's depthwise and 1x1 convolutions.
@@ -206,7 +214,7 @@ public enum SeparableBits {
         p.masks.withUnsafeBufferPointer { masks in
             for c in 0..<d.inChannels {
                 switch image {
-                case .planes(let planes): scratch.plane.pack(planes + c * d.height * d.width)
+                case .planes(let planes): scratch.plane.pack(planes + c * d.height * d.width, threshold: p.stage.depthwiseThresholds?[c] ?? 0)
                 case .signs(let streams, let rowWords): scratch.plane.pack(signs: streams + c * rowWords)
                 }
                 scratch.plane.convolveSigns(masks: masks.baseAddress! + c * taps, rule: p.rules[c], into: scratch.negatives + c * p.rowStride)

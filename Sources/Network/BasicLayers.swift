@@ -68,10 +68,10 @@ public final class Conv2d: UnaryLayer {
             return x.conv2d(weight, stride: stride, padding: padding, dilation: dilation, groups: groups)
         }
         let binaryInput = binarization.binarizesActivations
-        let x = signInput(x)
         if binaryInput && !GradMode.isEnabled {
             return signForward(x, normalisedBy: nil)
         }
+        let x = signInput(x)
         // The convolution takes sign(x) itself where its gradient loops can (no sign tensor is stored).
         let isDepthwise = groups > 1 && groups == weight.shape[0] && weight.shape[1] == 1
         let signOfInput = binaryInput && (isDepthwise || padding == 0)
@@ -82,12 +82,9 @@ public final class Conv2d: UnaryLayer {
                                      stride: stride, padding: binaryInput && !signOfInput ? 0 : padding, dilation: dilation, groups: groups)
     }
 
-    /// What the sign of this convolution reads: x - a_c with thresholds (RSign), else x. At
-    /// inference the bit path and the float path both take the signs of this tensor, so they agree
-    /// to the bit. The subtraction is a pass over x before the bit kernels pack its signs: folding
-    /// a_c into the packers' compare (x < a_c) would save it, but each of the packing layouts (planes,
-    /// channels-last runs, im2col rows, sign streams) would need the channel of every value it reads.
-    func signInput(_ x: Tensor) -> Tensor {
+    /// What the sign of this convolution reads in training: x - a_c with thresholds (RSign), else x.
+    /// At inference the kernels take the thresholds themselves (`BinaryConvolution.forward`).
+    private func signInput(_ x: Tensor) -> Tensor {
         threshold.map { x.subtractingChannels($0) } ?? x
     }
 
@@ -103,14 +100,14 @@ public final class Conv2d: UnaryLayer {
     /// one after the other. Only where `takesNormalisation` holds.
     public func callAsFunction(_ x: Tensor, normalisedBy affine: ChannelAffine) -> Tensor {
         precondition(takesNormalisation(training: false), "Conv2d: a batch norm is taken only at inference of sign activations")
-        return signForward(signInput(x), normalisedBy: affine)
+        return signForward(x, normalisedBy: affine)
     }
 
-    /// The forward of sign(x) with no gradient to record: the bit kernels read sign(x) and its +1
-    /// padding straight from x (the `signInput`), and apply `affine` when given.
+    /// The forward of sign(x) (of sign(x - a_c) with thresholds) with no gradient to record: the bit
+    /// kernels read the signs and their +1 padding straight from x, and apply `affine` when given.
     private func signForward(_ x: Tensor, normalisedBy affine: ChannelAffine?) -> Tensor {
         let geometry = ConvGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
-        let output = BinaryConvolution.forward(geometry, input: x, kernel: binaryKernel, normalisedBy: affine)
+        let output = BinaryConvolution.forward(geometry, input: x, kernel: binaryKernel, normalisedBy: affine, thresholds: threshold?.data)
         return Tensor(shape: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth], data: output)
     }
 
@@ -120,7 +117,7 @@ public final class Conv2d: UnaryLayer {
     /// as the layers one after the other.
     static func separable(_ blocks: [(depthwise: Conv2d, pointwise: Conv2d, norm: BatchNorm2d)], _ x: Tensor, training: Bool) -> Tensor? {
         guard let (stages, shape) = separableStages(blocks, x, training: training),
-              let output = BinaryConvolution.separable(stages, input: blocks[0].depthwise.signInput(x)) else { return nil }
+              let output = BinaryConvolution.separable(stages, input: x) else { return nil }
         return Tensor(shape: shape, data: output)
     }
 
@@ -130,15 +127,14 @@ public final class Conv2d: UnaryLayer {
     static func separable(_ blocks: [(depthwise: Conv2d, pointwise: Conv2d, norm: BatchNorm2d)], _ x: Tensor, shape: [Int],
                           into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool {
         guard let (stages, outShape) = separableStages(blocks, x, training: false), outShape == shape else { return false }
-        return BinaryConvolution.separable(stages, input: blocks[0].depthwise.signInput(x), into: output, imageStride: imageStride,
-                                           accumulate: accumulate)
+        return BinaryConvolution.separable(stages, input: x, into: output, imageStride: imageStride, accumulate: accumulate)
     }
 
     /// The `SeparableBits` stages of the blocks on input x, with their output's shape; nil where they
     /// do not take the batch norm or do not chain. The first depthwise convolution's thresholds are
-    /// the caller's to subtract from x (`signInput`); each 1x1's go into its stage's sign rules. A
-    /// later block whose depthwise convolution has thresholds does not chain: the stage before it
-    /// stores sign bits of its output, not the output.
+    /// compared as its planes are packed, each 1x1's go into its stage's sign rules. A later block
+    /// whose depthwise convolution has thresholds does not chain: the stage before it stores sign
+    /// bits of its output, not the output.
     private static func separableStages(_ blocks: [(depthwise: Conv2d, pointwise: Conv2d, norm: BatchNorm2d)], _ x: Tensor,
                                         training: Bool) -> ([SeparableBits.Stage], [Int])? {
         guard blocks.allSatisfy({ $0.depthwise.takesNormalisation(training: training) && $0.pointwise.takesNormalisation(training: training) }),
@@ -152,8 +148,8 @@ public final class Conv2d: UnaryLayer {
             let p = ConvGeometry(input: [d.batch, d.outChannels, d.outHeight, d.outWidth], weight: pointwise.weight.shape,
                                  stride: pointwise.stride, padding: pointwise.padding, dilation: pointwise.dilation, groups: pointwise.groups)
             stages.append(SeparableBits.Stage(depthwise: d, depthwiseKernel: depthwise.binaryKernel, pointwise: p,
-                                              pointwiseKernel: pointwise.binaryKernel, pointwiseThresholds: pointwise.threshold?.data,
-                                              affine: norm.inferenceAffine))
+                                              pointwiseKernel: pointwise.binaryKernel, depthwiseThresholds: depthwise.threshold?.data,
+                                              pointwiseThresholds: pointwise.threshold?.data, affine: norm.inferenceAffine))
             shape = [p.batch, p.outChannels, p.outHeight, p.outWidth]
         }
         return (stages, shape)
@@ -246,6 +242,11 @@ public final class RPReLU: UnaryLayer {
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
         x.rprelu(gamma: gamma, beta: beta, zeta: zeta)
+    }
+
+    /// RPReLU of x + shortcut, in one pass.
+    public func callAsFunction(_ x: Tensor, adding shortcut: Tensor) -> Tensor {
+        x.rprelu(gamma: gamma, beta: beta, zeta: zeta, adding: shortcut)
     }
 }
 

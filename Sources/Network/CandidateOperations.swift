@@ -26,11 +26,11 @@ final class BlockEnd: Layer {
 
     var sublayers: [any Layer] { rprelu.map { [$0] } ?? [] }
 
-    /// rprelu(input + output), or either part alone.
+    /// rprelu(input + output) in one pass, or either part alone.
     func callAsFunction(_ output: Tensor, input: Tensor, training: Bool) -> Tensor {
         precondition(!shortcut || output.shape == input.shape, "BlockEnd: a shortcut from \(input.shape) to \(output.shape)")
-        let sum = shortcut ? input + output : output
-        return rprelu.map { $0(sum, training: training) } ?? sum
+        guard let rprelu else { return shortcut ? input + output : output }
+        return shortcut ? rprelu(output, adding: input) : rprelu(output, training: training)
     }
 }
 

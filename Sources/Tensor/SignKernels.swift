@@ -21,7 +21,7 @@ public enum SignGradient: String, Codable, CaseIterable, Sendable {
     public func derivative(_ x: Float) -> Float {
         switch self {
         case .ste: return abs(x) <= 1 ? 1 : 0
-        case .approx: return max(0, 2 - 2 * abs(x))
+        case .approx: return SignKernels.approxSlope(x)
         }
     }
 
@@ -41,16 +41,32 @@ public enum SignKernels {
         SIMD16<Float>(repeating: -1).replacing(with: 1, where: v .>= 0)
     }
 
+    /// sign(v - threshold) of each lane (RSign), as the compare v >= threshold: the same for finite
+    /// values, with no subtraction.
+    @inlinable @inline(__always)
+    public static func sign(_ v: SIMD16<Float>, threshold: Float) -> SIMD16<Float> {
+        SIMD16<Float>(repeating: -1).replacing(with: 1, where: v .>= threshold)
+    }
+
     /// dy where |x| <= 1, else 0, lane by lane.
     @inlinable @inline(__always)
     public static func straightThrough(_ x: SIMD16<Float>, _ dy: SIMD16<Float>) -> SIMD16<Float> {
         SIMD16<Float>(repeating: 0).replacing(with: dy, where: (x .>= -1) .& (x .<= 1))
     }
 
-    /// dy * max(0, 2 - 2|x|) lane by lane: ApproxSign's derivative (`SignGradient.approx`).
+    /// dy * max(0, 2 - 2|x|) lane by lane: ApproxSign's derivative (`SignGradient.approx`), in the
+    /// steps of `approxSlope`, with selects as `straightThrough` has them.
     @inlinable @inline(__always)
     public static func approxSign(_ x: SIMD16<Float>, _ dy: SIMD16<Float>) -> SIMD16<Float> {
-        dy * pointwiseMax(SIMD16<Float>(), 2 - 2 * pointwiseMax(x, -x))
+        let slope = 2 - 2 * x.replacing(with: -x, where: x .< 0)
+        return dy * slope.replacing(with: 0, where: slope .< 0)
+    }
+
+    /// max(0, 2 - 2|x|), ApproxSign's derivative at one value, in the lanes' steps.
+    @inlinable @inline(__always)
+    public static func approxSlope(_ x: Float) -> Float {
+        let slope = 2 - 2 * (x < 0 ? -x : x)
+        return slope < 0 ? 0 : slope
     }
 
     /// dy times sign's derivative at x under `gradient`, lane by lane.
@@ -119,7 +135,7 @@ public enum SignKernels {
             i += 16
         }
         while i < count {
-            dx[i] = dy[i] * max(0, 2 - 2 * max(x[i], -x[i]))
+            dx[i] = dy[i] * approxSlope(x[i])
             i += 1
         }
     }

@@ -67,8 +67,10 @@ public enum SignPointwise {
 
     /// y = scales[o] * conv(sign(x), signs)[o] for the NCHW batch at `x`; `signs` is [O, C] of ±1. With
     /// `affine` (a batch norm at inference), each image's output is then normalised while in cache.
+    /// With `thresholds` ([C]), of sign(x - thresholds[c]) (RSign), as the compare x >= thresholds[c].
     public static func forward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, signs: UnsafePointer<Float>, scales: UnsafePointer<Float>,
-                               into y: UnsafeMutablePointer<Float>, normalisedBy affine: ChannelAffine? = nil) {
+                               into y: UnsafeMutablePointer<Float>, normalisedBy affine: ChannelAffine? = nil,
+                               thresholds: UnsafePointer<Float>? = nil) {
         precondition(affine.map { $0.channels == g.outChannels } ?? true, "SignPointwise: the affine does not fit the output channels")
         precondition(fits(g), "SignPointwise: not a dense 1x1 stride-1 convolution")
         let (channels, outChannels, pixels) = (g.inChannels, g.outChannels, g.outPixels)
@@ -79,14 +81,18 @@ public enum SignPointwise {
                 let image = x + n * channels * pixels, output = y + n * outChannels * pixels
                 defer { affine?.apply(toImage: output, pixels: pixels) }
                 guard pixels >= Lane.scalarCount else {
-                    scalarForward(channels, outChannels, pixels, image, signs, scales, output)
+                    scalarForward(channels, outChannels, pixels, image, signs, scales, output, thresholds)
                     continue
                 }
                 var p = 0
                 while p < pixels {
                     // The last vector ends flush with the plane, rewriting some outputs with the same values.
                     let at = min(p, pixels - Lane.scalarCount)
-                    for c in 0..<channels { column[c] = SignKernels.sign(load(image + c * pixels + at)) }
+                    if let thresholds {
+                        for c in 0..<channels { column[c] = SignKernels.sign(load(image + c * pixels + at), threshold: thresholds[c]) }
+                    } else {
+                        for c in 0..<channels { column[c] = SignKernels.sign(load(image + c * pixels + at)) }
+                    }
                     var o = 0
                     while o + block <= outChannels {
                         var (a0, a1, a2, a3) = (Lane(), Lane(), Lane(), Lane())
@@ -201,11 +207,12 @@ public enum SignPointwise {
     }
 
     private static func scalarForward(_ channels: Int, _ outChannels: Int, _ pixels: Int, _ image: UnsafePointer<Float>,
-                                      _ signs: UnsafePointer<Float>, _ scales: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+                                      _ signs: UnsafePointer<Float>, _ scales: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                                      _ thresholds: UnsafePointer<Float>?) {
         for o in 0..<outChannels {
             for p in 0..<pixels {
                 var total: Float = 0
-                for c in 0..<channels { total += (image[c * pixels + p] >= 0 ? 1 : -1) * signs[o * channels + c] }
+                for c in 0..<channels { total += (image[c * pixels + p] >= (thresholds?[c] ?? 0) ? 1 : -1) * signs[o * channels + c] }
                 output[o * pixels + p] = total * scales[o]
             }
         }

@@ -48,6 +48,24 @@ import Tensor
         #expect(atKink.grad == [0.25])
     }
 
+    /// With a shortcut, RPReLU of x + shortcut in one pass: the bits of adding first, and both
+    /// summands get the gradient.
+    @Test func rpreluAddsTheShortcutFirst() {
+        var rng = SeededRNG(seed: 4)
+        let x = Tensor.randomUniform([2, 3, 5, 7], bound: 2, rng: &rng, requiresGrad: true)
+        let shortcut = Tensor.randomUniform([2, 3, 5, 7], bound: 2, rng: &rng, requiresGrad: true)
+        let parameters = (0..<3).map { _ in Tensor.randomUniform([3], bound: 0.5, rng: &rng) }
+        let fused = x.rprelu(gamma: parameters[0], beta: parameters[1], zeta: parameters[2], adding: shortcut)
+        let separate = (shortcut + x).rprelu(gamma: parameters[0], beta: parameters[1], zeta: parameters[2])
+        #expect(fused.data.map(\.bitPattern) == separate.data.map(\.bitPattern))
+        let seed = (0..<fused.count).map { Float($0 % 7) - 3 }
+        fused.backward(seed: seed)
+        let (dx, ds) = (x.grad, shortcut.grad)
+        x.zeroGrad(); shortcut.zeroGrad()
+        separate.backward(seed: seed)
+        #expect(dx == x.grad && ds == shortcut.grad && dx == ds)
+    }
+
     /// Inputs at least 0.1 from their channel's kink, so that no finite-difference step of 0.01 (of x or
     /// of gamma) crosses it.
     @Test func rpreluGradientsMatchFiniteDifferences() {
@@ -62,5 +80,9 @@ import Tensor
         }
         let x = Tensor(shape: [batch, channels, 5, 6], data: values, requiresGrad: true)
         Self.expectPassed(GradientCheck.run([x, gamma, beta, zeta], tolerance: .linear) { $0[0].rprelu(gamma: $0[1], beta: $0[2], zeta: $0[3]) })
+        // Split into two summands, the same function of each.
+        let half = Tensor(shape: x.shape, data: values.map { $0 / 2 }, requiresGrad: true)
+        let other = Tensor(shape: x.shape, data: values.map { $0 - $0 / 2 }, requiresGrad: true)
+        Self.expectPassed(GradientCheck.run([half, other, gamma], tolerance: .linear) { $0[0].rprelu(gamma: $0[2], beta: beta, zeta: zeta, adding: $0[1]) })
     }
 }
