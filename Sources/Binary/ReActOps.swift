@@ -44,29 +44,10 @@ extension Tensor {
         precondition(beta.shape == gamma.shape && zeta.shape == gamma.shape, "rprelu: parameters of shapes \(gamma.shape), \(beta.shape), \(zeta.shape)")
         precondition(shortcut.map { $0.shape == shape } ?? true, "rprelu: a shortcut of shape \(shortcut?.shape ?? []) onto \(shape)")
         let added = shortcut?.data ?? []
-        let output = data.withUnsafeBufferPointer { x in added.withUnsafeBufferPointer { s in
-            [Float](unsafeUninitializedCapacity: count) { y, initialized in
-                Parallelism.forEachChunk(batch * channels, valuesEach: plane) { planes in
-                    for p in planes {
-                        let c = p % channels
-                        let (g, b, z) = (gamma.data[c], beta.data[c], zeta.data[c])
-                        let (source, target) = (x.baseAddress! + p * plane, y.baseAddress! + p * plane)
-                        if let other = s.baseAddress.map({ $0 + p * plane }), shortcut != nil {
-                            for i in 0..<plane {
-                                let d = (source[i] + other[i]) - g
-                                target[i] = (d > 0 ? d : b * d) + z
-                            }
-                        } else {
-                            for i in 0..<plane {
-                                let d = source[i] - g
-                                target[i] = (d > 0 ? d : b * d) + z
-                            }
-                        }
-                    }
-                }
-                initialized = count
-            }
-        } }
+        let output = [Float](unsafeUninitializedCapacity: count) { y, initialized in
+            rpreluForward(gamma: gamma, beta: beta, zeta: zeta, adding: shortcut, into: y.baseAddress!, imageStride: count / batch, accumulate: false)
+            initialized = count
+        }
         let parents = [self, gamma, beta, zeta] + (shortcut.map { [$0] } ?? [])
         return Tensor.result(shape: shape, data: output, parents: parents) { [self] out in
             // Per plane: dv (the gradient of x and of the shortcut), and the sums of dy * dy/dgamma,
@@ -115,6 +96,42 @@ extension Tensor {
                 parameter.accumulateGrad(from: Self.channelTotals(column, batch: batch, channels: channels))
             }
         }
+    }
+
+    /// `rprelu(gamma:beta:zeta:adding:)` of this [N, C, H, W] batch, image n written at
+    /// `target + n * imageStride` (a block of channels of a cell's output at inference), or with
+    /// `accumulate` added to the values there (`Tensor.sum`'s rounding: the value there plus this one),
+    /// with no tensor of its own. No gradient is recorded.
+    public func rprelu(gamma: Tensor, beta: Tensor, zeta: Tensor, adding shortcut: Tensor?, into target: UnsafeMutablePointer<Float>,
+                       imageStride: Int, accumulate: Bool) {
+        _ = channelLayout(gamma)
+        precondition(shortcut.map { $0.shape == shape } ?? true, "rprelu: a shortcut of shape \(shortcut?.shape ?? []) onto \(shape)")
+        precondition(imageStride >= count / shape[0], "rprelu: images \(imageStride) values apart overlap")
+        rpreluForward(gamma: gamma, beta: beta, zeta: zeta, adding: shortcut, into: target, imageStride: imageStride, accumulate: accumulate)
+    }
+
+    /// The forward of both `rprelu`s, plane by plane on the workers.
+    private func rpreluForward(gamma: Tensor, beta: Tensor, zeta: Tensor, adding shortcut: Tensor?, into y: UnsafeMutablePointer<Float>,
+                               imageStride: Int, accumulate: Bool) {
+        let (batch, channels, plane) = (shape[0], shape[1], shape[2] * shape[3])
+        let added = shortcut?.data ?? []
+        data.withUnsafeBufferPointer { x in added.withUnsafeBufferPointer { s in
+            Parallelism.forEachChunk(batch * channels, valuesEach: plane) { planes in
+                for p in planes {
+                    let c = p % channels
+                    let (g, b, z) = (gamma.data[c], beta.data[c], zeta.data[c])
+                    let (source, target) = (x.baseAddress! + p * plane, y + (p / channels) * imageStride + c * plane)
+                    let other = shortcut == nil ? nil : s.baseAddress.map { $0 + p * plane }
+                    @inline(__always) func f(_ d: Float) -> Float { (d > 0 ? d : b * d) + z }
+                    switch (other, accumulate) {
+                    case (let other?, false): for i in 0..<plane { target[i] = f((source[i] + other[i]) - g) }
+                    case (let other?, true): for i in 0..<plane { target[i] = target[i] + f((source[i] + other[i]) - g) }
+                    case (nil, false): for i in 0..<plane { target[i] = f(source[i] - g) }
+                    case (nil, true): for i in 0..<plane { target[i] = target[i] + f(source[i] - g) }
+                    }
+                }
+            }
+        } }
     }
 
     private typealias Lane = SIMD16<Float>

@@ -248,6 +248,11 @@ public final class RPReLU: UnaryLayer {
     public func callAsFunction(_ x: Tensor, adding shortcut: Tensor) -> Tensor {
         x.rprelu(gamma: gamma, beta: beta, zeta: zeta, adding: shortcut)
     }
+
+    /// RPReLU of x (+ shortcut) written or added into channels of a caller's batch (a cell's output at inference).
+    func write(_ x: Tensor, adding shortcut: Tensor?, into target: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) {
+        x.rprelu(gamma: gamma, beta: beta, zeta: zeta, adding: shortcut, into: target, imageStride: imageStride, accumulate: accumulate)
+    }
 }
 
 /// max(x, 0).

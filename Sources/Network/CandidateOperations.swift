@@ -32,6 +32,16 @@ final class BlockEnd: Layer {
         guard let rprelu else { return shortcut ? input + output : output }
         return shortcut ? rprelu(output, adding: input) : rprelu(output, training: training)
     }
+
+    /// `callAsFunction` written into channels of a caller's batch, or added to them (`WritesInPlace`);
+    /// with RPReLU in the same pass, without it from the sum.
+    func write(_ output: Tensor, input: Tensor, into target: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) {
+        guard let rprelu else {
+            return self(output, input: input, training: false).write(into: target, imageStride: imageStride, accumulate: accumulate)
+        }
+        precondition(!shortcut || output.shape == input.shape, "BlockEnd: a shortcut from \(input.shape) to \(output.shape)")
+        rprelu.write(output, adding: shortcut ? input : nil, into: target, imageStride: imageStride, accumulate: accumulate)
+    }
 }
 
 /// ReLU -> conv kxk -> BN: the cell preprocessing (1x1) and the stem of the auxiliary head; in the
@@ -86,23 +96,30 @@ public final class DilConv: UnaryLayer, WritesInPlace {
     public var sublayers: [any Layer] { [depthwise, pointwise, norm] + (end.map { [$0] } ?? []) }
 
     public func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
-        let activated = leadingActivation(x, depthwise.binarization)
-        let output: Tensor
-        if depthwise.takesNormalisation(training: training), let fused = Conv2d.separable(blocks, activated, training: training) {
-            output = fused
-        } else {
-            output = pointwise(depthwise(activated, training: training), training: training, then: norm)
-        }
+        let output = beforeEnd(x, training: training)
         return end.map { $0(output, input: x, training: training) } ?? output
+    }
+
+    /// The block up to its batch norm: on bits in one pass where `Conv2d.separable` runs it.
+    private func beforeEnd(_ x: Tensor, training: Bool) -> Tensor {
+        let activated = leadingActivation(x, depthwise.binarization)
+        if depthwise.takesNormalisation(training: training), let fused = Conv2d.separable(blocks, activated, training: training) {
+            return fused
+        }
+        return pointwise(depthwise(activated, training: training), training: training, then: norm)
     }
 
     /// The block as `Conv2d.separable` takes it.
     var blocks: [(depthwise: Conv2d, pointwise: Conv2d, norm: BatchNorm2d)] { [(depthwise, pointwise, norm)] }
 
-    /// A block with a `BlockEnd` is not written in place: its end reads the whole output of the
-    /// separable stages and then the cell adds the result.
+    /// Without a `BlockEnd`, the separable stages write in place from their GEMM's store; with one,
+    /// the end reads the stages' output and writes its result in place.
     func write(_ x: Tensor, shape: [Int], into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool {
-        end == nil && Conv2d.separable(blocks, x, shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
+        guard let end else { return Conv2d.separable(blocks, x, shape: shape, into: output, imageStride: imageStride, accumulate: accumulate) }
+        let blockOutput = beforeEnd(x, training: false)
+        guard blockOutput.shape == shape else { return false }
+        end.write(blockOutput, input: x, into: output, imageStride: imageStride, accumulate: accumulate)
+        return true
     }
 }
 
@@ -132,8 +149,10 @@ public final class SepConv: UnaryLayer, WritesInPlace {
     }
 
     func write(_ x: Tensor, shape: [Int], into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool {
-        first.end == nil && second.end == nil
-            && Conv2d.separable(first.blocks + second.blocks, x, shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
+        if first.end == nil && second.end == nil {
+            return Conv2d.separable(first.blocks + second.blocks, x, shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
+        }
+        return second.write(first(x, training: false), shape: shape, into: output, imageStride: imageStride, accumulate: accumulate)
     }
 }
 

@@ -29,14 +29,22 @@ import Tensor
     /// written into it, their separable blocks on bits from the GEMM's store); the logits are those
     /// of the layers with a gradient recorded (and, binarized, on the float kernels), bit for bit, for
     /// cells whose nodes feed later nodes (pc-darts's reduction, darts-v2) and ones whose do not, at
-    /// 4 channels (no block on bits) and 16 (every separable block on bits).
+    /// 4 channels (no block on bits) and 16 (every separable block on bits). The ReAct flavour's blocks
+    /// write their end (shortcut and RPReLU) in place and compare their thresholds in the packers,
+    /// which the recorded forward subtracts first.
     @Test(arguments: ["darts-v2", "pc-darts", "random:7"], [(BinarizationConfig.float, 4),
                                                            (BinarizationConfig(weights: .xnor, activations: .binary), 4),
-                                                           (BinarizationConfig(weights: .xnor, activations: .binary), 16)])
+                                                           (BinarizationConfig(weights: .xnor, activations: .binary), 16),
+                                                           (BinarizationConfig.react, 4), (BinarizationConfig.react, 16),
+                                                           (BinarizationConfig(weights: .xnor, activations: .binary, thresholds: true), 16),
+                                                           (BinarizationConfig(weights: .xnor, activations: .binary, shortcuts: true), 16)])
     func inferenceWithoutGradientsGivesTheSameLogits(spec: String, setting: (binarization: BinarizationConfig, channels: Int)) throws {
         let network = GenotypeNetwork(genotype: try Genotype.resolve(spec),
                                       shape: NetworkShape(inputChannels: 1, imageSize: 28, classes: 10, layers: 5, channels: setting.channels,
                                                           binarization: setting.binarization), seed: 4)
+        var rng = SeededRNG(seed: 6)
+        let flavourParameters = network.cellConvolutions.compactMap(\.threshold) + network.allLayers.compactMap { $0 as? RPReLU }.flatMap(\.parameters)
+        for parameter in flavourParameters { parameter.data = parameter.data.map { $0 + rng.nextUniform() * 0.4 - 0.2 } }
         let x = Self.images(3, seed: 5)
         var dropPath = DropPath(probability: 0, seed: 0)
         let recorded = network(x, training: false, dropPath: &dropPath).logits
