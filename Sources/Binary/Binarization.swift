@@ -68,9 +68,9 @@ public struct BinarizationConfig: Codable, Equatable, Hashable, Sendable {
     public static let float = BinarizationConfig(weights: .none, activations: .real)
 
     /// The ReAct flavour (`--binarize react`): XNOR weights, sign activations with learnable thresholds,
-    /// RPReLU and real-valued shortcuts. It keeps the straight-through estimator: ApproxSign
-    /// (`--sign-gradient approx`) did not learn better in a short trial.
-    public static let react = BinarizationConfig(weights: .xnor, activations: .binary, thresholds: true, shortcuts: true, signGradient: .ste)
+    /// RPReLU and real-valued shortcuts, and ApproxSign for the sign's derivative, which learned better
+    /// than the straight-through estimator in a short trial (`--sign-gradient ste` takes it back).
+    public static let react = BinarizationConfig(weights: .xnor, activations: .binary, thresholds: true, shortcuts: true, signGradient: .approx)
 
     public var isBinary: Bool { weights != .none }
 

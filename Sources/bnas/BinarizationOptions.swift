@@ -30,7 +30,7 @@ enum Switch: String, CaseIterable, ExpressibleByArgument {
 /// (`--binarize xnor --shortcuts on`) or take one away from the preset (`--binarize react --thresholds off`).
 struct BinarizationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Binarization of the cells' convolutions (stem and classifier stay real): none, xnor, pcnn, or react "
-                               + "(xnor weights and sign activations with thresholds, RPReLU and shortcuts). Default: none for train, xnor for search."))
+                               + "(xnor weights and sign activations with thresholds, RPReLU, shortcuts and ApproxSign). Default: none for train, xnor for search."))
     var binarize: BinarizationPreset?
 
     @Option(help: "Binary (sign) or real activations of the binarized convolutions (default: binary).")
@@ -43,7 +43,7 @@ struct BinarizationOptions: ParsableArguments {
     var shortcuts: Switch?
 
     @Option(name: .customLong("sign-gradient"),
-            help: "The derivative standing in for sign's in the backward pass: ste (1 on [-1, 1]) or approx (ApproxSign, 2 - 2|x| on [-1, 1]).")
+            help: "The derivative standing in for sign's in the backward pass: ste (1 on [-1, 1]) or approx (ApproxSign, 2 - 2|x| on [-1, 1]; default with react).")
     var signGradient: SignGradient?
 
     /// The configuration the flags ask for, starting from `preset` when `--binarize` is not given; a

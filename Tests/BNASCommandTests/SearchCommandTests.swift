@@ -118,11 +118,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let outcome = try BNAS.run(Self.tiny(epochs: 2) + ["--binarize", "react", "--shortcuts", "off", "--run", "react"], in: directory)
         #expect(outcome.status == 0, "\(outcome.stderr)")
-        #expect(outcome.stdout.contains("xnor/binary+thresholds, policy"), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("xnor/binary+thresholds+approxsign, policy"), "\(outcome.stdout)")
         let run = directory.appendingPathComponent("runs/react")
         let config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as? [String: Any])
-        #expect(config["binarize"] as? String == "xnor" && config["thresholds"] as? Bool == true)
-        #expect(config["shortcuts"] == nil && config["signGradient"] == nil)
+        #expect(config["binarize"] as? String == "xnor" && config["thresholds"] as? Bool == true && config["signGradient"] as? String == "approx")
+        #expect(config["shortcuts"] == nil)
         #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("genotype.json").path))
     }
 
