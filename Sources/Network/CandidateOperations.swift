@@ -44,8 +44,8 @@ final class BlockEnd: Layer {
     }
 }
 
-/// ReLU -> conv kxk -> BN: the cell preprocessing (1x1) and the stem of the auxiliary head; in the
-/// ReAct flavour followed by its `BlockEnd`.
+/// ReLU -> conv kxk -> BN: the cell preprocessing (1x1) and the stem of the auxiliary head.
+/// In the ReAct flavour its `BlockEnd` follows.
 public final class ReLUConvBN: UnaryLayer {
     let conv: Conv2d
     let norm: BatchNorm2d
@@ -76,8 +76,8 @@ protocol WritesInPlace {
     func write(_ x: Tensor, shape: [Int], into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool
 }
 
-/// ReLU -> depthwise kxk (dilated) -> pointwise 1x1 -> BN (REFERENCE.md §1, `dil_conv_kxk`); in the
-/// ReAct flavour followed by its `BlockEnd`.
+/// ReLU -> depthwise kxk (dilated) -> pointwise 1x1 -> BN (REFERENCE.md §1, `dil_conv_kxk`).
+/// In the ReAct flavour its `BlockEnd` follows.
 public final class DilConv: UnaryLayer, WritesInPlace {
     let depthwise: Conv2d
     let pointwise: Conv2d
@@ -157,8 +157,8 @@ public final class SepConv: UnaryLayer, WritesInPlace {
 }
 
 /// Halves the resolution without losing pixels: two 1x1 stride-2 convolutions, the second on the
-/// input shifted by one pixel, concatenated on channels, then BN (skip_connect at stride 2); in the
-/// ReAct flavour followed by RPReLU (its `BlockEnd`: no shortcut at stride 2).
+/// input shifted by one pixel, concatenated on channels, then BN (skip_connect at stride 2).
+/// In the ReAct flavour RPReLU follows (its `BlockEnd`: no shortcut at stride 2).
 public final class FactorizedReduce: UnaryLayer {
     let left: Conv2d
     let right: Conv2d
