@@ -54,7 +54,7 @@ public enum BinaryConvolution {
     public static func forward(_ g: ConvGeometry, input: Tensor, kernel: BinaryKernel, normalisedBy affine: ChannelAffine? = nil,
                                path: KernelPath = .best, counters: KernelCounters = .shared) -> [Float] {
         forward(g, input: input.data, kernel: kernel, binaryInput: true, normalisedBy: affine,
-                runs: { input.derived { ChannelRuns(input, counters: counters) } }, path: path, counters: counters)
+                runs: { input.derived(ChannelRuns.self) { ChannelRuns(input, counters: counters) } }, path: path, counters: counters)
     }
 
     private static func forward(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel, binaryInput: Bool, normalisedBy affine: ChannelAffine?,
@@ -157,7 +157,7 @@ public enum BinaryConvolution {
         let first = prepared[0].stage.depthwise
         precondition(input.shape == [first.batch, first.inChannels, first.height, first.width],
                      "BinaryConvolution: an input of shape \(input.shape) for the geometry")
-        let streams = input.derived { SignStreams(input.data, planes: first.batch * first.inChannels, pixels: first.height * first.width, counters: counters) }
+        let streams = input.derived(SignStreams.self) { SignStreams(input.data, planes: first.batch * first.inChannels, pixels: first.height * first.width, counters: counters) }
         input.data.withUnsafeBufferPointer { x in
             SeparableBits.forward(prepared, input: x.baseAddress!, signs: streams, output: output, imageStride: imageStride,
                                   accumulate: accumulate, path: path, counters: counters)
