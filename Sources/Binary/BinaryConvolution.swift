@@ -25,13 +25,12 @@ public enum BinaryConvolution {
 
     /// Dense dot products shorter than this many bits stay on the float kernels: packing a handful of
     /// signs into a 64-bit word costs more than the multiply-adds it saves (the supernet's 1x1
-    /// convolutions on C/K channels have 2 to 8). Measured with `bnas bench conv` (1x1, 28x28, batch 64,
-    /// 2 threads, every depth on bits): 8 channels 0.5-0.8x of `SignPointwise`'s float loops, 16
-    /// channels 1.2-1.3x, 24 1.9-2.1x, 32 2.6-3.2x; 64 was the bar before it was measured.
+    /// convolutions on C/K channels have 2 to 8). 16 is where the bit path starts to beat
+    /// `SignPointwise`'s float loops (`bnas bench conv`, docs/performance.md#the-1x1-bit-depth).
     public static let minimumBitDepth = 16
 
     /// scales[o] * conv(x, signs)[o], NCHW. With `binaryInput`, x is sign(input) padded with +1
-    /// (REFERENCE.md §5; for an input of ±1 values without padding, the input itself): dense
+    /// (docs/algorithms.md#bit-kernels; for an input of ±1 values without padding, the input itself): dense
     /// convolutions run as packed im2col + XNOR GEMM and depthwise ones as k*k-bit XNOR-popcounts
     /// (`DepthwiseBits`), both reading the signs straight from `input`. Otherwise, and for other
     /// groupings, x is `input` zero-padded, or the float signs padded with +1, through the float kernels

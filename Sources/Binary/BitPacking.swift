@@ -6,7 +6,7 @@ import Tensor
 /// x < 0; a packed bit is 1 exactly where the sign is -1. Convolution rows and weights are packed in
 /// the order (ky, kx, channel), channels fastest: bit (ky * k + kx) * C + c of a row is channel c of
 /// kernel tap (ky, kx). Zero padding cannot be a sign, so a tap in the padding is +1 (bit 0), the
-/// "one padding" of REFERENCE.md §5; the float path must pad with +1 too.
+/// "one padding" of docs/algorithms.md#bit-kernels; the float path must pad with +1 too.
 public enum BitPacking {
     /// The sign the packers use: -1 for x < 0, else +1.
     @inlinable
@@ -101,7 +101,7 @@ public enum BitPacking {
 
     /// Bit i set where byte i is 1 (bytes 0 or 1): a multiply by 0x0102040810204080 gathers the eight
     /// flag bytes into the top byte. Swift has no mask-to-bits operation, and summing lanes of 1 << i
-    /// over the mask cost 1.5x more in a benchmark of the sign packing loop.
+    /// over the mask was slower (docs/performance.md#simd-idioms).
     @inline(__always)
     static func flagBits(_ flags: SIMD8<UInt8>) -> UInt64 {
         (withUnsafeBytes(of: flags) { $0.load(as: UInt64.self) } &* 0x0102_0408_1020_4080) >> 56

@@ -1,7 +1,7 @@
 import Tensor
 
 /// Binary GEMM on packed signs: C[m][n] = K - 2 * popcount(a_m XOR b_n), the dot product of row m of
-/// A and row n of B as ±1 vectors of K = bitsPerRow values (REFERENCE.md §5). C = A * B^T is M x N,
+/// A and row n of B as ±1 vectors of K = bitsPerRow values (docs/algorithms.md#bit-kernels). C = A * B^T is M x N,
 /// row-major, Int32.
 ///
 /// The kernels tile 4 rows of A against a panel of columns of B (see `XNORKernels`); the work is

@@ -1,6 +1,6 @@
 import Network
 
-/// The edges of a search cell (REFERENCE.md §1): node j reads c_{k-2}, c_{k-1} and nodes 0..<j, so
+/// The edges of a search cell (docs/algorithms.md#search-space): node j reads c_{k-2}, c_{k-1} and nodes 0..<j, so
 /// node 0 has edges 0-1, node 1 edges 2-4, node 2 edges 5-8, node 3 edges 9-13.
 enum CellTopology {
     static let nodeCount = 4

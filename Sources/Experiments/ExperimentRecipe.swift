@@ -6,9 +6,9 @@ import Search
 /// The size of an experiment: the search every searched row starts from and the one training recipe
 /// every row is trained with. Both sizes live here and nowhere else.
 ///
-/// The protocol (the `full` size): the default search of DESIGN.md (10,000 + 10,000 Fashion-MNIST
-/// training images, 5 cells, C = 8, K = 4, XNOR with binary activations, 20 epochs, 5 warm-up, a
-/// reduction step every 2 epochs, policy performance); every genotype trained on the 60,000 training
+/// The protocol (the `full` size): the default search (docs/experiments.md#the-default-search:
+/// 10,000 + 10,000 Fashion-MNIST training images, 5 cells, C = 8, K = 4, XNOR with binary
+/// activations, 20 epochs, 5 warm-up, a reduction step every 2 epochs, policy performance); every genotype trained on the 60,000 training
 /// images and tested once, after the last epoch, on the 10,000 test images; 1-bit weights and
 /// activations in the cells (stem and classifier real) unless a row says otherwise.
 public struct ExperimentRecipe: Equatable, Sendable {
@@ -31,8 +31,8 @@ public struct ExperimentRecipe: Equatable, Sendable {
     /// The protocol, sized for a few hours per experiment on a 2-core machine. The training recipe
     /// (`training`) is the place to change epochs, layers or channels of every row at once.
     /// Every row trains with Adam (lr 0.005, cosine, no weight decay): binarized networks learned
-    /// clearly faster with it than with the DARTS SGD recipe (README, "Results"), and 4 epochs of
-    /// 60,000 images keep `compare` within a few hours.
+    /// clearly faster with it than with the DARTS SGD recipe (docs/experiments.md#why-adam), and 4
+    /// epochs of 60,000 images keep `compare` within a few hours.
     public static let full = ExperimentRecipe(
         name: "full",
         search: SearchConfiguration(),

@@ -33,7 +33,7 @@ public struct RunMeasurements: Equatable, Sendable {
 
 /// One table of an experiment as Markdown (rows, summary, targets) and as CSV.
 ///
-/// The targets are the issue's: the searched genotype reaches 92.0% and beats the random genotypes'
+/// The targets (docs/experiments.md#targets): the searched genotype reaches 92.0% and beats the random genotypes'
 /// mean by 0.5 points; binarizing costs at most 3 points against full precision; the performance
 /// search takes at most 0.6x the time of the search without reduction.
 public struct ExperimentReport {

@@ -1,6 +1,6 @@
 // The Experiments module: `bnas experiment` runs whole comparisons (searched against random and published
 // genotypes, ablations) as separate run folders and writes their tables. It adds one module to the chain
-// of DESIGN.md: bnas -> Experiments -> Search -> Network (and Experiments -> Datasets); nothing imports it
+// of docs/design.md#modules: bnas -> Experiments -> Search -> Network (and Experiments -> Datasets); nothing imports it
 // but the command line.
 import Datasets
 import Foundation

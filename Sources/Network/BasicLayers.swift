@@ -2,7 +2,7 @@ import Binary
 import Tensor
 
 /// A bias-free 2-d convolution (a batch norm follows every convolution here), optionally
-/// binarized: XNOR or PCNN weights, and sign activations padded with +1 (REFERENCE.md §5).
+/// binarized: XNOR or PCNN weights, and sign activations padded with +1 (docs/algorithms.md#binarisation).
 public final class Conv2d: UnaryLayer {
     public let weight: Tensor
     /// PCNN's learned projection P (same shape as the weight, starts at 1); nil otherwise.
@@ -84,7 +84,7 @@ public final class Conv2d: UnaryLayer {
     }
 
     /// affine(conv(x)): a following batch norm at inference applied by the convolution to each image
-    /// as it writes it (REFERENCE.md §5, BN after the integer GEMM); the same bits as the two layers
+    /// as it writes it (docs/algorithms.md#bit-kernels, BN after the integer GEMM); the same bits as the two layers
     /// one after the other. Only where `takesNormalisation` holds.
     public func callAsFunction(_ x: Tensor, normalisedBy affine: ChannelAffine) -> Tensor {
         precondition(takesNormalisation(training: false), "Conv2d: a batch norm is taken only at inference of sign activations")

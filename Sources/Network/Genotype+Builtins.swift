@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 
-// Published genotypes (REFERENCE.md §1), random cells, and `resolve`, which turns a command-line spec into a genotype.
+// Published genotypes (docs/algorithms.md#search-space), random cells, and `resolve`, which turns a command-line spec into a genotype.
 extension Genotype {
     /// DARTS (second order), `DARTS_V2` in the DARTS repository.
     public static let dartsV2 = Genotype(

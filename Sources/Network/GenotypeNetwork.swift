@@ -33,7 +33,7 @@ public struct NetworkShape: Codable, Equatable, Sendable {
         }
     }
 
-    /// Cells at layers/3 and 2*layers/3 are reduction cells (REFERENCE.md §1).
+    /// Cells at layers/3 and 2*layers/3 are reduction cells (docs/algorithms.md#search-space).
     public func isReduction(_ layer: Int) -> Bool { layers >= 3 ? (layer == layers / 3 || layer == 2 * layers / 3) : layer == 1 }
 }
 

@@ -15,7 +15,7 @@ public enum RunFolderError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// `runs/<name>/`: every search or training writes its files here (runs/README.md documents them).
+/// `runs/<name>/`: every search or training writes its files here (docs/design.md#run-folder documents them).
 /// Files are replaced atomically (written to a temporary file, flushed, renamed), so an interrupted
 /// write never leaves a half file behind.
 public struct RunFolder: Sendable {

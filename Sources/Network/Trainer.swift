@@ -43,7 +43,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
 }
 
 /// Trains a network built from a genotype with SGD (momentum, weight decay: the DARTS final-training
-/// recipe, REFERENCE.md §6) or Adam, a cosine schedule and gradient clipping, and evaluates it.
+/// recipe, docs/algorithms.md#training-recipe) or Adam, a cosine schedule and gradient clipping, and evaluates it.
 public final class Trainer {
     public let network: GenotypeNetwork
     public let configuration: TrainingConfiguration

@@ -4,7 +4,7 @@ import Foundation
 
 /// The optimizer of a training run's weights.
 public enum TrainingOptimizer: String, Codable, CaseIterable, Sendable {
-    /// SGD with momentum and weight decay: the DARTS final-training recipe (REFERENCE.md §6).
+    /// SGD with momentum and weight decay: the DARTS final-training recipe (docs/algorithms.md#training-recipe).
     case sgd
     /// Adam, which binarized networks train better with: latent weights whose signs must flip get
     /// steps of the same size whatever their gradient's scale.

@@ -2,7 +2,7 @@ import Network
 import Tensor
 
 /// The architecture parameters of the supernet: alpha (14 edges x 8 operations) and beta (one per
-/// edge, edge normalisation) for the normal and the reduction cell (REFERENCE.md §1-2).
+/// edge, edge normalisation) for the normal and the reduction cell (docs/algorithms.md#partial-channels).
 public final class ArchitectureParameters {
     public let alphaNormal: Tensor
     public let alphaReduce: Tensor
@@ -50,7 +50,7 @@ public final class ArchitectureParameters {
     }
 }
 
-/// The final cell from the architecture weights (DARTS/PC-DARTS, REFERENCE.md §1): per intermediate
+/// The final cell from the architecture weights (DARTS/PC-DARTS, docs/algorithms.md#search-space): per intermediate
 /// node keep the two incoming edges whose best non-`none` surviving op has the largest
 /// softmax(alpha) * softmax(beta), and on each that op.
 public enum GenotypeDerivation {

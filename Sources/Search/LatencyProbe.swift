@@ -2,8 +2,8 @@ import Binary
 import Network
 import Tensor
 
-/// Once per epoch, the deployment latency of each binarized candidate op (DESIGN.md `kernels`
-/// events): the op at `channels` channels on one `size` x `size` image, inference mode, with its
+/// Once per epoch, the deployment latency of each binarized candidate op (`kernels`
+/// events, docs/design.md#events): the op at `channels` channels on one `size` x `size` image, inference mode, with its
 /// convolutions on the XNOR-popcount kernels and, for comparison, in full precision.
 enum LatencyProbe {
     static let channels = 64

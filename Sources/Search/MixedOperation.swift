@@ -22,7 +22,7 @@ struct CellPlan {
     }
 }
 
-/// PC-DARTS's partial-channel mixed operation (REFERENCE.md §2): the first C/K channels go through
+/// PC-DARTS's partial-channel mixed operation (docs/algorithms.md#partial-channels): the first C/K channels go through
 /// the weighted sum of the surviving ops, the others bypass them (max-pooled 2x2 at stride 2), and
 /// the two parts are concatenated and channel-shuffled with K groups.
 final class MixedOperation: Layer {
@@ -108,7 +108,7 @@ enum ParallelSum {
     }
 }
 
-/// A search cell (REFERENCE.md §1): two preprocessed inputs, four intermediate nodes, each the
+/// A search cell (docs/algorithms.md#search-space): two preprocessed inputs, four intermediate nodes, each the
 /// beta-weighted sum of a mixed op on every earlier node; output = concat of the four nodes.
 final class SearchCell: Layer {
     let isReduction: Bool

@@ -10,10 +10,10 @@ public enum RemovalCause: String, Codable, Sendable {
 /// survives, or why it was removed. Reductions and vetoes both go through `remove`, so a vetoed op
 /// is gone exactly as a reduced one is (its cost with it).
 public struct OperationSpace: Codable, Equatable, Sendable {
-    /// Edges per search cell: 2 + 3 + 4 + 5 (REFERENCE.md §1).
+    /// Edges per search cell: 2 + 3 + 4 + 5 (docs/algorithms.md#search-space).
     public static let edgeCount = 14
     public static let operationCount = OperationKind.allCases.count
-    /// The incoming edges of each intermediate node, in the edge numbering of REFERENCE.md §1.
+    /// The incoming edges of each intermediate node, in the edge numbering of docs/algorithms.md#search-space.
     public static let nodeEdges: [Range<Int>] = [0..<2, 2..<5, 5..<9, 9..<14]
 
     /// The node an edge reads: 0 = c_{k-2}, 1 = c_{k-1}, 2... = intermediate node (input - 2).

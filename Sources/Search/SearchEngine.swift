@@ -3,9 +3,11 @@ import Foundation
 import Network
 import Tensor
 
-/// The BNAS search (REFERENCE.md §2-4): a PC-DARTS supernet trained by alternating first-order weight
-/// and architecture steps, with the operation space reduced every R epochs after the warm-up. The
-/// engine is driven by `SearchSession`; it knows nothing of threads or terminals.
+/// The BNAS search: a PC-DARTS supernet (docs/algorithms.md#partial-channels) trained by alternating
+/// first-order weight and architecture steps (docs/algorithms.md#bi-level-optimisation), with the
+/// operation space reduced every R epochs after the warm-up
+/// (docs/algorithms.md#operation-space-reduction). The engine is driven by `SearchSession`; it knows
+/// nothing of threads or terminals.
 public final class SearchEngine {
     public let configuration: SearchConfiguration
     let data: SearchData
@@ -50,7 +52,8 @@ public final class SearchEngine {
 
     // MARK: - Steps
 
-    /// One weight step on a batch of the weight half: SGD on the supernet weights (REFERENCE.md §3).
+    /// One weight step on a batch of the weight half: SGD on the supernet weights
+    /// (docs/algorithms.md#bi-level-optimisation).
     /// Returns the batch's mean loss and the number of correct predictions.
     func weightStep(_ batch: Batch) -> (loss: Double, correct: Int) {
         let result = step(batch, optimizer: weightOptimizer, frozen: architecture.all) {

@@ -12,7 +12,7 @@ public enum SearchOutcome: Equatable, Sendable {
     case failed(String)
 }
 
-/// A search running on its own thread (DESIGN.md "Engine <-> dashboard"): commands go in through
+/// A search running on its own thread (docs/design.md#engine-and-dashboard): commands go in through
 /// `send`, taken between minibatch steps; every event is appended to `events.jsonl` and then handed
 /// to the `onEvent` callback on the engine thread.
 public final class SearchSession: @unchecked Sendable {

@@ -26,7 +26,7 @@ public struct SupernetShape: Equatable, Sendable {
 
 /// The network the search trains (PC-DARTS's `Network` of `model_search.py`): a full-precision stem
 /// conv3x3 (3C) + BN, `layers` search cells sharing one alpha/beta per cell type, global average
-/// pooling and a full-precision linear classifier (REFERENCE.md §1, §5).
+/// pooling and a full-precision linear classifier (docs/algorithms.md#search-space, docs/algorithms.md#binarisation).
 public final class Supernet: Layer {
     public let shape: SupernetShape
     let stem: Sequential
@@ -85,8 +85,8 @@ extension Supernet {
                         edgeWeights: edgeWeights)
     }
 
-    /// A sub-network: one op per edge with coefficient softmax(beta) (REFERENCE.md §4's sampled
-    /// sub-networks; no gradient is recorded for it).
+    /// A sub-network: one op per edge with coefficient softmax(beta) (the sampled sub-networks of
+    /// docs/algorithms.md#operation-space-reduction; no gradient is recorded for it).
     static func subnetworkPlan(_ cell: CellType, choice: [OperationKind], architecture: ArchitectureParameters) -> CellPlan {
         let edgeWeights = GradMode.disabled { architecture.edgeWeights(cell) }
         var coefficients = [Float](repeating: 0, count: OperationSpace.edgeCount * OperationSpace.operationCount)

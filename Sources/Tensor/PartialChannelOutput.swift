@@ -1,4 +1,4 @@
-/// The output of PC-DARTS's partial-channel mixed op (REFERENCE.md §2), summed over a node's edges:
+/// The output of PC-DARTS's partial-channel mixed op (docs/algorithms.md#partial-channels), summed over a node's edges:
 ///
 ///     node = sum_e channel_shuffle(concat[mixed_e, weight_e * bypass_e], groups)
 ///

@@ -3,7 +3,7 @@ import Network
 import Testing
 @testable import Search
 
-/// Events go to events.jsonl as one JSON object a line and parse back unchanged (runs/README.md schema).
+/// Events go to events.jsonl as one JSON object a line and parse back unchanged (schema in docs/design.md#events).
 struct EventLogTests {
     static func table(_ seed: Double) -> [[Double?]] {
         var rows: [[Double?]] = []

@@ -3,7 +3,7 @@ import Testing
 @testable import Search
 import Tensor
 
-/// The DARTS/PC-DARTS derivation rule (REFERENCE.md §1) on hand-made weight tables.
+/// The DARTS/PC-DARTS derivation rule (docs/algorithms.md#search-space) on hand-made weight tables.
 struct GenotypeDerivationTests {
     @Test func keepsTheTwoStrongestEdgesPerNodeAndTheirBestRealOperation() {
         var alpha: [[Double?]] = Array(repeating: [0.30, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10], count: 14)

@@ -5,7 +5,7 @@ import Testing
 @testable import Search
 import Tensor
 
-/// The supernet's maths against its definitions (REFERENCE.md §2).
+/// The supernet's maths against its definitions (docs/algorithms.md#partial-channels).
 struct SupernetTests {
     static func architecture(seed: UInt64 = 5) -> ArchitectureParameters {
         var rng = SeededRNG(seed: seed)
