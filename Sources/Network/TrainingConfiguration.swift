@@ -81,12 +81,12 @@ extension TrainingConfiguration {
     public static func read(from folder: RunFolder) throws -> TrainingConfiguration {
         let url = folder.file("config.json")
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw RunFolderError.cannotWrite(url.path, "no config.json: is \(folder.url.path) a bnas training run?")
+            throw RunFolderError.cannotRead(url.path, "no config.json: is \(folder.url.path) a bnas training run?")
         }
         do {
             return try JSONDecoder().decode(TrainingConfiguration.self, from: data)
         } catch {
-            throw CheckpointFileError.damaged(url.path, "config.json is not a training configuration: \(error)")
+            throw RunFolderError.damaged(url.path, "not a training configuration (\(JSONErrorReason.describe(error)))")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Network
 
 /// One JSON object per line: `{"type": "...", "t": seconds, ...the event's fields}`.
 extension EventRecord: Codable {
@@ -126,21 +127,11 @@ public final class EventLog {
             } catch {
                 let isUnterminatedLast = index == lines.count - 1
                 if isUnterminatedLast { break }
-                throw EventLogError.malformed(path: url.path, line: index + 1, reason: Self.reason(error))
+                throw EventLogError.malformed(path: url.path, line: index + 1, reason: JSONErrorReason.describe(error))
             }
         }
         guard !records.isEmpty else { throw EventLogError.empty(path: url.path) }
         return records
     }
 
-    static func reason(_ error: Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context): return context.debugDescription
-        case DecodingError.keyNotFound(let key, _): return "missing key '\(key.stringValue)'"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return "wrong type at '\(path)'"
-        default: return "not valid JSON"
-        }
-    }
 }

@@ -56,7 +56,7 @@ public final class SearchSession: @unchecked Sendable {
         do {
             configuration = try SearchJSON.decoder().decode(SearchConfiguration.self, from: configData)
         } catch {
-            throw CheckpointFileError.damaged(configURL.path, EventLog.reason(error))
+            throw RunFolderError.damaged(configURL.path, "not a search configuration (\(JSONErrorReason.describe(error)))")
         }
         let engine = try SearchEngine(configuration: configuration, data: SearchData.load(configuration))
         let (checkpoint, warning) = try SearchCheckpoint.readLatest(from: folder)
