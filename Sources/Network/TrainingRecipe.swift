@@ -20,8 +20,9 @@ public enum TrainingRecipe: String, Codable, CaseIterable, Sendable {
         binarization == .none ? .darts : .bnn
     }
 
-    /// The epochs of a run that does not give them. 10 epochs of the default network (5 cells,
-    /// C = 8) on 60,000 images take about 30 minutes on two cores.
+    /// The epochs of a run that does not give them: for bnn, as many as a training of the default
+    /// network (5 cells, C = 8) on 60,000 images fits in the 40 minutes a training may take on two
+    /// cores (the README's "Training recipes" has the times).
     public var epochs: Int { self == .bnn ? 10 : 5 }
 
     public var optimizer: TrainingOptimizer { self == .bnn ? .adam : .sgd }

@@ -1,3 +1,4 @@
+import Experiments
 import Foundation
 import Network
 import Testing
@@ -74,6 +75,28 @@ import Testing
             let spelled = configuration.trainArguments
             #expect(spelled.first == "train")
             #expect(try Self.configuration(Array(spelled.dropFirst())) == configuration, "\(spelled.joined(separator: " "))")
+        }
+    }
+
+    /// Every row's command in the experiments' tables parses to the training the row runs. A row
+    /// not wired does not parse: its flags are unknown to this build (wiring them makes this fail,
+    /// as a reminder to turn the row's unwired arguments into configuration changes).
+    @Test func theExperimentCommandsReproduceTheirRows() throws {
+        for kind in [ExperimentKind.compare, .ablations, .binarization] {
+            let plan = ExperimentPlan(kind: kind, recipe: .full, root: URL(fileURLWithPath: "runs"))
+            for row in plan.rows {
+                let words = plan.command(row).split(separator: " ").map(String.init)
+                #expect(words.prefix(2) == ["bnas", "train"])
+                guard let run = plan.run(named: row.trainRun), case .train(let planned, _) = run.work else {
+                    Issue.record("\(row.key) has no training")
+                    continue
+                }
+                if run.unwiredArguments.isEmpty {
+                    #expect(try TrainCommand.parse(Array(words.dropFirst(2))).trainingConfiguration == planned, "\(kind) \(row.key)")
+                } else {
+                    #expect(throws: (any Error).self, "\(kind) \(row.key)") { try TrainCommand.parse(Array(words.dropFirst(2))) }
+                }
+            }
         }
     }
 }
