@@ -4,7 +4,7 @@ import Tensor
 
 /// A preset of a training's optimisation settings (`bnas train --recipe`); flags given beside it
 /// override its choices.
-public enum TrainingRecipe: String, Codable, CaseIterable, Sendable {
+public enum TrainingRecipe: String, CaseIterable, Sendable {
     /// For binary networks (docs/algorithms.md#training-recipe): Adam from 0.005 without weight
     /// decay, the learning rate set at every step, rising linearly over the first tenth of each
     /// training step's epochs and falling to 0 along a cosine at its last step; latent weights

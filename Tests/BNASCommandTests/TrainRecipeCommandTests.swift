@@ -57,6 +57,17 @@ import Testing
         }
     }
 
+    /// A teacher that does not fit is refused in one line before the run folder exists.
+    @Test func aTeacherThatDoesNotFitIsRefusedBeforeTheRunStarts() throws {
+        let directory = try BNAS.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outcome = try BNAS.run(["train", "--dataset", "synthetic", "--layers", "3", "--channels", "4", "--epochs", "2",
+                                    "--batch-size", "32", "--train-size", "64", "--binarize", "xnor", "--teacher", "runs/float"], in: directory)
+        #expect(outcome.status == 1)
+        #expect(outcome.stderrLines == ["bnas: --teacher runs/float: no such run folder"])
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("runs").path))
+    }
+
     /// The arguments of a configuration parse back to it, for each recipe and with every option set.
     @Test func trainArgumentsReproduceTheConfiguration() throws {
         let variants: [[String]] = [
