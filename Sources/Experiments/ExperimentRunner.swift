@@ -37,16 +37,29 @@ public enum ExperimentOutcome: Equatable, Sendable {
 /// finished runs and continuing partial ones, and rewrites the tables after every run.
 public final class ExperimentRunner: @unchecked Sendable {
     public let plan: ExperimentPlan
+    /// Where the run folders are (`runs/`).
     public let root: URL
+    /// Where the tables go (`results/`).
+    public let tables: URL
     let observer: ExperimentObserver
     private let stop = StopRequest()
     private let lock = NSLock()
     private var search: SearchSession?
-    private var cachedData: (key: TrainingConfiguration, splits: DatasetSplits)?
+    private var cachedData: (key: DataKey, splits: DatasetSplits)?
 
-    public init(plan: ExperimentPlan, root: URL, observer: ExperimentObserver) {
+    /// What decides a training's data.
+    private struct DataKey: Equatable {
+        var dataset: String
+        var dataDirectory: String?
+        var trainSize: Int?
+        var testSize: Int?
+        var seed: UInt64
+    }
+
+    public init(plan: ExperimentPlan, root: URL, tables: URL, observer: ExperimentObserver) {
         self.plan = plan
         self.root = root
+        self.tables = tables
         self.observer = observer
     }
 
@@ -64,8 +77,8 @@ public final class ExperimentRunner: @unchecked Sendable {
         running?.send(.stop)
     }
 
-    /// Runs what is not done. Refuses, before running anything, when a run folder holds something
-    /// other than the planned run.
+    /// Runs what is not done and can be run (a run not wired is passed over with a warning). Refuses,
+    /// before running anything, when a run folder holds something other than the planned run.
     public func run() throws -> ExperimentOutcome {
         let planned = statuses()
         if let refusal = planned.lazy.compactMap({ entry -> String? in
@@ -81,6 +94,10 @@ public final class ExperimentRunner: @unchecked Sendable {
             if case .refused(let reason) = status { throw ExperimentError(reason) }
             if status == .done {
                 observer.runReused(entry.run)
+                continue
+            }
+            if case .notWired = status {
+                observer.warning("\(entry.run.name) not run: \(status.label)")
                 continue
             }
             if stop.isRequested { return try stopped(entry.run) }
@@ -159,8 +176,8 @@ public final class ExperimentRunner: @unchecked Sendable {
 
     /// The data of a training; every row of an experiment trains on the same, so it is loaded once.
     private func trainingData(_ configuration: TrainingConfiguration) throws -> DatasetSplits {
-        var key = configuration
-        (key.genotype, key.binarize, key.activations) = ("", "", "")
+        let key = DataKey(dataset: configuration.dataset, dataDirectory: configuration.dataDirectory, trainSize: configuration.trainSize,
+                          testSize: configuration.testSize, seed: configuration.seed)
         if let cachedData, cachedData.key == key { return cachedData.splits }
         let splits = try configuration.loadData()
         cachedData = (key, splits)
@@ -169,12 +186,17 @@ public final class ExperimentRunner: @unchecked Sendable {
 
     // MARK: - Tables
 
-    /// Rewrites `exp-…-KIND.md` and `.csv` of every table of the plan from the run folders.
+    /// Rewrites `exp-…-KIND.md` and `.csv` of every table of the plan (in `tables`) from the run folders.
     @discardableResult
     public func writeTables() throws -> [String] {
-        try plan.kind.tables.map { table in
+        do {
+            try FileManager.default.createDirectory(at: tables, withIntermediateDirectories: true)
+        } catch {
+            throw RunFolderError.cannotWrite(tables.path, error.localizedDescription)
+        }
+        return try plan.kind.tables.map { table in
             let report = ExperimentReport(plan: plan, table: table, measurements: measurements())
-            let file = plan.tableFile(table, root: root)
+            let file = plan.tableFile(table, root: tables)
             try AtomicFile.write(Data(report.markdown.utf8), to: file.appendingPathExtension("md"))
             try AtomicFile.write(Data(report.csv.utf8), to: file.appendingPathExtension("csv"))
             return report.markdown

@@ -14,14 +14,18 @@ public enum RunStatus: Equatable, Sendable {
     /// The folder holds something else (another configuration, another kind of run, a run that cannot
     /// continue): refused, never reused or overwritten. The reason is one line.
     case refused(String)
+    /// The run needs `bnas train` arguments this build cannot express (`PlannedRun.unwiredArguments`):
+    /// never started. The arguments, space-separated.
+    case notWired(String)
 
-    /// `done`, `partial (…)`, `todo` or `refused: …`, as `--list` prints it.
+    /// `done`, `partial (…)`, `todo`, `refused: …` or `not wired: …`, as `--list` prints it.
     public var label: String {
         switch self {
         case .done: return "done"
         case .partial(let progress): return "partial (\(progress))"
         case .todo: return "todo"
         case .refused(let reason): return "refused: \(reason)"
+        case .notWired(let arguments): return "not wired: needs \(arguments), which this build does not have"
         }
     }
 }
@@ -37,6 +41,7 @@ enum RunInspection {
     static let trainOutputs = ["results.json", "model.bnn", ModelEvaluation.fileName]
 
     static func status(of run: PlannedRun, root: URL) -> RunStatus {
+        if !run.unwiredArguments.isEmpty { return .notWired(run.unwiredArguments.joined(separator: " ")) }
         let folder = root.appendingPathComponent(run.name)
         guard FileManager.default.fileExists(atPath: folder.path) else { return .todo }
         let config = folder.appendingPathComponent("config.json")

@@ -15,6 +15,9 @@ public final class Conv2d: UnaryLayer {
     /// The binarization of `weight` (and `projection`) last computed, keyed by the tensors' versions at
     /// that time: any change of their values bumps a version, so a stale kernel is never returned.
     private var cachedKernel: (weightVersion: Int, projectionVersion: Int, kernel: BinaryKernel)?
+    /// Two-step training's first step: a binarized convolution computes with its latent weights as
+    /// real values, its activations still as `binarization` says (docs/algorithms.md#training-recipe).
+    public var usesRealWeights = false
 
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 dilation: Int = 1, groups: Int = 1, binarization: BinarizationConfig = .float, rng: inout SeededRNG) {
@@ -64,6 +67,10 @@ public final class Conv2d: UnaryLayer {
             return x.conv2d(weight, stride: stride, padding: padding, dilation: dilation, groups: groups)
         }
         let binaryInput = binarization.binarizesActivations
+        if usesRealWeights {
+            let input = binaryInput ? x.signSTE(paddedBy: padding) : x
+            return input.conv2d(weight, stride: stride, padding: binaryInput ? 0 : padding, dilation: dilation, groups: groups)
+        }
         if binaryInput && !GradMode.isEnabled {
             return signForward(x, normalisedBy: nil)
         }
@@ -80,7 +87,7 @@ public final class Conv2d: UnaryLayer {
     /// inference (no gradient recorded, running statistics) of a convolution of sign activations,
     /// the convolutions the bit kernels run.
     public func takesNormalisation(training: Bool) -> Bool {
-        !training && !GradMode.isEnabled && binarization.isBinary && binarization.binarizesActivations
+        !training && !GradMode.isEnabled && binarization.isBinary && binarization.binarizesActivations && !usesRealWeights
     }
 
     /// affine(conv(x)): a following batch norm at inference applied by the convolution to each image

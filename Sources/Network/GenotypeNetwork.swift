@@ -92,6 +92,19 @@ public final class GenotypeNetwork: Layer {
     /// The convolutions of the cells (binarized when the shape says so).
     public var cellConvolutions: [Conv2d] { cells.flatMap { $0.allLayers.compactMap { $0 as? Conv2d } } }
 
+    /// The latent weights of the binarized cell convolutions: what their signs are taken of, and
+    /// what the training recipe clips and keeps from weight decay (none in a float network).
+    public var latentWeights: [Tensor] {
+        cellConvolutions.filter(\.binarization.isBinary).map(\.weight)
+    }
+
+    /// Whether the binarized cell convolutions compute with real-valued weights (two-step training's
+    /// first step, docs/algorithms.md#training-recipe); false in a float network.
+    public var usesRealWeights: Bool {
+        get { cellConvolutions.contains { $0.binarization.isBinary && $0.usesRealWeights } }
+        set { for conv in cellConvolutions where conv.binarization.isBinary { conv.usesRealWeights = newValue } }
+    }
+
     /// Parameters stored with one bit each: the weights of binarized cell convolutions (PCNN's
     /// projections only serve training and are not counted).
     public var binaryParameterCount: Int {
@@ -106,7 +119,7 @@ public final class GenotypeNetwork: Layer {
 
     /// Adds PCNN's projection-loss gradients to every binarized convolution (call after backward).
     public func addProjectionLossGradients() {
-        guard shape.binarization.weights == .pcnn else { return }
+        guard shape.binarization.weights == .pcnn, !usesRealWeights else { return }
         for conv in cellConvolutions { conv.addProjectionLossGradients() }
     }
 

@@ -1,6 +1,7 @@
 import Binary
 import Datasets
 import Foundation
+import Tensor
 
 /// The optimizer of a training run's weights.
 public enum TrainingOptimizer: String, Codable, CaseIterable, Sendable {
@@ -45,12 +46,33 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var cropPadding: Int
     public var cutout: Int
 
+    // The training recipe for binary networks (docs/algorithms.md#training-recipe). Runs written
+    // before these settings existed have none of them, and nil keeps the behaviour those runs had.
+    /// The learning rate set at every step: a linear warm-up, then this decay to `minimumLearningRate`
+    /// at the last step. nil: set once per epoch, cosine over the epochs (the DARTS recipe).
+    public var schedule: LearningRateDecay?
+    /// Epochs of warm-up (a fraction is fine) at the start of each training step; nil: none.
+    public var warmupEpochs: Double?
+    /// Weight decay of the binarized convolutions' latent weights; nil: `weightDecay`, as every weight.
+    public var latentWeightDecay: Float?
+    /// Whether latent weights are clipped to [-1, 1] after every optimizer step; nil: not clipped.
+    public var clipLatentWeights: Bool?
+    /// Two-step training: the first `firstStepEpochs` epochs binarize only the activations (real
+    /// weights), the rest the weights too, starting from the first step's weights. nil: one step.
+    public var firstStepEpochs: Int?
+    /// The run folder of a finished full-precision training of the same genotype (distillation); nil: none.
+    public var teacher: String?
+    /// W in the loss (1 - W) CE + W KL(p_teacher || p_student), with a teacher.
+    public var distillWeight: Float?
+
     public init(genotype: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil, binarize: String = "none",
                 activations: String = "binary",
                 layers: Int = 6, channels: Int = 16, epochs: Int = 10, batchSize: Int = 64, trainSize: Int? = nil,
                 testSize: Int? = nil, seed: UInt64 = 0, optimizer: TrainingOptimizer = .sgd, learningRate: Float = 0.05, minimumLearningRate: Float = 0, momentum: Float = 0.9,
                 weightDecay: Float = 3e-4, gradientClip: Float = 5, auxiliaryWeight: Float = 0, dropPath: Float = 0,
-                cropPadding: Int = 0, cutout: Int = 0) {
+                cropPadding: Int = 0, cutout: Int = 0, schedule: LearningRateDecay? = nil, warmupEpochs: Double? = nil,
+                latentWeightDecay: Float? = nil, clipLatentWeights: Bool? = nil, firstStepEpochs: Int? = nil,
+                teacher: String? = nil, distillWeight: Float? = nil) {
         self.genotype = genotype
         self.dataset = dataset
         self.dataDirectory = dataDirectory
@@ -73,6 +95,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.dropPath = dropPath
         self.cropPadding = cropPadding
         self.cutout = cutout
+        self.schedule = schedule
+        self.warmupEpochs = warmupEpochs
+        self.latentWeightDecay = latentWeightDecay
+        self.clipLatentWeights = clipLatentWeights
+        self.firstStepEpochs = firstStepEpochs
+        self.teacher = teacher
+        self.distillWeight = distillWeight
     }
 }
 
