@@ -14,6 +14,7 @@ public final class Conv2d: UnaryLayer {
     private var frozenKernel: BinaryKernel?
     /// The binarization of `weight` (and `projection`) last computed, keyed by the tensors' versions at
     /// that time: any change of their values bumps a version, so a stale kernel is never returned.
+    /// Confined to one thread at a time: a parallel region runs each layer in one task only.
     private var cachedKernel: (weightVersion: Int, projectionVersion: Int, kernel: BinaryKernel)?
     /// Two-step training's first step: a binarized convolution computes with its latent weights as
     /// real values, its activations still as `binarization` says (docs/algorithms.md#training-recipe).

@@ -18,9 +18,15 @@ public final class Tensor {
     private(set) var parents: [Tensor]
     private(set) var backwardStep: ((Tensor) -> Void)?
     /// Values inference kernels derived from `data`, one per type, each with the version it was
-    /// derived from. Synchronised: the ops of one edge and the two preprocessings of a cell run side
-    /// by side and read the same input tensor, so several threads ask for its values at once.
-    private let derivedValues = Mutex<[ObjectIdentifier: (version: Int, value: AnyObject)]>([:])
+    /// derived from. Guarded by `derivedLock`: the ops of one edge and the two preprocessings of a
+    /// cell run side by side and read the same input tensor, so several threads ask for its values
+    /// at once.
+    private var derivedValues: [ObjectIdentifier: (version: Int, value: AnyObject)] = [:]
+
+    /// The locks of `derivedValues`, one per stripe of tensors, made before any parallel region:
+    /// no lock to allocate per tensor, and pthread mutexes, which the thread sanitizer understands.
+    private static let derivedLocks = (0..<64).map { _ in NSLock() }
+    private var derivedLock: NSLock { Tensor.derivedLocks[(ObjectIdentifier(self).hashValue >> 6) & 63] }
 
     /// A leaf tensor (an input, a constant or, with `requiresGrad`, a parameter).
     public init(shape: [Int], data: [Float], requiresGrad: Bool = false) {
@@ -56,13 +62,17 @@ public final class Tensor {
             guard let entry = values[key], entry.version == current else { return nil }
             return entry.value as? Value
         }
-        if let value = derivedValues.withLock({ stored($0) }) { return value }
+        let lock = derivedLock
+        lock.lock()
+        let found = stored(derivedValues)
+        lock.unlock()
+        if let found { return found }
         let made = make()
-        return derivedValues.withLock { values in
-            if let value = stored(values) { return value }
-            values[key] = (current, made)
-            return made
-        }
+        lock.lock()
+        defer { lock.unlock() }
+        if let value = stored(derivedValues) { return value }
+        derivedValues[key] = (current, made)
+        return made
     }
 
     /// The result of an op: it joins the graph only when recording is on and a parent needs a gradient.
@@ -137,4 +147,3 @@ extension Tensor: CustomStringConvertible {
 }
 
 import Foundation
-import Synchronization
