@@ -1,10 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+import Foundation
+
 // Release builds target the host CPU (as llama.cpp's default build does); the kernels keep
 // portable code paths, so a debug build or another CPU computes the same numbers.
-let hostCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"], .when(configuration: .release))]
-let fastC: [CSetting] = [.unsafeFlags(["-O3", "-march=native"], .when(configuration: .release))]
+// BNAS_PORTABLE=1 builds for the generic x86-64 baseline instead (`make test-portable`).
+let portable = ProcessInfo.processInfo.environment["BNAS_PORTABLE"] == "1"
+let hostCPU: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "native"], .when(configuration: .release))]
 
 let package = Package(
     name: "bnas",
