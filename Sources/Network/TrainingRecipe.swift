@@ -22,7 +22,7 @@ public enum TrainingRecipe: String, CaseIterable, Sendable {
 
     /// The epochs of a run that does not give them: for bnn, as many as a training of the default
     /// network (5 cells, C = 8) on 60,000 images fits in the 40 minutes a training may take on two
-    /// cores (the README's "Training recipes" has the times).
+    /// cores (docs/experiments.md#training-recipes has the times).
     public var epochs: Int { self == .bnn ? 10 : 5 }
 
     public var optimizer: TrainingOptimizer { self == .bnn ? .adam : .sgd }
