@@ -46,3 +46,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// The libFuzzer harness (fuzz/README.md) joins the package only when BNAS_FUZZ is set, as it links only
+// with -sanitize=fuzzer: the normal build and `make test` never see it. `make fuzz` builds it in .build-fuzz.
+if Context.environment["BNAS_FUZZ"] != nil {
+    package.products.append(.executable(name: "bnas-fuzz", targets: ["BNASFuzz"]))
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "fuzz/Sources/CLibFuzzer"),
+        .executableTarget(
+            name: "BNASFuzz", dependencies: ["CLibFuzzer", "Tensor", "Network", "Datasets", "Search", "Dashboard"],
+            path: "fuzz/Sources/BNASFuzz", swiftSettings: hostCPU,
+            // lld: gold fails on the two mains (libFuzzer's, linked whole, and this target's, which wins).
+            linkerSettings: [.unsafeFlags(["-use-ld=lld"])]),
+    ]
+}

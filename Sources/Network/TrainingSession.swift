@@ -91,14 +91,26 @@ public final class TrainingSession {
         guard !FileManager.default.fileExists(atPath: folder.file("results.json").path) else {
             throw CheckpointFileError.mismatch(folder.url.path, "the training already finished (results.json exists); nothing to resume")
         }
-        let ((header, floats), warning) = try CheckpointFile.readLatest(from: folder, name: checkpointName, magic: checkpointMagic) { file, path in
-            do {
-                return (try JSONDecoder().decode(CheckpointHeader.self, from: file.header), file.floats)
-            } catch {
-                throw CheckpointFileError.damaged(path, "unreadable header: \(error)")
-            }
+        let ((header, floats), warning) = try CheckpointFile.readLatest(
+            from: folder, name: checkpointName, magic: checkpointMagic, decode: decodeCheckpoint)
+        let trainer = try restoredTrainer(header: header, floats: floats, configuration: configuration,
+                                          path: folder.file(checkpointName).path)
+        try folder.write(Data(metricsText(header.state.history).utf8), to: "metrics.csv")
+        return TrainingSession(trainer: trainer, folder: folder, warning: warning)
+    }
+
+    /// A checkpoint's header and tensors; an unreadable header is damage.
+    static func decodeCheckpoint(_ file: CheckpointFile, path: String) throws -> (CheckpointHeader, [Float]) {
+        do {
+            return (try JSONDecoder().decode(CheckpointHeader.self, from: file.header), file.floats)
+        } catch {
+            throw CheckpointFileError.damaged(path, "unreadable header: \(error)")
         }
-        let path = folder.file(checkpointName).path
+    }
+
+    /// The trainer a checkpoint restores for the run of `configuration` (its config.json).
+    static func restoredTrainer(header: CheckpointHeader, floats: [Float], configuration: TrainingConfiguration,
+                                path: String) throws -> Trainer {
         guard header.configuration == configuration else { throw CheckpointFileError.mismatch(path, "it was written with another config.json") }
         guard header.state.completedEpochs <= configuration.epochs else {
             throw CheckpointFileError.damaged(path, "it has \(header.state.completedEpochs) epochs of \(configuration.epochs)")
@@ -106,8 +118,7 @@ public final class TrainingSession {
         let trainer = Trainer(network: GenotypeNetwork(genotype: header.genotype, shape: header.shape, seed: configuration.seed),
                               configuration: configuration)
         try trainer.restore(floats: floats, state: header.state, path: path)
-        try folder.write(Data(metricsText(header.state.history).utf8), to: "metrics.csv")
-        return TrainingSession(trainer: trainer, folder: folder, warning: warning)
+        return trainer
     }
 
     /// Trains the remaining epochs. With `shouldStop` answering true between two steps, it writes a

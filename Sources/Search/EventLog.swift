@@ -117,6 +117,11 @@ public final class EventLog {
         do { data = try Data(contentsOf: url) } catch {
             throw EventLogError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
         }
+        return try parse(data, path: url.path)
+    }
+
+    /// The events of a log whose bytes are `data`, checked as `read` checks them; `path` names it in errors.
+    public static func parse(_ data: Data, path: String) throws -> [EventRecord] {
         let decoder = SearchJSON.decoder()
         let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
         var records: [EventRecord] = []
@@ -126,10 +131,10 @@ public final class EventLog {
             } catch {
                 let isUnterminatedLast = index == lines.count - 1
                 if isUnterminatedLast { break }
-                throw EventLogError.malformed(path: url.path, line: index + 1, reason: Self.reason(error))
+                throw EventLogError.malformed(path: path, line: index + 1, reason: Self.reason(error))
             }
         }
-        guard !records.isEmpty else { throw EventLogError.empty(path: url.path) }
+        guard !records.isEmpty else { throw EventLogError.empty(path: path) }
         return records
     }
 
