@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Search", "Network", "bnas"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BNASCommandTests", dependencies: ["bnas"]),
         .testTarget(name: "ExperimentTests", dependencies: ["Experiments", "Search", "Network", "Datasets"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["Datasets", "Network", "Search", "Dashboard"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -99,13 +99,25 @@ public final class TrainingSession {
         return TrainingSession(trainer: trainer, folder: folder, warning: warning)
     }
 
-    /// A checkpoint's header and tensors; an unreadable header is damage.
+    /// A checkpoint's header and tensors; an unreadable header, or one describing a network that is
+    /// invalid or needs more values than the checkpoint holds, is damage.
     static func decodeCheckpoint(_ file: CheckpointFile, path: String) throws -> (CheckpointHeader, [Float]) {
+        let header: CheckpointHeader
         do {
-            return (try JSONDecoder().decode(CheckpointHeader.self, from: file.header), file.floats)
+            header = try JSONDecoder().decode(CheckpointHeader.self, from: file.header)
         } catch {
             throw CheckpointFileError.damaged(path, "unreadable header: \(error)")
         }
+        do {
+            try header.genotype.validate()
+            try header.shape.validate()
+        } catch {
+            throw CheckpointFileError.damaged(path, "its network is invalid: \(error)")
+        }
+        guard header.shape.minimumWeightCount <= Double(file.floats.count) else {
+            throw CheckpointFileError.damaged(path, "its network needs at least \(String(format: "%.0f", header.shape.minimumWeightCount)) values, it holds \(file.floats.count)")
+        }
+        return (header, file.floats)
     }
 
     /// The trainer a checkpoint restores for the run of `configuration` (its config.json).
