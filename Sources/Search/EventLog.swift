@@ -29,7 +29,13 @@ extension EventRecord: Codable {
         let type = try container.decode(String.self, forKey: .type)
         t = try container.decode(Double.self, forKey: .t)
         switch type {
-        case "run_started": event = .runStarted(try RunStartedEvent(from: decoder))
+        case "run_started":
+            let started = try RunStartedEvent(from: decoder)
+            // The dashboard computes with the settings (the reduction epochs): only a runnable search's.
+            do { try started.configuration.validate() } catch {
+                throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "a configuration no search runs: \(error)")
+            }
+            event = .runStarted(started)
         case "step": event = .step(try StepEvent(from: decoder))
         case "epoch": event = .epoch(try EpochEvent(from: decoder))
         case "alpha": event = .alpha(try AlphaEvent(from: decoder))

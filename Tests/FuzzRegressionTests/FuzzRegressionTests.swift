@@ -18,4 +18,14 @@ struct FuzzRegressionTests {
             try ModelFile.decode(try Self.input("model/huge-classes.bnn"), path: "model.bnn")
         }
     }
+
+    /// events.jsonl whose run_started carries reductionInterval 0: the dashboard divided by it when the
+    /// next epoch event asked whether a reduction follows.
+    @Test func anEventLogOfAnUnrunnableConfigurationIsRefusedAtItsLine() throws {
+        let data = try Self.input("events/reduction-interval-zero.jsonl")
+        #expect(throws: EventLogError.malformed(path: "events.jsonl", line: 1, reason:
+            "a configuration no search runs: --reduction-interval must be at least 1, got 0")) {
+            try EventLog.parse(data, path: "events.jsonl")
+        }
+    }
 }
