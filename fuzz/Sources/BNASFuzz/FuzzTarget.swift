@@ -9,6 +9,8 @@ import Foundation
 /// anything else (a trap, a sanitizer report, another kind of error, a hang) is a finding.
 struct FuzzTarget {
     let name: String
+    /// Whether the format writes numbers as text (JSON, DARTS): `NumberMutator` then also swaps them for extreme ones.
+    var hasTextNumbers = false
     let run: (Data) -> Void
 
     /// The target this process feeds (libFuzzer's callback is a C function: it cannot capture it).
@@ -18,13 +20,13 @@ struct FuzzTarget {
         FuzzTarget(name: "idx", run: idx),
         FuzzTarget(name: "idx-gzip", run: idx),
         FuzzTarget(name: "cifar10", run: cifar10),
-        FuzzTarget(name: "genotype-json", run: { genotype($0, path: "genotype.json", names: [nil]) }),
-        FuzzTarget(name: "genotype-darts", run: { genotype($0, path: "genotypes.py", names: [nil, "BNAS"]) }),
-        FuzzTarget(name: "checkpoint-training", run: { withAndWithoutChecksum($0, trainingCheckpoint) }),
-        FuzzTarget(name: "checkpoint-search", run: { withAndWithoutChecksum($0, searchCheckpoint) }),
-        FuzzTarget(name: "model", run: { withAndWithoutChecksum($0, model) }),
+        FuzzTarget(name: "genotype-json", hasTextNumbers: true, run: { genotype($0, path: "genotype.json", names: [nil]) }),
+        FuzzTarget(name: "genotype-darts", hasTextNumbers: true, run: { genotype($0, path: "genotypes.py", names: [nil, "BNAS"]) }),
+        FuzzTarget(name: "checkpoint-training", hasTextNumbers: true, run: { asIsAndSealed($0, lengthBytes: 8, trainingCheckpoint) }),
+        FuzzTarget(name: "checkpoint-search", hasTextNumbers: true, run: { asIsAndSealed($0, lengthBytes: 8, searchCheckpoint) }),
+        FuzzTarget(name: "model", hasTextNumbers: true, run: { asIsAndSealed($0, lengthBytes: 4, model) }),
         FuzzTarget(name: "theme", run: theme),
-        FuzzTarget(name: "events", run: events),
+        FuzzTarget(name: "events", hasTextNumbers: true, run: events),
     ]
 }
 
@@ -38,15 +40,46 @@ private func refusesOnlyWith<E: Error>(_: E.Type, _ read: () throws -> Void) {
     }
 }
 
-/// Model files and checkpoints end in an FNV-1a checksum of every byte before it, which almost every
-/// mutation breaks. Each input is read as it is, and once more with its last 8 bytes set to the
-/// checksum of the rest, so that the parsing behind the checksum sees mutated files too.
-private func withAndWithoutChecksum(_ data: Data, _ read: (Data) -> Void) {
+/// Model files and checkpoints frame a JSON header, at byte 16, with its length (a little-endian integer
+/// of `lengthBytes` bytes ending at byte 16), and end in an FNV-1a checksum of every byte before it.
+/// Almost every mutation breaks one or the other, so each input is read as it is and once more sealed:
+/// the length set to where the JSON object starting at byte 16 closes (when it does), the checksum
+/// recomputed. The parsing behind the frame then sees mutated headers and payloads too.
+private func asIsAndSealed(_ data: Data, lengthBytes: Int, _ read: (Data) -> Void) {
     read(data)
-    guard data.count >= 8 else { return }
-    var sealed = data.prefix(data.count - 8)
-    withUnsafeBytes(of: ModelFile.fnv1a(sealed).littleEndian) { sealed.append(contentsOf: $0) }
-    if sealed != data { read(sealed) }
+    let bytes = [UInt8](data)
+    guard bytes.count >= 24 else { return }
+    var sealed = bytes
+    if let end = jsonObjectEnd(bytes, from: 16) {
+        withUnsafeBytes(of: UInt64(end - 16).littleEndian) { length in
+            sealed.replaceSubrange((16 - lengthBytes)..<16, with: length.prefix(lengthBytes))
+        }
+    }
+    sealed.removeLast(8)
+    withUnsafeBytes(of: ModelFile.fnv1a(Data(sealed)).littleEndian) { sealed.append(contentsOf: $0) }
+    if sealed != bytes { read(Data(sealed)) }
+}
+
+/// The index just past the JSON object or array that starts at `start`, or nil.
+private func jsonObjectEnd(_ bytes: [UInt8], from start: Int) -> Int? {
+    guard bytes.indices.contains(start), bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[") else { return nil }
+    var (depth, inString, escaped) = (0, false, false)
+    for index in start..<bytes.count {
+        let byte = bytes[index]
+        if inString {
+            if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+            continue
+        }
+        switch byte {
+        case UInt8(ascii: "\""): inString = true
+        case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+        case UInt8(ascii: "}"), UInt8(ascii: "]"):
+            depth -= 1
+            if depth == 0 { return index + 1 }
+        default: break
+        }
+    }
+    return nil
 }
 
 // MARK: - Data sets
@@ -154,7 +187,7 @@ private func theme(_ data: Data) {
 }
 
 /// `events.jsonl` as `bnas replay` plays it: checked, played at full speed into the dashboard's
-/// state, and drawn as a frame of the panels and one of the inspect view.
+/// state, and drawn as a frame of the panels and one of the inspect view (at two terminal sizes).
 private func events(_ data: Data) {
     refusesOnlyWith(EventLogError.self) {
         let player = try ReplayPlayer(log: data, path: "runs/fuzz/events.jsonl", speed: nil)
@@ -165,9 +198,10 @@ private func events(_ data: Data) {
             view.note(record.event)
         }
         view.replay = player.status
-        let size = GridSize(width: 120, height: 36)
-        _ = DashboardRenderer.render(state: state, view: view, theme: .terminalDefault, size: size, elapsed: state.elapsed)
+        _ = DashboardRenderer.render(state: state, view: view, theme: .terminalDefault, size: GridSize(width: 120, height: 36),
+                                     elapsed: state.elapsed)
         view.mode = .inspect
-        _ = DashboardRenderer.render(state: state, view: view, theme: .terminalDefault, size: size, elapsed: state.elapsed)
+        _ = DashboardRenderer.render(state: state, view: view, theme: .terminalDefault, size: GridSize(width: 80, height: 24),
+                                     elapsed: state.elapsed)
     }
 }
