@@ -51,6 +51,37 @@ extension EventRecord: Codable {
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown event type '\(type)'")
         }
+        // What a search writes, and the dashboard's arithmetic relies on (global steps, progress, the
+        // reduction epochs): a clock since the start, and epoch and step numbers that fit 32 bits.
+        guard t.isFinite, t >= 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .t, in: container, debugDescription: "time \(t) is not seconds since the start")
+        }
+        if let number = event.epochsAndSteps.first(where: { !(0...Int(Int32.max)).contains($0) }) {
+            throw DecodingError.dataCorruptedError(forKey: .type, in: container,
+                                                   debugDescription: "epoch or step number \(number) is out of range 0...\(Int32.max)")
+        }
+    }
+}
+
+extension SearchEvent {
+    /// The event's epoch and step numbers and counts (with those of a run's configuration).
+    fileprivate var epochsAndSteps: [Int] {
+        switch self {
+        case .runStarted(let event):
+            let configuration = event.configuration
+            return [event.stepsPerEpoch, configuration.epochs, configuration.warmupEpochs, configuration.reductionInterval]
+                + (event.resumedFromEpoch.map { [$0] } ?? [])
+        case .step(let event): return [event.epoch, event.epochs, event.step, event.stepsPerEpoch]
+        case .epoch(let event): return [event.epoch, event.epochs]
+        case .alpha(let event): return [event.epoch, event.step]
+        case .kernels(let event): return [event.epoch]
+        case .reduction(let event): return [event.epoch, event.index]
+        case .veto(let event): return [event.epoch, event.step]
+        case .paused(let event), .resumed(let event): return [event.epoch, event.step]
+        case .checkpoint(let event): return [event.epoch, event.step]
+        case .finished(let event): return [event.epochs]
+        case .genotype, .error: return []
+        }
     }
 }
 
