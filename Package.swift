@@ -46,6 +46,21 @@ let package = Package(
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Search", "Network", "bnas"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BNASCommandTests", dependencies: ["bnas"]),
         .testTarget(name: "ExperimentTests", dependencies: ["Experiments", "Search", "Network", "Datasets"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["Datasets", "Network", "Search", "Dashboard"]),
     ],
     swiftLanguageModes: [.v5]
 )
+
+// The libFuzzer harness (fuzz/README.md) joins the package only when BNAS_FUZZ is set, as it links only
+// with -sanitize=fuzzer: the normal build and `make test` never see it. `make fuzz` builds it in .build-fuzz.
+if Context.environment["BNAS_FUZZ"] != nil {
+    package.products.append(.executable(name: "bnas-fuzz", targets: ["BNASFuzz"]))
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "fuzz/Sources/CLibFuzzer"),
+        .executableTarget(
+            name: "BNASFuzz", dependencies: ["CLibFuzzer", "Tensor", "Network", "Datasets", "Search", "Dashboard"],
+            path: "fuzz/Sources/BNASFuzz", swiftSettings: hostCPU,
+            // lld: gold fails on the two mains (libFuzzer's, linked whole, and this target's, which wins).
+            linkerSettings: [.unsafeFlags(["-use-ld=lld"])]),
+    ]
+}

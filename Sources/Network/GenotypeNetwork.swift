@@ -25,12 +25,25 @@ public struct NetworkShape: Codable, Equatable, Sendable {
 
     /// Refuses shapes the network cannot be built for, with the reason.
     public func validate() throws {
+        guard inputChannels >= 1 else { throw NetworkShapeError("images need at least 1 channel, got \(inputChannels)") }
+        guard classes >= 1 else { throw NetworkShapeError("a classifier needs at least 1 class, got \(classes)") }
         guard layers >= 3 else { throw NetworkShapeError("a network needs at least 3 cells (two reductions), got \(layers)") }
         guard channels >= 2, channels % 2 == 0 else { throw NetworkShapeError("channels must be even and at least 2, got \(channels)") }
         // Two reductions halve the image twice, and FactorizedReduce needs an even size each time.
         guard imageSize >= 4, imageSize % 4 == 0 else {
             throw NetworkShapeError("images of \(imageSize)x\(imageSize) pixels cannot be halved twice: the side must be a multiple of 4")
         }
+    }
+
+    /// Weights every network of this shape has at least, whatever its genotype: the stem's 3C x
+    /// inputChannels 3x3 convolution, each cell's 1x1 convolution of the previous cell's output (at least
+    /// C x C: both have at least C channels) and the classifier's (at least C inputs per class). A file
+    /// that describes a network is refused with it when it holds fewer values, before the network is
+    /// built: a damaged header cannot make bnas allocate more than its file can fill. A Double, as the
+    /// products of absurd shapes do not fit an Int.
+    public var minimumWeightCount: Double {
+        let c = Double(channels)
+        return 27 * c * Double(inputChannels) + Double(layers) * c * c + c * Double(classes)
     }
 
     /// Cells at layers/3 and 2*layers/3 are reduction cells (docs/algorithms.md#search-space).

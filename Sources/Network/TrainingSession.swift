@@ -95,14 +95,38 @@ public final class TrainingSession {
         guard !FileManager.default.fileExists(atPath: folder.file("results.json").path) else {
             throw CheckpointFileError.mismatch(folder.url.path, "the training already finished (results.json exists); nothing to resume")
         }
-        let ((header, floats), warning) = try CheckpointFile.readLatest(from: folder, name: checkpointName, magic: checkpointMagic) { file, path in
-            do {
-                return (try JSONDecoder().decode(CheckpointHeader.self, from: file.header), file.floats)
-            } catch {
-                throw CheckpointFileError.damaged(path, "unreadable header: \(error)")
-            }
+        let ((header, floats), warning) = try CheckpointFile.readLatest(
+            from: folder, name: checkpointName, magic: checkpointMagic, decode: decodeCheckpoint)
+        let trainer = try restoredTrainer(header: header, floats: floats, configuration: configuration,
+                                          path: folder.file(checkpointName).path)
+        try folder.write(Data(metricsText(header.state.history).utf8), to: "metrics.csv")
+        return TrainingSession(trainer: trainer, folder: folder, warning: warning)
+    }
+
+    /// A checkpoint's header and tensors; an unreadable header, or one describing a network that is
+    /// invalid or needs more values than the checkpoint holds, is damage.
+    static func decodeCheckpoint(_ file: CheckpointFile, path: String) throws -> (CheckpointHeader, [Float]) {
+        let header: CheckpointHeader
+        do {
+            header = try JSONDecoder().decode(CheckpointHeader.self, from: file.header)
+        } catch {
+            throw CheckpointFileError.damaged(path, "unreadable header: \(error)")
         }
-        let path = folder.file(checkpointName).path
+        do {
+            try header.genotype.validate()
+            try header.shape.validate()
+        } catch {
+            throw CheckpointFileError.damaged(path, "its network is invalid: \(error)")
+        }
+        guard header.shape.minimumWeightCount <= Double(file.floats.count) else {
+            throw CheckpointFileError.damaged(path, "its network needs at least \(String(format: "%.0f", header.shape.minimumWeightCount)) values, it holds \(file.floats.count)")
+        }
+        return (header, file.floats)
+    }
+
+    /// The trainer a checkpoint restores for the run of `configuration` (its config.json).
+    static func restoredTrainer(header: CheckpointHeader, floats: [Float], configuration: TrainingConfiguration,
+                                path: String) throws -> Trainer {
         guard header.configuration == configuration else { throw CheckpointFileError.mismatch(path, "it was written with another config.json") }
         guard header.state.completedEpochs <= configuration.epochs else {
             throw CheckpointFileError.damaged(path, "it has \(header.state.completedEpochs) epochs of \(configuration.epochs)")
@@ -111,8 +135,7 @@ public final class TrainingSession {
         let trainer = Trainer(network: GenotypeNetwork(genotype: header.genotype, shape: header.shape, seed: configuration.seed),
                               configuration: configuration, teacher: teacher)
         try trainer.restore(floats: floats, state: header.state, path: path)
-        try folder.write(Data(metricsText(header.state.history).utf8), to: "metrics.csv")
-        return TrainingSession(trainer: trainer, folder: folder, warning: warning)
+        return trainer
     }
 
     /// Trains the remaining epochs. With `shouldStop` answering true between two steps, it writes a

@@ -176,6 +176,29 @@ import Tensor
         }
     }
 
+    /// A checkpoint whose header describes an invalid network, or one needing more values than it holds
+    /// (a damaged shape), is refused as damaged before that network is built.
+    @Test func aCheckpointOfAnotherNetworkIsDamaged() throws {
+        let shape = NetworkShape(inputChannels: 1, imageSize: 8, classes: 10, layers: 3, channels: 2)
+        func checkpoint(_ genotype: Genotype, _ shape: NetworkShape, values: Int) throws -> CheckpointFile {
+            let header = TrainingSession.CheckpointHeader(configuration: Self.resumable(), genotype: genotype, shape: shape,
+                                                          state: TrainingState(dropPathRNG: SeededRNG(seed: 1).state))
+            return CheckpointFile(header: try JSONEncoder().encode(header), floats: [Float](repeating: 0, count: values))
+        }
+        var huge = shape
+        huge.classes = 100_000_000
+        #expect(throws: CheckpointFileError.damaged("c", "its network needs at least 200000066 values, it holds 5000")) {
+            try TrainingSession.decodeCheckpoint(checkpoint(.dartsV2, huge, values: 5000), path: "c")
+        }
+        var sevenEdges = Genotype.dartsV2
+        sevenEdges.normal.removeLast()
+        #expect(throws: CheckpointFileError.damaged("c", "its network is invalid: normal cell has 7 edges, but a cell needs 8"
+                                                           + " (two inputs for each of its 4 intermediate nodes)")) {
+            try TrainingSession.decodeCheckpoint(checkpoint(sevenEdges, shape, values: 5000), path: "c")
+        }
+        #expect(try TrainingSession.decodeCheckpoint(checkpoint(.dartsV2, shape, values: 5000), path: "c").1.count == 5000)
+    }
+
     @Test func correctPredictionsCountsArgMaxHits() {
         let logits = Tensor(shape: [3, 3], data: [0.1, 2, 0.3, /**/ 5, 1, 1, /**/ 0, 0, 1])
         #expect(Metrics.correctPredictions(logits, labels: [1, 0, 0]) == 2)
