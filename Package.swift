@@ -1,12 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-import Foundation
-
 // Release builds target the host CPU (as llama.cpp's default build does); the kernels keep
 // portable code paths, so a debug build or another CPU computes the same numbers.
 // BNAS_PORTABLE=1 builds for the generic x86-64 baseline instead (`make test-portable`).
-let portable = ProcessInfo.processInfo.environment["BNAS_PORTABLE"] == "1"
+let portable = Context.environment["BNAS_PORTABLE"] == "1"
 let hostCPU: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "native"], .when(configuration: .release))]
 
 let package = Package(
