@@ -116,7 +116,7 @@ struct ViewState: Equatable, Sendable {
             message = veto.accepted
                 ? "vetoed \(describe(veto.operation))"
                 : "veto of \(describe(veto.operation)) refused: \(veto.reason ?? "no reason given")"
-        case .checkpoint(let checkpoint) where checkpoint.reason == "request" || checkpoint.reason == "pause":
+        case .checkpoint(let checkpoint) where checkpoint.reason == .request || checkpoint.reason == .pause:
             message = "checkpoint written (\(checkpoint.file))"
         case .error(let error):
             message = "error: \(error.message)"

@@ -40,14 +40,14 @@ final class SearchRun {
         do {
             log = try EventLog(appendingTo: session.folder.file("events.jsonl"))
             try emit(.runStarted(runStartedEvent()))
-            if session.resumedFromEpoch == nil { try checkpoint(reason: "start") }
+            if session.resumedFromEpoch == nil { try checkpoint(reason: .start) }
             try emit(.alpha(engine.alphaEvent()))
             while !engine.isComplete { try runEpoch() }
             let genotype = try finish(stopped: false)
             return .finished(genotype)
         } catch SearchInterruption.stopRequested {
             do {
-                try checkpoint(reason: "stop")
+                try checkpoint(reason: .stop)
                 return .stopped(try finish(stopped: true))
             } catch {
                 return fail("\(error)")
@@ -147,7 +147,7 @@ final class SearchRun {
         }
         try emit(.alpha(engine.alphaEvent()))
         try emit(.kernels(latencyKernelsEvent(epoch: epoch + 1)))
-        try checkpoint(reason: "epoch")
+        try checkpoint(reason: .epoch)
     }
 
     // MARK: - Commands
@@ -161,7 +161,7 @@ final class SearchRun {
                 case .pause where !paused:
                     paused = true
                     try emit(.paused(position))
-                    try checkpoint(reason: "pause")
+                    try checkpoint(reason: .pause)
                 case .resume where paused:
                     paused = false
                     try emit(.resumed(position))
@@ -173,7 +173,7 @@ final class SearchRun {
                                              epoch: position.epoch, step: position.step)))
                     if refusal == nil { try emit(.alpha(engine.alphaEvent())) }
                 case .checkpoint:
-                    try checkpoint(reason: "request")
+                    try checkpoint(reason: .request)
                 case .stop:
                     throw SearchInterruption.stopRequested
                 }
@@ -187,7 +187,7 @@ final class SearchRun {
 
     // MARK: - Files
 
-    func checkpoint(reason: String) throws {
+    func checkpoint(reason: CheckpointReason) throws {
         engine.state.elapsedSeconds = elapsed
         try engine.checkpoint().write(to: session.folder)
         try emit(.checkpoint(CheckpointEvent(epoch: engine.state.completedEpochs, step: engine.state.step, reason: reason,
