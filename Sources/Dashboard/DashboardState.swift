@@ -172,12 +172,12 @@ public struct DashboardState: Equatable, Sendable {
 
     /// The ops still in the search space on one edge, in column order.
     func survivors(cell: CellType, edge: Int) -> [OperationKind] {
-        CellTopology.operations.filter { !isRemoved(OperationRef(cell: cell, edge: edge, operation: $0)) }
+        OperationKind.allCases.filter { !isRemoved(OperationRef(cell: cell, edge: edge, operation: $0)) }
     }
 
     /// Whether an alpha event has the 14x8 tables and 14 betas the panels index into.
     static func isWellFormed(_ event: AlphaEvent) -> Bool {
-        let edges = CellTopology.edgeCount, columns = CellTopology.operations.count
+        let edges = CellTopology.edgeCount, columns = OperationKind.allCases.count
         return [event.normal, event.reduce].allSatisfy { $0.count == edges && $0.allSatisfy { $0.count == columns } }
             && event.betaNormal.count == edges && event.betaReduce.count == edges
     }

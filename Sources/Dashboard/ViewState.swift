@@ -49,7 +49,7 @@ struct ViewState: Equatable, Sendable {
 
     /// Does one action of the key table.
     mutating func perform(_ action: DashboardAction, state: DashboardState) -> DashboardEffect? {
-        let operations = CellTopology.operations
+        let operations = OperationKind.allCases
         switch action {
         case .togglePause:
             if context == .replay { return .replayTogglePause }

@@ -122,8 +122,8 @@ final class SearchCell: Layer {
         (preprocess0, preprocess1) = Cell.preprocessing(previousPrevious: previousPrevious, previous: previous, channels: channels,
                                                          previousWasReduction: previousWasReduction, affine: false,
                                                          binarization: binarization, rng: &rng)
-        edges = (0..<OperationSpace.edgeCount).map { edge in
-            let stride = isReduction && OperationSpace.input(ofEdge: edge) < 2 ? 2 : 1
+        edges = (0..<CellTopology.edgeCount).map { edge in
+            let stride = isReduction && CellTopology.input(of: edge) < 2 ? 2 : 1
             return MixedOperation(channels: channels, stride: stride, partialK: partialK, binarization: binarization, rng: &rng)
         }
     }
@@ -132,9 +132,9 @@ final class SearchCell: Layer {
 
     func callAsFunction(_ s0: Tensor, _ s1: Tensor, plan: CellPlan, training: Bool) -> Tensor {
         var states = ParallelEdges.branches([{ self.preprocess0(s0, training: training) }, { self.preprocess1(s1, training: training) }])
-        for incoming in OperationSpace.nodeEdges.map(Array.init) {
+        for incoming in CellTopology.nodeEdges.map(Array.init) {
             let node = incoming.map { edges[$0] }
-            states.append(ParallelEdges.sum(inputs: incoming.map { states[OperationSpace.input(ofEdge: $0)] }, edges: incoming,
+            states.append(ParallelEdges.sum(inputs: incoming.map { states[CellTopology.input(of: $0)] }, edges: incoming,
                                             poolsBypass: node.map { $0.stride == 2 }, groups: node[0].partialK, plan: plan) { index, routed, plan in
                 node[index].mixedOutput(routed, edge: incoming[index], plan: plan, training: training)
             })
