@@ -19,7 +19,10 @@ final class SearchRun {
     let clockStart = Date()
     let startSeconds: Double
     var log: EventLog?
-    var counters = KernelCounters.shared.snapshot()
+    /// The kernel work of this search: its steps, reductions and validation, not the latency probe.
+    let counters = KernelCounters()
+    /// The totals at the last `kernels` event.
+    var reported = KernelCounters.Snapshot()
     var countersTime = Date()
 
     /// Steps between two `alpha` events in search epochs, and seconds between live `kernels` events.
@@ -37,6 +40,10 @@ final class SearchRun {
     var elapsed: Double { startSeconds + Date().timeIntervalSince(clockStart) }
 
     func run() -> SearchOutcome {
+        KernelCounters.counting(into: counters) { runCounted() }
+    }
+
+    private func runCounted() -> SearchOutcome {
         do {
             log = try EventLog(appendingTo: session.folder.file("events.jsonl"))
             try emit(.runStarted(runStartedEvent()))
@@ -210,9 +217,9 @@ final class SearchRun {
     // MARK: - Kernels
 
     func liveKernelsEvent(epoch: Int) -> KernelsEvent {
-        let now = KernelCounters.shared.snapshot()
-        let delta = now.subtracting(counters)
-        counters = now
+        let now = counters.snapshot()
+        let delta = now.subtracting(reported)
+        reported = now
         countersTime = Date()
         return KernelsEvent(epoch: epoch, binaryMACsPerSecond: delta.binaryMACsPerSecond, floatFLOPsPerSecond: delta.floatFLOPsPerSecond,
                             binaryMACs: delta.binaryMACs, floatFLOPs: delta.floatFLOPs, latencies: [],
@@ -225,8 +232,6 @@ final class SearchRun {
         event.latencyChannels = LatencyProbe.channels
         event.latencySize = LatencyProbe.size
         event.latencyBatch = LatencyProbe.batch
-        // The probe's own kernel work is not part of the search's throughput.
-        counters = KernelCounters.shared.snapshot()
         return event
     }
 }
