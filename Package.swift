@@ -28,10 +28,11 @@ let package = Package(
         .target(name: "Search", dependencies: ["Tensor", "Binary", "Network", "Datasets"], swiftSettings: hostCPU),
         .target(name: "Dashboard", dependencies: ["Search", "Network", "CNCurses"], swiftSettings: hostCPU),
         .target(name: "Experiments", dependencies: ["Search", "Network", "Datasets"], swiftSettings: hostCPU),
+        .target(name: "Benchmarks", dependencies: ["Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard"], swiftSettings: hostCPU),
         .executableTarget(
             name: "bnas",
             dependencies: [
-                "Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard", "Experiments",
+                "Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard", "Experiments", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hostCPU),
@@ -39,7 +40,7 @@ let package = Package(
         .testTarget(name: "BinaryTests", dependencies: ["Binary", "Tensor"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "Datasets"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Network", "Tensor", "Datasets", "Binary"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Network", "Tensor", "Datasets", "Binary", "Benchmarks"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Search", "Network", "bnas"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BNASCommandTests", dependencies: ["bnas"]),
         .testTarget(name: "ExperimentTests", dependencies: ["Experiments", "Search", "Network", "Datasets"]),

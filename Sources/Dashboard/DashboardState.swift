@@ -10,7 +10,7 @@ public struct DashboardState: Equatable, Sendable {
     }
 
     /// One point of the curves: running means of the epoch so far at a global step.
-    struct CurvePoint: Equatable, Sendable {
+    package struct CurvePoint: Equatable, Sendable {
         var step: Int
         var trainLoss: Double
         var trainAccuracy: Double
@@ -36,17 +36,17 @@ public struct DashboardState: Equatable, Sendable {
     var configuration: SearchConfiguration?
     var stepsPerEpoch = 0
     var epochs = 0
-    var epoch = 0
-    var step = 0
+    package var epoch = 0
+    package var step = 0
     var searchPhase: SearchPhase?
     var isReducing = false
     var isPaused = false
     var finished: FinishedEvent?
     var errorMessage: String?
     /// Seconds since the search started, from the last event.
-    var elapsed = 0.0
+    package var elapsed = 0.0
     var imagesPerSecond = 0.0
-    var curve: [CurvePoint] = []
+    package var curve: [CurvePoint] = []
     var alpha: [CellType: [[Double?]]] = [:]
     var beta: [CellType: [Double]] = [:]
     var removals: [OperationRef: Removal] = [:]
