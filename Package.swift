@@ -21,7 +21,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
-        .target(name: "Tensor", dependencies: ["CBLAS", "CMalloc"], swiftSettings: hostCPU),
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: hostCPU),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"], swiftSettings: hostCPU),
         .target(name: "Binary", dependencies: ["Tensor"], swiftSettings: hostCPU),
         .target(name: "Network", dependencies: ["Tensor", "Binary", "Datasets"], swiftSettings: hostCPU),
@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(
             name: "bnas",
             dependencies: [
-                "Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard", "Experiments", "Benchmarks",
+                "Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard", "Experiments", "Benchmarks", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hostCPU),
