@@ -42,7 +42,7 @@ public enum BinaryConvolution {
     /// run on the whole output afterwards.
     public static func forward(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel, binaryInput: Bool,
                                normalisedBy affine: ChannelAffine? = nil,
-                               path: KernelPath = .best, counters: KernelCounters = .shared) -> [Float] {
+                               path: KernelPath = .best, counters: KernelCounters = .current) -> [Float] {
         forward(g, input: input, kernel: kernel, binaryInput: binaryInput, normalisedBy: affine, runs: nil, path: path, counters: counters)
     }
 
@@ -51,7 +51,7 @@ public enum BinaryConvolution {
     /// convolutions reading the same tensor (the stem's output is read by three cells'
     /// preprocessing) pack it once.
     public static func forward(_ g: ConvGeometry, input: Tensor, kernel: BinaryKernel, normalisedBy affine: ChannelAffine? = nil,
-                               path: KernelPath = .best, counters: KernelCounters = .shared) -> [Float] {
+                               path: KernelPath = .best, counters: KernelCounters = .current) -> [Float] {
         forward(g, input: input.data, kernel: kernel, binaryInput: true, normalisedBy: affine,
                 runs: { input.derived(ChannelRuns.self) { ChannelRuns(input, counters: counters) } }, path: path, counters: counters)
     }
@@ -102,7 +102,7 @@ public enum BinaryConvolution {
     /// thread uses them; nil otherwise, for the caller to run the layers one after the other, with the
     /// same bits.
     public static func separable(_ stages: [SeparableBits.Stage], input: [Float], path: KernelPath = .best,
-                                 counters: KernelCounters = .shared) -> [Float]? {
+                                 counters: KernelCounters = .current) -> [Float]? {
         guard let prepared = prepareSeparable(stages, input: input, path: path) else { return nil }
         return separableOutput(stages) { y in
             input.withUnsafeBufferPointer { x in SeparableBits.forward(prepared, input: x.baseAddress!, output: y, path: path, counters: counters) }
@@ -112,7 +112,7 @@ public enum BinaryConvolution {
     /// `separable` of a tensor whose sign streams (`SignStreams`) it keeps (`Tensor.derived`), so that
     /// every separable op reading the same cell state at inference packs its signs once.
     public static func separable(_ stages: [SeparableBits.Stage], input: Tensor, path: KernelPath = .best,
-                                 counters: KernelCounters = .shared) -> [Float]? {
+                                 counters: KernelCounters = .current) -> [Float]? {
         guard let prepared = prepareSeparable(stages, input: input.data, path: path) else { return nil }
         return separableOutput(stages) { y in
             run(prepared, input: input, into: y, imageStride: nil, accumulate: false, path: path, counters: counters)
@@ -125,7 +125,7 @@ public enum BinaryConvolution {
     /// rounded as `Tensor.sum` rounds it). False, with nothing written, where `separable` would
     /// return nil.
     public static func separable(_ stages: [SeparableBits.Stage], input: Tensor, into output: UnsafeMutablePointer<Float>, imageStride: Int,
-                                 accumulate: Bool, path: KernelPath = .best, counters: KernelCounters = .shared) -> Bool {
+                                 accumulate: Bool, path: KernelPath = .best, counters: KernelCounters = .current) -> Bool {
         guard let prepared = prepareSeparable(stages, input: input.data, path: path) else { return false }
         let last = stages[stages.count - 1].pointwise
         precondition(imageStride >= last.outChannels * last.outPixels, "BinaryConvolution: images \(imageStride) values apart overlap")

@@ -13,7 +13,7 @@ public enum BitPacking {
     public static func sign(_ x: Float) -> Float { x < 0 ? -1 : 1 }
 
     /// Packs `rows` rows of `k` consecutive values each (row-major `rows x k`) along the rows.
-    public static func packRows(values: UnsafePointer<Float>, rows: Int, k: Int, counters: KernelCounters = .shared) -> PackedMatrix {
+    public static func packRows(values: UnsafePointer<Float>, rows: Int, k: Int, counters: KernelCounters = .current) -> PackedMatrix {
         precondition(rows >= 0 && k >= 0, "packRows: negative size \(rows) x \(k)")
         let wordsPerRow = PackedMatrix.wordCount(bits: k)
         let (matrix, nanoseconds) = KernelCounters.timed {
@@ -31,7 +31,7 @@ public enum BitPacking {
     }
 
     /// `packRows` over an array of `rows * k` values.
-    public static func packRows(values: [Float], rows: Int, k: Int, counters: KernelCounters = .shared) -> PackedMatrix {
+    public static func packRows(values: [Float], rows: Int, k: Int, counters: KernelCounters = .current) -> PackedMatrix {
         precondition(values.count == rows * k, "packRows: \(values.count) values for \(rows) x \(k)")
         return values.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return PackedMatrix(rows: rows, bitsPerRow: k) }
@@ -41,7 +41,7 @@ public enum BitPacking {
 
     /// Packs a convolution weight [outChannels, inChannels, kernel, kernel] into `outChannels` rows of
     /// kernel * kernel * inChannels bits in the (ky, kx, channel) order of `packedIm2col`.
-    public static func packWeights(weight: [Float], outChannels: Int, inChannels: Int, kernel: Int, counters: KernelCounters = .shared) -> PackedMatrix {
+    public static func packWeights(weight: [Float], outChannels: Int, inChannels: Int, kernel: Int, counters: KernelCounters = .current) -> PackedMatrix {
         precondition(outChannels >= 0 && inChannels >= 0 && kernel >= 0, "packWeights: negative size")
         precondition(weight.count == outChannels * inChannels * kernel * kernel,
                      "packWeights: \(weight.count) values for [\(outChannels), \(inChannels), \(kernel), \(kernel)]")

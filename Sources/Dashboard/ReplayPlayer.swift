@@ -3,7 +3,7 @@ import Search
 
 /// Plays a run's events.jsonl at a chosen speed on a virtual clock, and follows the file while a
 /// search is still writing it (new complete lines are picked up until `finished` or `error`).
-final class ReplayPlayer {
+package final class ReplayPlayer {
     /// Playback speeds (`+`/`-`); nil plays everything read at once.
     static let speeds: [Double?] = [1, 2, 4, 8, 16, 32, 64, 128, 256, nil]
 

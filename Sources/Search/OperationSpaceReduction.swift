@@ -8,7 +8,7 @@ extension SearchEngine {
     /// The edges that still have a choice to make, as (cell, edge, surviving ops).
     var openEdges: [(cell: CellType, edge: Int, surviving: [OperationKind])] {
         CellType.allCases.flatMap { cell in
-            (0..<OperationSpace.edgeCount).compactMap { edge in
+            (0..<CellTopology.edgeCount).compactMap { edge in
                 let surviving = state.space.surviving(cell, edge: edge)
                 return surviving.count > 1 ? (cell, edge, surviving) : nil
             }
@@ -22,8 +22,8 @@ extension SearchEngine {
         guard !edges.isEmpty, configuration.policy != .none else { return nil }
         let start = Date()
         var scores: [CellType: [[Double?]]] = [
-            .normal: Array(repeating: Array(repeating: nil, count: OperationSpace.operationCount), count: OperationSpace.edgeCount),
-            .reduce: Array(repeating: Array(repeating: nil, count: OperationSpace.operationCount), count: OperationSpace.edgeCount),
+            .normal: Array(repeating: Array(repeating: nil, count: OperationSpace.operationCount), count: CellTopology.edgeCount),
+            .reduce: Array(repeating: Array(repeating: nil, count: OperationSpace.operationCount), count: CellTopology.edgeCount),
         ]
         switch configuration.policy {
         case .performance:
@@ -83,7 +83,7 @@ extension SearchEngine {
             for draw in 0..<draws {
                 var choice: [CellType: [OperationKind]] = [:]
                 for cell in CellType.allCases {
-                    choice[cell] = (0..<OperationSpace.edgeCount).map { edge in
+                    choice[cell] = (0..<CellTopology.edgeCount).map { edge in
                         if let order = orders[cell]?[edge] { return order[draw % order.count] }
                         return state.space.surviving(cell, edge: edge).first { $0 != .none } ?? .none
                     }

@@ -97,5 +97,5 @@ public struct SearchConfiguration: Codable, Equatable, Sendable {
 
 public struct SearchConfigurationError: Error, CustomStringConvertible, Equatable {
     public let description: String
-    init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }

@@ -55,7 +55,7 @@ public final class SearchEngine {
     /// One weight step on a batch of the weight half: SGD on the supernet weights
     /// (docs/algorithms.md#bi-level-optimisation).
     /// Returns the batch's mean loss and the number of correct predictions.
-    func weightStep(_ batch: Batch) -> (loss: Double, correct: Int) {
+    package func weightStep(_ batch: Batch) -> (loss: Double, correct: Int) {
         let result = step(batch, optimizer: weightOptimizer, frozen: architecture.all) {
             supernet.addProjectionLossGradients()
             GradientClipping.clipNorm(weightOptimizer.parameters, maxNorm: configuration.gradientClip)
@@ -64,7 +64,7 @@ public final class SearchEngine {
     }
 
     /// One first-order architecture step on a batch of the architecture half: Adam on alpha and beta.
-    func architectureStep(_ batch: Batch) -> (loss: Double, correct: Int) {
+    package func architectureStep(_ batch: Batch) -> (loss: Double, correct: Int) {
         let result = step(batch, optimizer: architectOptimizer, frozen: weightOptimizer.parameters) {}
         state.architectureSteps += 1
         return result
@@ -87,7 +87,7 @@ public final class SearchEngine {
     }
 
     /// The batches of one epoch: the weight half and the architecture half, each in its own seeded order.
-    func batches(epoch: Int) -> (BatchIterator, BatchIterator) {
+    package func batches(epoch: Int) -> (BatchIterator, BatchIterator) {
         (BatchIterator(dataset: data.weights, batchSize: configuration.batchSize, shuffle: true, dropLast: true,
                        seed: configuration.seed, epoch: epoch),
          BatchIterator(dataset: data.architecture, batchSize: configuration.batchSize, shuffle: true, dropLast: true,

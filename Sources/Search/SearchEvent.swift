@@ -192,9 +192,32 @@ public struct CheckpointEvent: Codable, Equatable, Sendable {
     /// Epochs completed at the checkpoint, and steps done in the epoch after them.
     public var epoch: Int
     public var step: Int
-    /// "start", "epoch", "pause", "stop", "request" or "error".
-    public var reason: String
+    public var reason: CheckpointReason
     public var file: String
+}
+
+/// Why a checkpoint was written; the raw value is the `reason` of the `checkpoint` event.
+public enum CheckpointReason: String, Codable, CaseIterable, Sendable {
+    /// At the start of a fresh search.
+    case start
+    /// After every epoch.
+    case epoch
+    /// On a `pause` command.
+    case pause
+    /// On a `checkpoint` command.
+    case request
+    /// On a `stop` command, before the genotype is written.
+    case stop
+
+    /// Decodes the raw value; an unknown one is an error naming it (a log line that is not a bnas event).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let reason = CheckpointReason(rawValue: name) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown checkpoint reason '\(name)'")
+        }
+        self = reason
+    }
 }
 
 /// `genotype`: the derived architecture (also written to genotype.json / .py / normal.dot / reduce.dot).

@@ -19,7 +19,7 @@ public final class SearchSession: @unchecked Sendable {
     public let folder: RunFolder
     /// Set when resuming passed over a damaged newest checkpoint (the reason, for one line on stderr).
     public let checkpointWarning: String?
-    let engine: SearchEngine
+    package let engine: SearchEngine
     let resumedFromEpoch: Int?
     private let condition = NSCondition()
     private var pending: [SearchCommand] = []

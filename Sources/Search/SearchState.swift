@@ -20,8 +20,8 @@ struct EpochSums: Codable, Equatable {
 /// The BNAS likelihoods S(o) of docs/algorithms.md#operation-space-reduction, one per op of every
 /// edge of both cell types.
 struct ReductionLikelihoods: Codable, Equatable {
-    var normal = [Double](repeating: 0, count: OperationSpace.edgeCount * OperationSpace.operationCount)
-    var reduce = [Double](repeating: 0, count: OperationSpace.edgeCount * OperationSpace.operationCount)
+    var normal = [Double](repeating: 0, count: CellTopology.edgeCount * OperationSpace.operationCount)
+    var reduce = [Double](repeating: 0, count: CellTopology.edgeCount * OperationSpace.operationCount)
 
     subscript(cell: CellType, edge: Int, operation: OperationKind) -> Double {
         get { (cell == .normal ? normal : reduce)[edge * OperationSpace.operationCount + operation.index] }

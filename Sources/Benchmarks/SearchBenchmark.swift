@@ -2,6 +2,7 @@ import Binary
 import Datasets
 import Foundation
 import Network
+import Search
 import Tensor
 
 /// Timings for `bnas bench search`: the cost of the search's minibatch iterations.

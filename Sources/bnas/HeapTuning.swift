@@ -9,16 +9,17 @@ import CMalloc
 /// 32 MiB, and a cell's output at `bnas eval`'s batch of 256 with 32 channels is 103 MB, so mmap is
 /// also switched off (M_MMAP_MAX 0). The heap top is not trimmed below 2 GiB: at C = 64 a cell's
 /// output is 205 MB, more than 512 MiB came free at the top between cells, and trimmed pages were
-/// faulted back in by the next cell. What each step saved: docs/performance.md#heap-tuning.
-public enum HeapTuning {
+/// faulted back in by the next cell. What each step saved: docs/performance.md#heap-tuning. A
+/// process-wide setting, so the command line makes it, not a library module.
+enum HeapTuning {
     /// Blocks up to this size come from the heap (glibc's ceiling for the threshold).
-    public static let mmapThreshold: Int32 = 32 << 20
+    static let mmapThreshold: Int32 = 32 << 20
     /// Free memory at the heap top kept rather than returned to the system (the largest value the
     /// parameter takes).
-    public static let trimThreshold: Int32 = .max
+    static let trimThreshold: Int32 = .max
 
     /// Applies the thresholds (a no-op off glibc). Call once, early in the process.
-    public static func apply() {
+    static func apply() {
         #if canImport(Glibc)
         mallopt(M_MMAP_THRESHOLD, mmapThreshold)
         mallopt(M_TRIM_THRESHOLD, trimThreshold)
