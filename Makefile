@@ -1,5 +1,5 @@
 # bnas: `make run` sets up and runs the main job, `make test` sets up and runs the tests.
-.PHONY: setup build run test bench clean
+.PHONY: setup build run test test-portable tsan fuzz bench clean
 
 setup:
 	@scripts/setup.sh
@@ -15,8 +15,33 @@ run: build
 test: setup
 	swift test -c release -Xswiftc -enable-testing
 
+# The same suite built for the generic x86-64 baseline instead of -target-cpu native: the kernels'
+# portable paths, and the float rounding another CPU's build may have.
+test-portable: setup
+	BNAS_PORTABLE=1 swift test -c release -Xswiftc -enable-testing --scratch-path .build-portable
+
+# The thread sanitizer over the tests that run parallel regions, sessions and the dashboard threads,
+# among them SearchStressTests (many short searches, a reduction every epoch, bit-path scoring,
+# the latency probe, checkpoints, pause/veto commands). Any report fails the run. The tmux end-to-end
+# test is left out: its deadlines are for the optimised build, and the sanitizer runs 5-15x slower.
+TSAN_SUITES = WorkerPoolTests|ParallelismTests|DerivedValueTests|SearchStressTests|SearchSessionTests|SupernetTests|ReductionTests|SeparableBitsTests|BinaryConvolutionTests|ModelEvaluationTests|TrainerTests
+tsan: setup
+	TSAN_OPTIONS="halt_on_error=1" SWIFT_BACKTRACE=enable=no swift test -c release -Xswiftc -enable-testing --sanitize=thread \
+		--scratch-path .build-tsan --filter '$(TSAN_SUITES)'
+
 bench: build
 	.build/release/bnas bench conv
 
+# `make fuzz`: builds the libFuzzer harness with AddressSanitizer in .build-fuzz and runs each target of
+# FUZZ_TARGETS for FUZZ_SECONDS, one after the other (fuzz/run.sh; fuzz/README.md): it fails on the first
+# crash, hang, leak or sanitizer report, whose input is kept in .build-fuzz/crashes/TARGET/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= idx idx-gzip cifar10 genotype-json genotype-darts checkpoint-training checkpoint-search model theme events
+
+fuzz: setup
+	BNAS_FUZZ=1 swift build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address \
+		-Xswiftc -enable-testing --product bnas-fuzz
+	@for target in $(FUZZ_TARGETS); do fuzz/run.sh $$target $(FUZZ_SECONDS) || exit 1; done
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-portable .build-tsan .build-fuzz

@@ -3,8 +3,9 @@ import PackageDescription
 
 // Release builds target the host CPU (as llama.cpp's default build does); the kernels keep
 // portable code paths, so a debug build or another CPU computes the same numbers.
-let hostCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"], .when(configuration: .release))]
-let fastC: [CSetting] = [.unsafeFlags(["-O3", "-march=native"], .when(configuration: .release))]
+// BNAS_PORTABLE=1 builds for the generic x86-64 baseline instead (`make test-portable`).
+let portable = Context.environment["BNAS_PORTABLE"] == "1"
+let hostCPU: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", "native"], .when(configuration: .release))]
 
 let package = Package(
     name: "bnas",
@@ -21,17 +22,18 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
-        .target(name: "Tensor", dependencies: ["CBLAS", "CMalloc"], swiftSettings: hostCPU),
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: hostCPU),
         .target(name: "Datasets", dependencies: ["Tensor", "CZlib"], swiftSettings: hostCPU),
         .target(name: "Binary", dependencies: ["Tensor"], swiftSettings: hostCPU),
         .target(name: "Network", dependencies: ["Tensor", "Binary", "Datasets"], swiftSettings: hostCPU),
         .target(name: "Search", dependencies: ["Tensor", "Binary", "Network", "Datasets"], swiftSettings: hostCPU),
         .target(name: "Dashboard", dependencies: ["Search", "Network", "CNCurses"], swiftSettings: hostCPU),
         .target(name: "Experiments", dependencies: ["Search", "Network", "Datasets"], swiftSettings: hostCPU),
+        .target(name: "Benchmarks", dependencies: ["Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard"], swiftSettings: hostCPU),
         .executableTarget(
             name: "bnas",
             dependencies: [
-                "Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard", "Experiments",
+                "Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard", "Experiments", "Benchmarks", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hostCPU),
@@ -39,10 +41,25 @@ let package = Package(
         .testTarget(name: "BinaryTests", dependencies: ["Binary", "Tensor"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "Datasets"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Network", "Tensor", "Datasets", "Binary"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Network", "Tensor", "Datasets", "Binary", "Benchmarks"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Search", "Network", "bnas"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BNASCommandTests", dependencies: ["bnas"]),
         .testTarget(name: "ExperimentTests", dependencies: ["Experiments", "Search", "Network", "Datasets"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["Datasets", "Network", "Search", "Dashboard"]),
     ],
     swiftLanguageModes: [.v5]
 )
+
+// The libFuzzer harness (fuzz/README.md) joins the package only when BNAS_FUZZ is set, as it links only
+// with -sanitize=fuzzer: the normal build and `make test` never see it. `make fuzz` builds it in .build-fuzz.
+if Context.environment["BNAS_FUZZ"] != nil {
+    package.products.append(.executable(name: "bnas-fuzz", targets: ["BNASFuzz"]))
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "fuzz/Sources/CLibFuzzer"),
+        .executableTarget(
+            name: "BNASFuzz", dependencies: ["CLibFuzzer", "Tensor", "Network", "Datasets", "Search", "Dashboard"],
+            path: "fuzz/Sources/BNASFuzz", swiftSettings: hostCPU,
+            // lld: gold fails on the two mains (libFuzzer's, linked whole, and this target's, which wins).
+            linkerSettings: [.unsafeFlags(["-use-ld=lld"])]),
+    ]
+}

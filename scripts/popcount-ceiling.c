@@ -11,10 +11,10 @@
 //   clang -O3 -march=native scripts/popcount-ceiling.c -o /tmp/popcount-ceiling && /tmp/popcount-ceiling
 //   clang -O3 -march=native -DPANELS=14 scripts/popcount-ceiling.c -o /tmp/popcount-ceiling-l2 && /tmp/popcount-ceiling-l2
 //
-// (clang ships with the Swift toolchain, so nothing beyond the README's setup is needed.)
+// (clang ships with the Swift toolchain, so nothing beyond `make setup` is needed.)
 //
 // Each step of 64 bits of K costs 16 xor, 16 popcount and 16 add on 512-bit vectors. On the AMD EPYC
-// (Zen 4) of the README, xor, add and vpternlogq issue about 2 per cycle and vpopcntq 1, so a step takes
+// (Zen 4) of docs/performance.md#machines, xor, add and vpternlogq issue about 2 per cycle and vpopcntq 1, so a step takes
 // at least 24 cycles for 4 x 32 x 64 = 8,192 binary MACs, about 341 per cycle; a Harley-Seal adder tree
 // (an xor and about two vpternlogq per word) costs the same.
 #include <immintrin.h>

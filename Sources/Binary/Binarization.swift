@@ -4,9 +4,9 @@ import Tensor
 public enum WeightBinarization: String, Codable, CaseIterable, Sendable {
     /// Full precision.
     case none
-    /// XNOR-Net: W ~ a * sign(W), a = mean |W| per output channel (REFERENCE.md §5).
+    /// XNOR-Net: W ~ a * sign(W), a = mean |W| per output channel (docs/algorithms.md#xnor-net).
     case xnor
-    /// PCNN: W ~ a * sign(P o W) with a learned projection P and a = mean |W| per layer (REFERENCE.md §5).
+    /// PCNN: W ~ a * sign(P o W) with a learned projection P and a = mean |W| per layer (docs/algorithms.md#pcnn).
     case pcnn
 }
 
@@ -75,7 +75,7 @@ public struct BinarizationConfig: Codable, Equatable, Hashable, Sendable {
     public var isBinary: Bool { weights != .none }
 
     /// Whether binarized convolutions take sign(x): then the op's leading ReLU is dropped, since
-    /// sign(ReLU(x)) would be +1 everywhere (REFERENCE.md §5).
+    /// sign(ReLU(x)) would be +1 everywhere (docs/algorithms.md#binarisation).
     public var binarizesActivations: Bool { weights != .none && activations == .binary }
 
     /// Whether every sign of the activations has a learnable threshold and every binarized block ends in RPReLU.

@@ -7,7 +7,7 @@ public final class PCNNRecord {
     public init() {}
 }
 
-/// A convolution with a binarized kernel (REFERENCE.md §5):
+/// A convolution with a binarized kernel (docs/algorithms.md#xnor-net, docs/algorithms.md#pcnn):
 ///   y[o] = scales[o] * conv(x, signs)[o]
 /// computed as the convolution of the ±1 signs followed by the per-channel scale, so the result
 /// does not depend on whether the convolution ran on bits or on floats (sums of ±1 products are
@@ -71,7 +71,7 @@ extension Tensor {
 }
 
 /// PCNN's projection loss L_P = (lambda/2) * sum (C_hat - P o (C + eta * G))^2 with G = dL_S/dC_hat
-/// from the last backward pass (REFERENCE.md §5). C_hat and G are held fixed, as in PCNN's update;
+/// from the last backward pass (docs/algorithms.md#pcnn). C_hat and G are held fixed, as in PCNN's update;
 /// the gradients dL_P/dC = -lambda * r o P and dL_P/dP = -lambda * r o (C + eta G), with
 /// r = C_hat - P o (C + eta G), are added to the kernel's and the projection's gradients.
 public enum PCNNProjectionLoss {

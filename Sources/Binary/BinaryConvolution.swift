@@ -25,13 +25,12 @@ public enum BinaryConvolution {
 
     /// Dense dot products shorter than this many bits stay on the float kernels: packing a handful of
     /// signs into a 64-bit word costs more than the multiply-adds it saves (the supernet's 1x1
-    /// convolutions on C/K channels have 2 to 8). Measured with `bnas bench conv` (1x1, 28x28, batch 64,
-    /// 2 threads, every depth on bits): 8 channels 0.5-0.8x of `SignPointwise`'s float loops, 16
-    /// channels 1.2-1.3x, 24 1.9-2.1x, 32 2.6-3.2x; 64 was the bar before it was measured.
+    /// convolutions on C/K channels have 2 to 8). 16 is where the bit path starts to beat
+    /// `SignPointwise`'s float loops (`bnas bench conv`, docs/performance.md#the-1x1-bit-depth).
     public static let minimumBitDepth = 16
 
     /// scales[o] * conv(x, signs)[o], NCHW. With `binaryInput`, x is sign(input) padded with +1
-    /// (REFERENCE.md §5; for an input of ±1 values without padding, the input itself): dense
+    /// (docs/algorithms.md#bit-kernels; for an input of ±1 values without padding, the input itself): dense
     /// convolutions run as packed im2col + XNOR GEMM and depthwise ones as k*k-bit XNOR-popcounts
     /// (`DepthwiseBits`), both reading the signs straight from `input`. Otherwise, and for other
     /// groupings, x is `input` zero-padded, or the float signs padded with +1, through the float kernels
@@ -43,7 +42,7 @@ public enum BinaryConvolution {
     /// run on the whole output afterwards.
     public static func forward(_ g: ConvGeometry, input: [Float], kernel: BinaryKernel, binaryInput: Bool,
                                normalisedBy affine: ChannelAffine? = nil,
-                               path: KernelPath = .best, counters: KernelCounters = .shared) -> [Float] {
+                               path: KernelPath = .best, counters: KernelCounters = .current) -> [Float] {
         forward(g, input: input, kernel: kernel, binaryInput: binaryInput, normalisedBy: affine, thresholds: nil, runs: nil, path: path,
                 counters: counters)
     }
@@ -60,14 +59,14 @@ public enum BinaryConvolution {
     /// convolution's own, not shared through the tensor); the float kernels (the float path's
     /// depthwise and kxk convolutions) read the subtraction, made first.
     public static func forward(_ g: ConvGeometry, input: Tensor, kernel: BinaryKernel, normalisedBy affine: ChannelAffine? = nil,
-                               thresholds: [Float]? = nil, path: KernelPath = .best, counters: KernelCounters = .shared) -> [Float] {
+                               thresholds: [Float]? = nil, path: KernelPath = .best, counters: KernelCounters = .current) -> [Float] {
         precondition(thresholds.map { $0.count == g.inChannels } ?? true, "BinaryConvolution: thresholds do not fit the input channels")
         if let thresholds, !route(g, binaryInput: true).comparesThresholds {
             let shifted = input.subtractingChannels(Tensor(shape: [thresholds.count], data: thresholds))
             return forward(g, input: shifted, kernel: kernel, normalisedBy: affine, path: path, counters: counters)
         }
         return forward(g, input: input.data, kernel: kernel, binaryInput: true, normalisedBy: affine, thresholds: thresholds,
-                       runs: { input.derived { ChannelRuns(input, counters: counters) } }, path: path, counters: counters)
+                       runs: { input.derived(ChannelRuns.self) { ChannelRuns(input, counters: counters) } }, path: path, counters: counters)
     }
 
     /// The kernels a convolution runs on (`forward`), from its geometry, its input and this thread's choice.
@@ -143,7 +142,7 @@ public enum BinaryConvolution {
     /// thread uses them; nil otherwise, for the caller to run the layers one after the other, with the
     /// same bits.
     public static func separable(_ stages: [SeparableBits.Stage], input: [Float], path: KernelPath = .best,
-                                 counters: KernelCounters = .shared) -> [Float]? {
+                                 counters: KernelCounters = .current) -> [Float]? {
         guard let prepared = prepareSeparable(stages, input: input, path: path) else { return nil }
         return separableOutput(stages) { y in
             input.withUnsafeBufferPointer { x in SeparableBits.forward(prepared, input: x.baseAddress!, output: y, path: path, counters: counters) }
@@ -153,7 +152,7 @@ public enum BinaryConvolution {
     /// `separable` of a tensor whose sign streams (`SignStreams`) it keeps (`Tensor.derived`), so that
     /// every separable op reading the same cell state at inference packs its signs once.
     public static func separable(_ stages: [SeparableBits.Stage], input: Tensor, path: KernelPath = .best,
-                                 counters: KernelCounters = .shared) -> [Float]? {
+                                 counters: KernelCounters = .current) -> [Float]? {
         guard let prepared = prepareSeparable(stages, input: input.data, path: path) else { return nil }
         return separableOutput(stages) { y in
             run(prepared, input: input, into: y, imageStride: nil, accumulate: false, path: path, counters: counters)
@@ -166,7 +165,7 @@ public enum BinaryConvolution {
     /// rounded as `Tensor.sum` rounds it). False, with nothing written, where `separable` would
     /// return nil.
     public static func separable(_ stages: [SeparableBits.Stage], input: Tensor, into output: UnsafeMutablePointer<Float>, imageStride: Int,
-                                 accumulate: Bool, path: KernelPath = .best, counters: KernelCounters = .shared) -> Bool {
+                                 accumulate: Bool, path: KernelPath = .best, counters: KernelCounters = .current) -> Bool {
         guard let prepared = prepareSeparable(stages, input: input.data, path: path) else { return false }
         let last = stages[stages.count - 1].pointwise
         precondition(imageStride >= last.outChannels * last.outPixels, "BinaryConvolution: images \(imageStride) values apart overlap")
@@ -199,7 +198,7 @@ public enum BinaryConvolution {
                      "BinaryConvolution: an input of shape \(input.shape) for the geometry")
         // Sign streams are the signs of x itself: a first stage with thresholds packs its planes as it compares them.
         let streams = prepared[0].stage.depthwiseThresholds != nil ? nil
-            : input.derived { SignStreams(input.data, planes: first.batch * first.inChannels, pixels: first.height * first.width, counters: counters) }
+            : input.derived(SignStreams.self) { SignStreams(input.data, planes: first.batch * first.inChannels, pixels: first.height * first.width, counters: counters) }
         input.data.withUnsafeBufferPointer { x in
             SeparableBits.forward(prepared, input: x.baseAddress!, signs: streams, output: output, imageStride: imageStride,
                                   accumulate: accumulate, path: path, counters: counters)

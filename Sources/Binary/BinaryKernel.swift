@@ -9,7 +9,7 @@ public struct BinaryKernel: Sendable, Equatable {
     /// Input channels per group (Cg) and the kernel's side k.
     public let channelsPerGroup, kernel: Int
 
-    public init(_ weights: BinaryWeights, channelsPerGroup: Int, kernel: Int, counters: KernelCounters = .shared) {
+    public init(_ weights: BinaryWeights, channelsPerGroup: Int, kernel: Int, counters: KernelCounters = .current) {
         precondition(weights.signs.count == weights.outChannels * channelsPerGroup * kernel * kernel,
                      "BinaryKernel: \(weights.signs.count) signs for \(weights.outChannels) x \(channelsPerGroup) x \(kernel) x \(kernel)")
         self.weights = weights

@@ -6,14 +6,14 @@ import Tensor
 /// x < 0; a packed bit is 1 exactly where the sign is -1. Convolution rows and weights are packed in
 /// the order (ky, kx, channel), channels fastest: bit (ky * k + kx) * C + c of a row is channel c of
 /// kernel tap (ky, kx). Zero padding cannot be a sign, so a tap in the padding is +1 (bit 0), the
-/// "one padding" of REFERENCE.md §5; the float path must pad with +1 too.
+/// "one padding" of docs/algorithms.md#bit-kernels; the float path must pad with +1 too.
 public enum BitPacking {
     /// The sign the packers use: -1 for x < 0, else +1.
     @inlinable
     public static func sign(_ x: Float) -> Float { x < 0 ? -1 : 1 }
 
     /// Packs `rows` rows of `k` consecutive values each (row-major `rows x k`) along the rows.
-    public static func packRows(values: UnsafePointer<Float>, rows: Int, k: Int, counters: KernelCounters = .shared) -> PackedMatrix {
+    public static func packRows(values: UnsafePointer<Float>, rows: Int, k: Int, counters: KernelCounters = .current) -> PackedMatrix {
         precondition(rows >= 0 && k >= 0, "packRows: negative size \(rows) x \(k)")
         let wordsPerRow = PackedMatrix.wordCount(bits: k)
         let (matrix, nanoseconds) = KernelCounters.timed {
@@ -31,7 +31,7 @@ public enum BitPacking {
     }
 
     /// `packRows` over an array of `rows * k` values.
-    public static func packRows(values: [Float], rows: Int, k: Int, counters: KernelCounters = .shared) -> PackedMatrix {
+    public static func packRows(values: [Float], rows: Int, k: Int, counters: KernelCounters = .current) -> PackedMatrix {
         precondition(values.count == rows * k, "packRows: \(values.count) values for \(rows) x \(k)")
         return values.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return PackedMatrix(rows: rows, bitsPerRow: k) }
@@ -41,7 +41,7 @@ public enum BitPacking {
 
     /// Packs a convolution weight [outChannels, inChannels, kernel, kernel] into `outChannels` rows of
     /// kernel * kernel * inChannels bits in the (ky, kx, channel) order of `packedIm2col`.
-    public static func packWeights(weight: [Float], outChannels: Int, inChannels: Int, kernel: Int, counters: KernelCounters = .shared) -> PackedMatrix {
+    public static func packWeights(weight: [Float], outChannels: Int, inChannels: Int, kernel: Int, counters: KernelCounters = .current) -> PackedMatrix {
         precondition(outChannels >= 0 && inChannels >= 0 && kernel >= 0, "packWeights: negative size")
         precondition(weight.count == outChannels * inChannels * kernel * kernel,
                      "packWeights: \(weight.count) values for [\(outChannels), \(inChannels), \(kernel), \(kernel)]")
@@ -104,7 +104,7 @@ public enum BitPacking {
 
     /// Bit i set where byte i is 1 (bytes 0 or 1): a multiply by 0x0102040810204080 gathers the eight
     /// flag bytes into the top byte. Swift has no mask-to-bits operation, and summing lanes of 1 << i
-    /// over the mask cost 1.5x more in a benchmark of the sign packing loop.
+    /// over the mask was slower (docs/performance.md#simd-idioms).
     @inline(__always)
     static func flagBits(_ flags: SIMD8<UInt8>) -> UInt64 {
         (withUnsafeBytes(of: flags) { $0.load(as: UInt64.self) } &* 0x0102_0408_1020_4080) >> 56

@@ -1,6 +1,6 @@
 import Tensor
 
-/// Depthwise convolution (weight [C, 1, k, k]) of sign(x) padded with +1 (REFERENCE.md §5) with a ±1
+/// Depthwise convolution (weight [C, 1, k, k]) of sign(x) padded with +1 (docs/algorithms.md#bit-kernels) with a ±1
 /// kernel on bits, for any stride s, dilation d and padding p.
 ///
 /// Each plane (image n, channel c) is packed into words of one padded input row each (padding bits 0,
@@ -185,9 +185,8 @@ enum DepthwiseBits {
         }
 
         /// `convolveSigns` of a 3x3 kernel, the taps' words and masks read once per plane and the nine
-        /// marks summed by one `nineSum`. Three alternating runs of `bnas bench conv --runs 9` against
-        /// the same kernels through `counts(row:)` (taps read per row): dil_conv_3x3 at 64x32x28x28
-        /// 0.49-0.66 against 0.57-0.95 ms, sep_conv_3x3 1.15-1.33 against 1.13-1.58 ms.
+        /// marks summed by one `nineSum`, instead of `counts(row:)` reading the taps per row
+        /// (docs/performance.md#depthwise-and-separable-convolutions-on-bits).
         func nineTapSigns(masks: UnsafePointer<UInt64>, rule: SignRule, into negatives: UnsafeMutablePointer<UInt64>) {
             let w = (tapWords[0], tapWords[1], tapWords[2], tapWords[3], tapWords[4], tapWords[5], tapWords[6], tapWords[7], tapWords[8])
             let m = (masks[0], masks[1], masks[2], masks[3], masks[4], masks[5], masks[6], masks[7], masks[8])
@@ -250,7 +249,7 @@ enum DepthwiseBits {
                 // k*k - 2 * count, taking 2^(bit+1) off the pixels whose count has that bit: every
                 // intermediate value is an exact small integer; the scale rounds once, as on the float path.
                 // Vector operands throughout: the same loop with scalar operands (`dots - Float(2 << bit)`,
-                // `.!= 0`) ran ten times slower in a benchmark of this kernel.
+                // `.!= 0`) was far slower (docs/performance.md#simd-idioms).
                 var dots = taps
                 for bit in 0..<levels {
                     let slice = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: counts[bit * DepthwiseBits.rowsPerStep + lane] >> UInt64(ox)))

@@ -4,9 +4,27 @@ import Foundation
 /// Running totals of the work done by the 1-bit kernels (and, reported from elsewhere, the float
 /// GEMMs), for the dashboard's throughput panel and `kernels` events. Thread-safe: every kernel call
 /// adds its totals once, under a lock, so nothing is counted inside the inner loops.
+///
+/// Counters belong to whoever wants the numbers: a search counts its own work (`SearchRun`), `bnas
+/// eval` each pass, a test its kernel calls. Kernels take them as a parameter; the layers that call
+/// kernels do not, and pass nothing, so the kernels count in the `current` counters.
 public final class KernelCounters: @unchecked Sendable {
-    /// The counters every kernel in the process reports to unless it is handed another instance.
-    public static let shared = KernelCounters()
+    /// The counters of the search or measurement running on this thread (`counting(into:_:)`), which
+    /// kernels count in when they are not handed others; outside any, counters that record nothing.
+    ///
+    /// Task-local rather than a parameter of every layer: kernels are called from deep inside the
+    /// layers (a cell's mixed op calls a separable convolution's binarized convolutions), and threading
+    /// counters through every layer's call would touch them all for numbers only the dashboard shows.
+    /// Outside Swift tasks a task-local value belongs to the thread, as `GradMode` does: a `WorkerPool`
+    /// iteration may run on any thread, so code that runs layers as tasks of a parallel region hands
+    /// them its counters (`counting(into:_:)` inside the task, as `GradMode.carried`). The kernels'
+    /// own parallel regions need nothing: they record once, on the calling thread, after the region.
+    @TaskLocal public static var current = KernelCounters(recording: false)
+
+    /// Runs `body` with `counters` as the `current` counters of this thread (restored afterwards).
+    public static func counting<T>(into counters: KernelCounters, _ body: () throws -> T) rethrows -> T {
+        try $current.withValue(counters, operation: body)
+    }
 
     /// Totals at one moment. Subtract an earlier snapshot for the rates over an interval.
     public struct Snapshot: Equatable, Sendable, Codable {
@@ -55,8 +73,12 @@ public final class KernelCounters: @unchecked Sendable {
 
     private let lock = NSLock()
     private var totals = Snapshot()
+    /// False only for the `current` counters outside any owner's: there is nobody to read them.
+    private let isRecording: Bool
 
-    public init() {}
+    public init() { isRecording = true }
+
+    private init(recording: Bool) { isRecording = recording }
 
     /// The current totals.
     public func snapshot() -> Snapshot {
@@ -72,6 +94,7 @@ public final class KernelCounters: @unchecked Sendable {
 
     /// Adds one XNOR GEMM call.
     public func recordBinary(macs: Int, nanoseconds: Int) {
+        guard isRecording else { return }
         lock.lock(); defer { lock.unlock() }
         totals.binaryMACs += macs
         totals.binaryNanoseconds += nanoseconds
@@ -80,6 +103,7 @@ public final class KernelCounters: @unchecked Sendable {
 
     /// Adds one packing call.
     public func recordPacking(bits: Int, nanoseconds: Int) {
+        guard isRecording else { return }
         lock.lock(); defer { lock.unlock() }
         totals.packedBits += bits
         totals.packingNanoseconds += nanoseconds
@@ -87,6 +111,7 @@ public final class KernelCounters: @unchecked Sendable {
 
     /// Adds one float GEMM (or convolution) of `flops` floating-point operations, timed by the caller.
     public func recordFloat(flops: Int, nanoseconds: Int) {
+        guard isRecording else { return }
         lock.lock(); defer { lock.unlock() }
         totals.floatFLOPs += flops
         totals.floatNanoseconds += nanoseconds

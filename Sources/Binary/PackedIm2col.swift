@@ -18,7 +18,7 @@ import Tensor
 extension BitPacking {
     /// The packed im2col of `input` (NCHW, `geometry`'s shape) for one group of input channels.
     public static func packedIm2col(
-        input: UnsafePointer<Float>, geometry g: ConvGeometry, group: Int = 0, counters: KernelCounters = .shared
+        input: UnsafePointer<Float>, geometry g: ConvGeometry, group: Int = 0, counters: KernelCounters = .current
     ) -> PackedMatrix {
         precondition(group >= 0 && group < g.groups, "packedIm2col: group \(group) of \(g.groups)")
         let channels = g.channelsPerGroup
@@ -41,7 +41,7 @@ extension BitPacking {
 
     /// `packedIm2col` over an array holding the whole NCHW batch.
     public static func packedIm2col(
-        input: [Float], geometry: ConvGeometry, group: Int = 0, counters: KernelCounters = .shared
+        input: [Float], geometry: ConvGeometry, group: Int = 0, counters: KernelCounters = .current
     ) -> PackedMatrix {
         precondition(input.count == geometry.batch * geometry.inChannels * geometry.height * geometry.width,
                      "packedIm2col: \(input.count) values for the geometry's input")

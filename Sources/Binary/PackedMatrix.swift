@@ -7,7 +7,7 @@
 /// wordsPerRow = ceil(bitsPerRow / 64); the bits past bitsPerRow in a row's last word are always 0
 /// ```
 /// Rows are the reduction vectors: the dot product of two rows of n = bitsPerRow signs is
-/// n - 2 * popcount(a XOR b) (REFERENCE.md §5). Because the padding bits are 0 in both operands,
+/// n - 2 * popcount(a XOR b) (docs/algorithms.md#bit-kernels). Because the padding bits are 0 in both operands,
 /// their XOR is 0 and they never count. Rows follow each other with no gap (stride = wordsPerRow).
 public struct PackedMatrix: Equatable, Sendable {
     /// Number of rows (M or N of the GEMM).

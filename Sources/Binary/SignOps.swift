@@ -2,11 +2,11 @@ import Tensor
 
 extension Tensor {
     /// sign(x) with sign(0) = +1, and the straight-through estimator for its gradient:
-    /// d sign(x)/dx = 1 where |x| <= 1, else 0 (REFERENCE.md §5; the derivative of hard tanh).
+    /// d sign(x)/dx = 1 where |x| <= 1, else 0 (docs/algorithms.md#binarisation; the derivative of hard tanh).
     public func signSTE() -> Tensor { signSTE(paddedBy: 0) }
 
     /// sign(x) (as `signSTE()`) with every NCHW plane padded by `padding` rows and columns of +1, the
-    /// input of a binarized convolution (REFERENCE.md §5: zero has no 1-bit code), in one op: the
+    /// input of a binarized convolution (docs/algorithms.md#bit-kernels: zero has no 1-bit code), in one op: the
     /// same values as `signSTE().padded(by: padding, value: 1)` with one pass each way instead of two.
     /// `gradient` picks the derivative the backward pass uses in place of sign's (`SignGradient`).
     public func signSTE(paddedBy padding: Int, gradient: SignGradient = .ste) -> Tensor {

@@ -1,7 +1,7 @@
 import Tensor
 
 /// Binary GEMM on packed signs: C[m][n] = K - 2 * popcount(a_m XOR b_n), the dot product of row m of
-/// A and row n of B as ±1 vectors of K = bitsPerRow values (REFERENCE.md §5). C = A * B^T is M x N,
+/// A and row n of B as ±1 vectors of K = bitsPerRow values (docs/algorithms.md#bit-kernels). C = A * B^T is M x N,
 /// row-major, Int32.
 ///
 /// The kernels tile 4 rows of A against a panel of columns of B (see `XNORKernels`); the work is
@@ -11,7 +11,7 @@ import Tensor
 /// output; it calls the kernels directly and has them store Float(dot) * scale.
 public enum XNORGEMM {
     /// The product as a new M x N array.
-    public static func multiply(_ a: PackedMatrix, _ b: PackedMatrix, path: KernelPath = .best, counters: KernelCounters = .shared) -> [Int32] {
+    public static func multiply(_ a: PackedMatrix, _ b: PackedMatrix, path: KernelPath = .best, counters: KernelCounters = .current) -> [Int32] {
         [Int32](unsafeUninitializedCapacity: a.rows * b.rows) { buffer, count in
             if let base = buffer.baseAddress {
                 multiply(a, b, into: base, ldc: b.rows, path: path, counters: counters)
@@ -23,7 +23,7 @@ public enum XNORGEMM {
     /// Writes the product into `c`: row m at `c + m * ldc`, N values (ldc >= N).
     public static func multiply(
         _ a: PackedMatrix, _ b: PackedMatrix, into c: UnsafeMutablePointer<Int32>, ldc: Int,
-        path: KernelPath = .best, counters: KernelCounters = .shared
+        path: KernelPath = .best, counters: KernelCounters = .current
     ) {
         precondition(a.bitsPerRow == b.bitsPerRow, "XNORGEMM: A has \(a.bitsPerRow) bits per row, B \(b.bitsPerRow)")
         precondition(ldc >= b.rows, "XNORGEMM: ldc \(ldc) is less than N = \(b.rows)")

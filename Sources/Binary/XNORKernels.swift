@@ -111,8 +111,8 @@ enum XNORKernels {
     }
 
     /// Copies column tile `tile` of B (`width` rows of B) into the word-interleaved panel layout.
-    /// Blocks of 8 columns x 8 words are transposed in registers (`transposeBlock`; copying word by
-    /// word took 4.7% of the one-thread GEMM, see the README's speed notes); the columns past the last
+    /// Blocks of 8 columns x 8 words are transposed in registers (`transposeBlock`, rather than copied word
+    /// by word: docs/performance.md#xnor-gemm); the columns past the last
     /// whole group of 8 and the words past the last whole block of 8 are copied one by one, and the
     /// columns past N are zero. Out of line: inlined, it made the compiler call `simdTile` out of
     /// line instead, reloading the transpose's constants around every tile.
@@ -416,7 +416,7 @@ protocol PopcountLanes: SIMD where Scalar == UInt64 {
     /// The lanes truncated to Int32.
     var narrowed: Dots { get }
     /// Bit i set where lane i is at least `threshold` (1 or more; lanes below 2^63), spelled out per
-    /// width: the generic comparison and mask went lane by lane and made the store ten times slower.
+    /// width: the generic comparison and mask went lane by lane (docs/performance.md#simd-idioms).
     func bits(atLeast threshold: UInt64) -> UInt64
     /// Int32 lanes converted to Float32 (exact below 2^24).
     static func floats(_ dots: Dots) -> Floats

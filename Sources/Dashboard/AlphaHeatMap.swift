@@ -18,7 +18,7 @@ enum AlphaHeatMap {
         guard !inner.isEmpty else { return }
         let label = canvas.style(.label), dim = canvas.style(.dim)
         var x = inner.x + labelWidth
-        for op in CellTopology.operations {
+        for op in OperationKind.allCases {
             canvas.text(op.shortName, x: x, y: inner.y, style: label, clip: inner)
             x += columnWidth
         }
@@ -41,7 +41,7 @@ enum AlphaHeatMap {
 
     private static func drawRow(_ canvas: Canvas, edge: Int, y: Int, inner: Rect, state: DashboardState, view: ViewState,
                                 derived: OperationKind?) {
-        let refs = CellTopology.operations.map { OperationRef(cell: view.cell, edge: edge, operation: $0) }
+        let refs = OperationKind.allCases.map { OperationRef(cell: view.cell, edge: edge, operation: $0) }
         let rowMax = refs.compactMap(state.alphaValue).max() ?? 1
         for (column, op) in refs.enumerated() {
             let x = inner.x + labelWidth + column * columnWidth

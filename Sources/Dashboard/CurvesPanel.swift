@@ -12,10 +12,12 @@ enum CurvesPanel {
         let losses = state.curve.flatMap { [$0.trainLoss, $0.validationLoss].compactMap { $0 } }.filter(\.isFinite)
         let low = losses.min() ?? 0, high = losses.max() ?? 1
         let pad = max((high - low) * 0.05, 1e-3)
+        // Losses start at 0 unless a log holds negative ones.
+        let bottom = low < 0 ? low - pad : max(0, low - pad)
         let loss = LineChart(title: "loss", series: [
             .init(name: "train", color: .trainLoss, points: state.curve.map { (Double($0.step), $0.trainLoss) }),
             .init(name: "val", color: .validationLoss, points: state.curve.map { (Double($0.step), $0.validationLoss) }),
-        ], yRange: max(0, low - pad)...(high + pad), xRange: xRange)
+        ], yRange: bottom...(high + pad), xRange: xRange)
         let accuracy = LineChart(title: "acc", series: [
             .init(name: "train", color: .trainAccuracy, points: state.curve.map { (Double($0.step), $0.trainAccuracy) }),
             .init(name: "val", color: .validationAccuracy, points: state.curve.map { (Double($0.step), $0.validationAccuracy) }),

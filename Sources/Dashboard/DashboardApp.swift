@@ -4,7 +4,7 @@ import Search
 /// The app loop. It sleeps in `poll` on the keyboard and the wake pipe (engine events, signals), so it
 /// answers a key as soon as it is typed and uses no CPU while nothing happens; while a search runs it
 /// also wakes once a second to move the clock.
-final class DashboardApp {
+package final class DashboardApp {
     private(set) var state: DashboardState
     private(set) var view: ViewState
     private let screen: Screen
@@ -21,8 +21,8 @@ final class DashboardApp {
 
     /// `send` takes the commands for the engine (nothing in replay). Events arrive through `inbox`
     /// (live) or `replay`.
-    init(runName: String, screen: Screen, themes: ThemeCatalog, glyphs: GlyphSet, wake: WakePipe, inbox: EventInbox,
-         replay: ReplayPlayer? = nil, send: @escaping (SearchCommand) -> Void) {
+    package init(runName: String, screen: Screen, themes: ThemeCatalog, glyphs: GlyphSet, wake: WakePipe, inbox: EventInbox,
+                 replay: ReplayPlayer? = nil, send: @escaping (SearchCommand) -> Void) {
         state = DashboardState(runName: runName)
         view = ViewState(context: replay == nil ? .live : .replay)
         view.glyphs = glyphs
@@ -33,7 +33,7 @@ final class DashboardApp {
 
     /// Runs until the user quits (and, live, until a stopping search has finished). Returns the exit
     /// code: 1 when the search ended in an error, else 0.
-    func run() -> Int32 {
+    package func run() -> Int32 {
         render()
         while !isDone {
             var descriptors = [pollfd(fd: isInputClosed ? -1 : screen.inputDescriptor, events: Int16(POLLIN), revents: 0),
@@ -118,7 +118,7 @@ final class DashboardApp {
     }
 
     /// Monotonic seconds.
-    static func now() -> Double {
+    package static func now() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9

@@ -36,7 +36,7 @@ struct DashboardLayout: Equatable {
 /// Draws a whole frame from the two states: the panels, or the inspect view, the help overlay, or the
 /// "terminal too small" message.
 public enum DashboardRenderer {
-    static func render(state: DashboardState, view: ViewState, theme: Theme, size: GridSize, elapsed: Double) -> CellGrid {
+    package static func render(state: DashboardState, view: ViewState, theme: Theme, size: GridSize, elapsed: Double) -> CellGrid {
         let canvas = Canvas(size: size, theme: theme, glyphs: view.glyphs)
         guard let layout = DashboardLayout(size: size) else {
             drawTooSmall(canvas, size: size)

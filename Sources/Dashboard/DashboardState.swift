@@ -10,7 +10,7 @@ public struct DashboardState: Equatable, Sendable {
     }
 
     /// One point of the curves: running means of the epoch so far at a global step.
-    struct CurvePoint: Equatable, Sendable {
+    package struct CurvePoint: Equatable, Sendable {
         var step: Int
         var trainLoss: Double
         var trainAccuracy: Double
@@ -36,17 +36,17 @@ public struct DashboardState: Equatable, Sendable {
     var configuration: SearchConfiguration?
     var stepsPerEpoch = 0
     var epochs = 0
-    var epoch = 0
-    var step = 0
+    package var epoch = 0
+    package var step = 0
     var searchPhase: SearchPhase?
     var isReducing = false
     var isPaused = false
     var finished: FinishedEvent?
     var errorMessage: String?
     /// Seconds since the search started, from the last event.
-    var elapsed = 0.0
+    package var elapsed = 0.0
     var imagesPerSecond = 0.0
-    var curve: [CurvePoint] = []
+    package var curve: [CurvePoint] = []
     var alpha: [CellType: [[Double?]]] = [:]
     var beta: [CellType: [Double]] = [:]
     var removals: [OperationRef: Removal] = [:]
@@ -172,12 +172,12 @@ public struct DashboardState: Equatable, Sendable {
 
     /// The ops still in the search space on one edge, in column order.
     func survivors(cell: CellType, edge: Int) -> [OperationKind] {
-        CellTopology.operations.filter { !isRemoved(OperationRef(cell: cell, edge: edge, operation: $0)) }
+        OperationKind.allCases.filter { !isRemoved(OperationRef(cell: cell, edge: edge, operation: $0)) }
     }
 
     /// Whether an alpha event has the 14x8 tables and 14 betas the panels index into.
     static func isWellFormed(_ event: AlphaEvent) -> Bool {
-        let edges = CellTopology.edgeCount, columns = CellTopology.operations.count
+        let edges = CellTopology.edgeCount, columns = OperationKind.allCases.count
         return [event.normal, event.reduce].allSatisfy { $0.count == edges && $0.allSatisfy { $0.count == columns } }
             && event.betaNormal.count == edges && event.betaReduce.count == edges
     }

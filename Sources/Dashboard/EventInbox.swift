@@ -3,15 +3,15 @@ import Search
 
 /// Events from the engine thread, buffered under a lock until the UI thread takes them; the first event
 /// into an empty inbox wakes the UI through the wake pipe.
-final class EventInbox: @unchecked Sendable {
+package final class EventInbox: @unchecked Sendable {
     private let lock = NSLock()
     private var records: [EventRecord] = []
     private let wake: WakePipe
 
-    init(wake: WakePipe) { self.wake = wake }
+    package init(wake: WakePipe) { self.wake = wake }
 
     /// Called on the engine thread for every event.
-    func post(_ record: EventRecord) {
+    package func post(_ record: EventRecord) {
         lock.lock()
         let wasEmpty = records.isEmpty
         records.append(record)

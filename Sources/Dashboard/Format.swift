@@ -29,8 +29,7 @@ enum Format {
 
     /// Seconds as m:ss or h:mm:ss.
     static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite, seconds >= 0 else { return "--:--" }
-        let total = Int(seconds.rounded())
+        guard seconds >= 0, let total = Int(exactly: seconds.rounded()) else { return "--:--" }
         let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
         let mmss = String(minutes).leftPadded(to: hours > 0 ? 2 : 1, with: "0") + ":" + String(secs).leftPadded(to: 2, with: "0")
         return hours > 0 ? "\(hours):\(mmss)" : mmss

@@ -26,7 +26,7 @@ enum InspectView {
         for node in 0..<CellTopology.nodeCount {
             for edge in CellTopology.edges(into: node) {
                 guard y < inner.maxY else { return }
-                let source = CellTopology.source(of: edge)
+                let source = CellTopology.input(of: edge)
                 let isLastUse = node == CellTopology.nodeCount - 1
                 for (bus, x) in busX.enumerated() where activeFrom[bus] <= y {
                     if bus < source, isLastUse { continue }
@@ -61,7 +61,7 @@ enum InspectView {
     /// The surviving ops of an edge with α·β, strongest first.
     static func weightedOps(state: DashboardState, cell: CellType, edge: Int) -> [(op: OperationKind, weight: Double)] {
         let beta = state.betaValue(cell: cell, edge: edge) ?? 1
-        return CellTopology.operations
+        return OperationKind.allCases
             .compactMap { op in state.alphaValue(OperationRef(cell: cell, edge: edge, operation: op)).map { (op, $0 * beta) } }
             .sorted { $0.1 > $1.1 }
     }
@@ -69,7 +69,7 @@ enum InspectView {
     private static func drawEdge(_ canvas: Canvas, edge: Int, y: Int, x start: Int, inner: Rect, state: DashboardState, view: ViewState,
                                  isDerived: Bool, maxWeight: Double) {
         let mark = isDerived ? String(canvas.glyphs.keptMark) : " "
-        let head = "n\(CellTopology.node(of: edge)) \(mark) \(CellTopology.sourceName(CellTopology.source(of: edge)).fitted(to: 3))  "
+        let head = "n\(CellTopology.node(of: edge)) \(mark) \(CellTopology.sourceName(CellTopology.input(of: edge)).fitted(to: 3))  "
         var x = canvas.text(head, x: start, y: y, style: canvas.style(isDerived ? .ok : .label, bold: isDerived), clip: inner)
         let ops = weightedOps(state: state, cell: view.cell, edge: edge)
         if ops.isEmpty {

@@ -11,7 +11,7 @@ enum DashboardAction: CaseIterable, Sendable {
 }
 
 /// Which screen the keys act on.
-enum DashboardMode: Sendable, CaseIterable {
+package enum DashboardMode: Sendable, CaseIterable {
     /// All panels.
     case panels
     /// The cell drawn as a graph (enter).
@@ -23,7 +23,7 @@ enum DashboardMode: Sendable, CaseIterable {
 }
 
 /// Whether the dashboard drives a running search or plays a recorded one.
-enum DashboardContext: Sendable, CaseIterable {
+package enum DashboardContext: Sendable, CaseIterable {
     case live, replay
 }
 

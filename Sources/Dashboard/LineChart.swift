@@ -87,12 +87,17 @@ struct DotCanvas {
         var previous: (Int, Int)?
         for point in points {
             guard let y = point.y, y.isFinite, point.x.isFinite else { previous = nil; continue }
-            let dx = Int(((point.x - xRange.lowerBound) / xSpan * Double(dotWidth - 1)).rounded())
-            let dy = Int(((1 - (y - yRange.lowerBound) / ySpan) * Double(dotHeight - 1)).rounded())
-            let current = (min(max(0, dx), dotWidth - 1), min(max(0, dy), dotHeight - 1))
+            let current = (Self.dot((point.x - xRange.lowerBound) / xSpan, of: dotWidth),
+                           Self.dot(1 - (y - yRange.lowerBound) / ySpan, of: dotHeight))
             if let previous { line(from: previous, to: current, series: series) } else { set(current.0, current.1, series: series) }
             previous = current
         }
+    }
+
+    /// The dot at `fraction` (0...1) of `count` dots; fractions outside (points off the chart) give the edge.
+    private static func dot(_ fraction: Double, of count: Int) -> Int {
+        let position = (fraction * Double(count - 1)).rounded()
+        return position > 0 ? Int(min(position, Double(count - 1))) : 0
     }
 
     private mutating func line(from start: (Int, Int), to end: (Int, Int), series: Int) {

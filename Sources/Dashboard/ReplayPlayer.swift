@@ -3,12 +3,14 @@ import Search
 
 /// Plays a run's events.jsonl at a chosen speed on a virtual clock, and follows the file while a
 /// search is still writing it (new complete lines are picked up until `finished` or `error`).
-final class ReplayPlayer {
+package final class ReplayPlayer {
     /// Playback speeds (`+`/`-`); nil plays everything read at once.
     static let speeds: [Double?] = [1, 2, 4, 8, 16, 32, 64, 128, 256, nil]
 
-    let url: URL
-    private let handle: FileHandle
+    /// The log's file while one is followed (closed with the player).
+    private let handle: FileHandle?
+    /// The bytes appended to the log since the last call.
+    private let readAppended: () -> Data
     private var partialLine = Data()
     private var linesRead = 0
     private var pending: [EventRecord] = []
@@ -27,21 +29,38 @@ final class ReplayPlayer {
 
     /// Opens the log and reads what is there. What is there already must be a valid log (as
     /// `EventLog.read` checks it: a bad line is an error naming it); an empty file is waited on.
-    init(url: URL, speed: Double?) throws {
-        self.url = url
-        do {
-            _ = try EventLog.read(url)
-        } catch EventLogError.empty {
-            // A search that has not written its first event yet: follow it.
-        }
+    convenience init(url: URL, speed: Double?) throws {
+        try Self.requireValidOrEmpty { try EventLog.read(url) }
+        let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: url) } catch {
             throw EventLogError.unreadable(path: url.path, reason: error.localizedDescription)
         }
+        self.init(speed: speed, handle: handle) { handle.readDataToEndOfFile() }
+    }
+
+    /// Plays a whole log held in memory, refused as `init(url:speed:)` refuses a file; `path` names it in errors.
+    convenience init(log: Data, path: String, speed: Double?) throws {
+        try Self.requireValidOrEmpty { try EventLog.parse(log, path: path) }
+        var unread = log
+        self.init(speed: speed, handle: nil) {
+            defer { unread = Data() }
+            return unread
+        }
+    }
+
+    private init(speed: Double?, handle: FileHandle?, readAppended: @escaping () -> Data) {
+        self.handle = handle
+        self.readAppended = readAppended
         speedIndex = Self.speeds.firstIndex { $0 == speed } ?? Self.speeds.firstIndex { $0 == 16 } ?? 0
         readAvailable()
     }
 
-    deinit { try? handle.close() }
+    /// A log with no event yet is a search that has not written its first one: it is followed.
+    private static func requireValidOrEmpty(_ read: () throws -> [EventRecord]) throws {
+        do { _ = try read() } catch EventLogError.empty {}
+    }
+
+    deinit { try? handle?.close() }
 
     var speedLabel: String { Self.speeds[speedIndex].map { "\(Int($0))x" } ?? "max" }
 
@@ -61,7 +80,7 @@ final class ReplayPlayer {
 
     /// Reads the complete lines appended since the last read.
     func readAvailable() {
-        let data = handle.readDataToEndOfFile()
+        let data = readAppended()
         guard !data.isEmpty else { return }
         partialLine.append(data)
         var lines = partialLine.split(separator: 0x0A, omittingEmptySubsequences: false)

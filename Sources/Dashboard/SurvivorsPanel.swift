@@ -5,7 +5,7 @@ import Search
 /// from that edge now (★); narrow panels show the count instead of the names.
 enum SurvivorsPanel {
     static func draw(_ canvas: Canvas, in rect: Rect, state: DashboardState, view: ViewState) {
-        let left = CellTopology.operations.count * CellTopology.edgeCount
+        let left = OperationKind.allCases.count * CellTopology.edgeCount
         let counts = CellType.allCases.map { cell in
             (0..<CellTopology.edgeCount).reduce(0) { $0 + state.survivors(cell: cell, edge: $1).count }
         }

@@ -70,13 +70,21 @@ public struct Theme: Equatable, Sendable {
         return Theme(name: name, colors: colors)
     }
 
+    /// Parses a theme file's bytes, which must be UTF-8 text.
+    public static func parse(_ data: Data, name: String, file: String) throws -> Theme {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ThemeError(file: file, line: 0, reason: "not UTF-8 text")
+        }
+        return try parse(text, name: name, file: file)
+    }
+
     /// Reads and parses `url` (the theme is named after the file).
     public static func load(_ url: URL) throws -> Theme {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
             throw ThemeError(file: url.path, line: 0, reason: "cannot read the theme file")
         }
-        return try parse(text, name: url.deletingPathExtension().lastPathComponent, file: url.path)
+        return try parse(data, name: url.deletingPathExtension().lastPathComponent, file: url.path)
     }
 }
 

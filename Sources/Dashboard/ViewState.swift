@@ -18,13 +18,13 @@ struct ReplayStatus: Equatable, Sendable {
 
 /// The dashboard's own state (cursor, mode, theme, glyphs, message), changed only by keys and by
 /// notable events; together with `DashboardState` it is all a frame is drawn from.
-struct ViewState: Equatable, Sendable {
+package struct ViewState: Equatable, Sendable {
     var context: DashboardContext
-    var mode: DashboardMode = .panels
+    package var mode: DashboardMode = .panels
     var cell: CellType = .normal
     var cursorEdge = 0
     var cursorOperation: OperationKind = .sepConv3x3
-    var glyphs: GlyphSet = .braille
+    package var glyphs: GlyphSet = .braille
     var themeIndex = 0
     var themeCount = 1
     /// A one-line note for the status bar (veto result, checkpoint written, ...).
@@ -32,6 +32,8 @@ struct ViewState: Equatable, Sendable {
     /// Set once `q` was pressed while the search runs: waiting for the engine to stop.
     var isStopping = false
     var replay: ReplayStatus?
+
+    package init(context: DashboardContext) { self.context = context }
 
     var cursor: OperationRef { OperationRef(cell: cell, edge: cursorEdge, operation: cursorOperation) }
 
@@ -49,7 +51,7 @@ struct ViewState: Equatable, Sendable {
 
     /// Does one action of the key table.
     mutating func perform(_ action: DashboardAction, state: DashboardState) -> DashboardEffect? {
-        let operations = CellTopology.operations
+        let operations = OperationKind.allCases
         switch action {
         case .togglePause:
             if context == .replay { return .replayTogglePause }
@@ -116,7 +118,7 @@ struct ViewState: Equatable, Sendable {
             message = veto.accepted
                 ? "vetoed \(describe(veto.operation))"
                 : "veto of \(describe(veto.operation)) refused: \(veto.reason ?? "no reason given")"
-        case .checkpoint(let checkpoint) where checkpoint.reason == "request" || checkpoint.reason == "pause":
+        case .checkpoint(let checkpoint) where checkpoint.reason == .request || checkpoint.reason == .pause:
             message = "checkpoint written (\(checkpoint.file))"
         case .error(let error):
             message = "error: \(error.message)"

@@ -1,11 +1,11 @@
 import Foundation
 
 /// A non-blocking pipe used to wake `poll`: the engine thread and signal handlers write single bytes.
-final class WakePipe {
+package final class WakePipe {
     let readDescriptor: Int32
     let writeDescriptor: Int32
 
-    init() throws {
+    package init() throws {
         var descriptors: [Int32] = [0, 0]
         guard pipe(&descriptors) == 0 else { throw DashboardError.system("pipe", errno) }
         (readDescriptor, writeDescriptor) = (descriptors[0], descriptors[1])

@@ -5,8 +5,12 @@ import Foundation
 enum FileReader {
     /// The file's contents, inflated when it is gzip-compressed.
     static func contents(atPath path: String) throws -> [UInt8] {
-        let bytes = try bytes(atPath: path)
-        return Gzip.isGzip(bytes) ? try Gzip.inflate(bytes, path: path) : bytes
+        try contents(ofFile: bytes(atPath: path), path: path)
+    }
+
+    /// The contents of a file whose raw bytes are `bytes`: inflated when they are gzip. `path` names it in errors.
+    static func contents(ofFile bytes: [UInt8], path: String) throws -> [UInt8] {
+        Gzip.isGzip(bytes) ? try Gzip.inflate(bytes, path: path) : bytes
     }
 
     /// The file's raw bytes, read with POSIX calls so errors carry the system's reason.

@@ -9,7 +9,10 @@ public enum ExperimentKind: String, CaseIterable, Sendable {
     case compare
     /// Reduction policy, weight binarization, K and activation precision, one at a time.
     case ablations
-    /// Both of them (their shared runs run once).
+    /// The paper's XNOR training against the recipe for binary networks, each of its additions on
+    /// its own and all together, and full precision with the same recipe.
+    case binarization
+    /// compare and ablations (their shared runs run once).
     case all
 
     /// The tables this experiment writes.
@@ -29,6 +32,13 @@ public struct PlannedRun: Equatable, Sendable {
     public var work: Work
 }
 
+/// What kind of row a table shows.
+public enum RowGroup: String, Sendable {
+    case searched, random, published
+    case fullPrecision = "full-precision"
+    case ablation
+}
+
 /// One row of a table: a trained genotype, and the search that found it when there is one.
 public struct ExperimentRow: Equatable, Sendable {
     /// Which table it belongs to.
@@ -37,6 +47,7 @@ public struct ExperimentRow: Equatable, Sendable {
     public var key: String
     /// What the table shows in its first column.
     public var label: String
+    public var group: RowGroup
     public var searchRun: String?
     public var trainRun: String
 }
@@ -67,6 +78,7 @@ public struct ExperimentPlan: Equatable, Sendable {
             switch table {
             case .compare: planCompare(root: root)
             case .ablations: planAblations(root: root)
+            case .binarization: planBinarization(root: root)
             case .all: continue
             }
         }
@@ -79,19 +91,31 @@ public struct ExperimentPlan: Equatable, Sendable {
 
     public func run(named name: String) -> PlannedRun? { runs.first { $0.name == name } }
 
+    /// The `bnas train` command that reproduces the training of `row` (given its search's genotype).
+    public func command(_ row: ExperimentRow) -> String {
+        guard let run = run(named: row.trainRun), case .train(let configuration, _) = run.work else { return "" }
+        return (["bnas"] + configuration.trainArguments).map(Self.shellQuoted).joined(separator: " ")
+    }
+
+    /// `text` as one shell word.
+    static func shellQuoted(_ text: String) -> String {
+        let plain = !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=+,".contains($0) }
+        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
     // MARK: - The rows
 
     private mutating func planCompare(root: URL) {
         let searched = search("performance") { _ in }
-        addRow(.compare, "searched", "searched (BNAS search, policy performance)", search: searched,
+        addRow(.compare, "searched", "searched (BNAS search, policy performance)", .searched, search: searched,
                train: train("searched", genotype: searched, root: root))
         for seed in 1...3 {
-            addRow(.compare, "random-\(seed)", "random:\(seed)", search: nil, train: train("random-\(seed)", genotype: "random:\(seed)"))
+            addRow(.compare, "random-\(seed)", "random:\(seed)", .random, search: nil, train: train("random-\(seed)", genotype: "random:\(seed)"))
         }
         for (name, label) in [("pc-darts", "PC-DARTS (published)"), ("darts-v2", "DARTS V2 (published)"), ("bnas-xnor", "BNAS XNOR (published)")] {
-            addRow(.compare, name, label, search: nil, train: train(name, genotype: name))
+            addRow(.compare, name, label, .published, search: nil, train: train(name, genotype: name))
         }
-        addRow(.compare, "full-precision", "searched, full precision (--binarize none)", search: searched,
+        addRow(.compare, "full-precision", "searched, full precision (--binarize none)", .fullPrecision, search: searched,
                train: train("searched-float", genotype: searched, root: root) { $0.binarize = "none" })
     }
 
@@ -101,23 +125,64 @@ public struct ExperimentPlan: Equatable, Sendable {
         for policy in ReductionPolicyKind.allCases {
             let found = policy == .performance ? searched : search(policy.rawValue) { $0.policy = policy }
             let trained = policy == .performance ? baseline : train("searched-\(policy.rawValue)", genotype: found, root: root)
-            addRow(.ablations, "policy-\(policy.rawValue)", "policy \(policy.rawValue)", search: found, train: trained)
+            addRow(.ablations, "policy-\(policy.rawValue)", "policy \(policy.rawValue)", .ablation, search: found, train: trained)
         }
-        addRow(.ablations, "weights-xnor", "XNOR weights", search: searched, train: baseline)
-        addRow(.ablations, "weights-pcnn", "PCNN weights (--binarize pcnn)", search: searched,
+        addRow(.ablations, "weights-xnor", "XNOR weights", .ablation, search: searched, train: baseline)
+        addRow(.ablations, "weights-pcnn", "PCNN weights (--binarize pcnn)", .ablation, search: searched,
                train: train("searched-pcnn", genotype: searched, root: root) { $0.binarize = "pcnn" })
         let k1 = search("k1") { $0.partialK = 1 }
-        addRow(.ablations, "k-\(recipe.search.partialK)", "K = \(recipe.search.partialK)", search: searched, train: baseline)
-        addRow(.ablations, "k-1", "K = 1 (--partial-k 1)", search: k1, train: train("searched-k1", genotype: k1, root: root))
-        addRow(.ablations, "activations-binary", "binary activations", search: searched, train: baseline)
-        addRow(.ablations, "activations-real", "real activations (--activations real)", search: searched,
+        addRow(.ablations, "k-\(recipe.search.partialK)", "K = \(recipe.search.partialK)", .ablation, search: searched, train: baseline)
+        addRow(.ablations, "k-1", "K = 1 (--partial-k 1)", .ablation, search: k1, train: train("searched-k1", genotype: k1, root: root))
+        addRow(.ablations, "activations-binary", "binary activations", .ablation, search: searched, train: baseline)
+        addRow(.ablations, "activations-real", "real activations (--activations real)", .ablation, search: searched,
                train: train("searched-real-activations", genotype: searched, root: root) { $0.activations = "real" })
+    }
+
+    /// The searched genotype trained as the paper does (the recipe of `compare`), then with the
+    /// recipe for binary networks (`recipe.binaryTraining`) alone, with each addition, with all of
+    /// them, and in full precision. The full-precision run comes before the distilled ones, whose
+    /// teacher it is. The flavour rows add the ReAct flavour's parts to XNOR
+    /// (docs/algorithms.md#react-flavour); "all" is the `react` preset with two-step and distillation.
+    private mutating func planBinarization(root: URL) {
+        let searched = search("performance") { _ in }
+        addRow(.binarization, "paper-xnor", "XNOR, the paper's recipe (as compare: \(recipe.training.epochs) epochs, cosine per epoch)",
+               .ablation, search: searched, train: train("searched", genotype: searched, root: root))
+        func binary(_ variant: String, _ change: (inout TrainingConfiguration) -> Void = { _ in }) -> String {
+            train("searched-bnn\(variant)", genotype: searched, root: root, recipe: recipe.binaryTraining, change)
+        }
+        let float = "searched-bnn-float"
+        let teacher = root.appendingPathComponent("\(prefix)-train-\(float)").relativePath
+        let distil = { (configuration: inout TrainingConfiguration) in
+            configuration.teacher = teacher
+            configuration.distillWeight = Distillation.defaultWeight
+        }
+        let twoStep = { (configuration: inout TrainingConfiguration) in
+            configuration.firstStepEpochs = configuration.epochs / 2
+            TrainingRecipe.bnn.apply(to: &configuration)
+        }
+        addRow(.binarization, "recipe", "recipe for binary networks (--recipe bnn)", .ablation, search: searched, train: binary(""))
+        addRow(.binarization, "two-step", "+ two-step training (--two-step)", .ablation, search: searched, train: binary("-two-step", twoStep))
+        let floatRun = binary("-float") { $0.binarize = "none" }
+        addRow(.binarization, "distillation", "+ distillation from the full-precision row (--teacher)", .ablation, search: searched,
+               train: binary("-distill", distil))
+        addRow(.binarization, "thresholds", "+ learnable thresholds and RPReLU (--thresholds on)", .ablation, search: searched,
+               train: binary("-thresholds") { $0.binarization.thresholds = true })
+        addRow(.binarization, "shortcuts", "+ real-valued shortcuts (--shortcuts on)", .ablation, search: searched,
+               train: binary("-shortcuts") { $0.binarization.shortcuts = true })
+        addRow(.binarization, "all", "all together (--binarize react: thresholds, shortcuts, ApproxSign; two-step, distillation)", .ablation,
+               search: searched, train: binary("-all") {
+                   $0.binarization = .react
+                   twoStep(&$0)
+                   distil(&$0)
+               })
+        addRow(.binarization, "full-precision", "full precision, the same recipe (--binarize none)", .fullPrecision, search: searched,
+               train: floatRun)
     }
 
     // MARK: - The runs
 
-    private mutating func addRow(_ table: ExperimentKind, _ key: String, _ label: String, search: String?, train: String) {
-        rows.append(ExperimentRow(table: table, key: key, label: label, searchRun: search, trainRun: train))
+    private mutating func addRow(_ table: ExperimentKind, _ key: String, _ label: String, _ group: RowGroup, search: String?, train: String) {
+        rows.append(ExperimentRow(table: table, key: key, label: label, group: group, searchRun: search, trainRun: train))
     }
 
     /// Plans the search `variant` (the recipe's search changed by `change`) and returns its run name.
@@ -135,10 +200,11 @@ public struct ExperimentPlan: Equatable, Sendable {
         return add(PlannedRun(name: "\(prefix)-train-\(variant)", work: .train(configuration, search: nil)))
     }
 
-    /// Plans the training `variant` of the genotype the search run `search` finds.
-    private mutating func train(_ variant: String, genotype search: String, root: URL,
+    /// Plans the training `variant` of the genotype the search run `search` finds, with the training
+    /// `recipe` (the size's `training` unless given) changed by `change`.
+    private mutating func train(_ variant: String, genotype search: String, root: URL, recipe training: TrainingConfiguration? = nil,
                                 _ change: (inout TrainingConfiguration) -> Void = { _ in }) -> String {
-        var configuration = recipe.training
+        var configuration = training ?? recipe.training
         configuration.genotype = root.appendingPathComponent(search).appendingPathComponent("genotype.json").relativePath
         change(&configuration)
         return add(PlannedRun(name: "\(prefix)-train-\(variant)", work: .train(configuration, search: search)))

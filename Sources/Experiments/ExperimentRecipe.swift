@@ -6,9 +6,9 @@ import Search
 /// The size of an experiment: the search every searched row starts from and the one training recipe
 /// every row is trained with. Both sizes live here and nowhere else.
 ///
-/// The protocol (the `full` size): the default search of DESIGN.md (10,000 + 10,000 Fashion-MNIST
-/// training images, 5 cells, C = 8, K = 4, XNOR with binary activations, 20 epochs, 5 warm-up, a
-/// reduction step every 2 epochs, policy performance); every genotype trained on the 60,000 training
+/// The protocol (the `full` size): the default search (docs/experiments.md#the-default-search:
+/// 10,000 + 10,000 Fashion-MNIST training images, 5 cells, C = 8, K = 4, XNOR with binary
+/// activations, 20 epochs, 5 warm-up, a reduction step every 2 epochs, policy performance); every genotype trained on the 60,000 training
 /// images and tested once, after the last epoch, on the 10,000 test images; 1-bit weights and
 /// activations in the cells (stem and classifier real) unless a row says otherwise.
 public struct ExperimentRecipe: Equatable, Sendable {
@@ -18,32 +18,45 @@ public struct ExperimentRecipe: Equatable, Sendable {
     public var search: SearchConfiguration
     /// The training of every row; rows change its genotype, binarization or activations.
     public var training: TrainingConfiguration
+    /// Epochs of the `binarization` rows that train with the recipe for binary networks.
+    public var binaryEpochs: Int
     /// How this size departs from the protocol, said under the tables (nil: it follows it).
     public var deviation: String?
 
-    public init(name: String, search: SearchConfiguration, training: TrainingConfiguration, deviation: String?) {
+    public init(name: String, search: SearchConfiguration, training: TrainingConfiguration, binaryEpochs: Int, deviation: String?) {
         self.name = name
         self.search = search
         self.training = training
+        self.binaryEpochs = binaryEpochs
         self.deviation = deviation
+    }
+
+    /// `training` (its data, network and seed) with the recipe for binary networks over `binaryEpochs`.
+    public var binaryTraining: TrainingConfiguration {
+        var configuration = training
+        configuration.epochs = binaryEpochs
+        TrainingRecipe.bnn.apply(to: &configuration)
+        return configuration
     }
 
     /// The protocol, sized for a few hours per experiment on a 2-core machine. The training recipe
     /// (`training`) is the place to change epochs, layers or channels of every row at once.
     /// Every row trains with Adam (lr 0.005, cosine, no weight decay): binarized networks learned
-    /// clearly faster with it than with the DARTS SGD recipe (README, "Results"), and 4 epochs of
-    /// 60,000 images keep `compare` within a few hours.
+    /// clearly faster with it than with the DARTS SGD recipe (docs/experiments.md#why-adam), and 4
+    /// epochs of 60,000 images keep `compare` within a few hours. The rows of `binarization` with the
+    /// recipe for binary networks train the epochs `bnas train` gives that recipe.
     public static let full = ExperimentRecipe(
         name: "full",
         search: SearchConfiguration(),
         training: TrainingConfiguration(genotype: "", binarize: "xnor", activations: "binary", layers: 5, channels: 8, epochs: 4,
                                         batchSize: 64, trainSize: nil, testSize: nil, seed: 0, optimizer: .adam,
                                         learningRate: TrainingOptimizer.adam.defaultLearningRate, weightDecay: TrainingOptimizer.adam.defaultWeightDecay),
-        deviation: nil)
+        binaryEpochs: TrainingRecipe.bnn.epochs, deviation: nil)
 
     /// About ten minutes for `bnas experiment all --quick` on this machine: tiny searches (3 cells,
     /// 256 + 256 images, 8 epochs with a reduction step after each epoch but the first, so that every
-    /// edge still ends with one operation) and one epoch of training on 2,000 images, tested on 1,000.
+    /// edge still ends with one operation) and one epoch of training on 2,000 images, tested on 1,000
+    /// (two with the recipe for binary networks, so that two-step training has one epoch a step).
     public static let quick: ExperimentRecipe = {
         var search = SearchConfiguration()
         search.layers = 3
@@ -56,7 +69,7 @@ public struct ExperimentRecipe: Equatable, Sendable {
             training: TrainingConfiguration(genotype: "", binarize: "xnor", activations: "binary", layers: 5, channels: 8, epochs: 1,
                                             batchSize: 64, trainSize: 2_000, testSize: 1_000, seed: 0, optimizer: .adam,
                                             learningRate: TrainingOptimizer.adam.defaultLearningRate, weightDecay: TrainingOptimizer.adam.defaultWeightDecay),
-            deviation: "the quick size departs from the protocol (60,000 training and 10,000 test images, the default search): "
+            binaryEpochs: 2, deviation: "the quick size departs from the protocol (60,000 training and 10,000 test images, the default search): "
                 + "its numbers show that the pipeline runs, not how good the genotypes are")
     }()
 

@@ -1,6 +1,6 @@
 // The Experiments module: `bnas experiment` runs whole comparisons (searched against random and published
 // genotypes, ablations) as separate run folders and writes their tables. It adds one module to the chain
-// of DESIGN.md: bnas -> Experiments -> Search -> Network (and Experiments -> Datasets); nothing imports it
+// of docs/design.md#modules: bnas -> Experiments -> Search -> Network (and Experiments -> Datasets); nothing imports it
 // but the command line.
 import Datasets
 import Foundation
@@ -37,16 +37,29 @@ public enum ExperimentOutcome: Equatable, Sendable {
 /// finished runs and continuing partial ones, and rewrites the tables after every run.
 public final class ExperimentRunner: @unchecked Sendable {
     public let plan: ExperimentPlan
+    /// Where the run folders are (`runs/`).
     public let root: URL
+    /// Where the tables go (`results/`).
+    public let tables: URL
     let observer: ExperimentObserver
     private let stop = StopRequest()
     private let lock = NSLock()
     private var search: SearchSession?
-    private var cachedData: (key: TrainingConfiguration, splits: DatasetSplits)?
+    private var cachedData: (key: DataKey, splits: DatasetSplits)?
 
-    public init(plan: ExperimentPlan, root: URL, observer: ExperimentObserver) {
+    /// What decides a training's data.
+    private struct DataKey: Equatable {
+        var dataset: String
+        var dataDirectory: String?
+        var trainSize: Int?
+        var testSize: Int?
+        var seed: UInt64
+    }
+
+    public init(plan: ExperimentPlan, root: URL, tables: URL, observer: ExperimentObserver) {
         self.plan = plan
         self.root = root
+        self.tables = tables
         self.observer = observer
     }
 
@@ -159,8 +172,8 @@ public final class ExperimentRunner: @unchecked Sendable {
 
     /// The data of a training; every row of an experiment trains on the same, so it is loaded once.
     private func trainingData(_ configuration: TrainingConfiguration) throws -> DatasetSplits {
-        var key = configuration
-        (key.genotype, key.binarization) = ("", .float)
+        let key = DataKey(dataset: configuration.dataset, dataDirectory: configuration.dataDirectory, trainSize: configuration.trainSize,
+                          testSize: configuration.testSize, seed: configuration.seed)
         if let cachedData, cachedData.key == key { return cachedData.splits }
         let splits = try configuration.loadData()
         cachedData = (key, splits)
@@ -169,12 +182,17 @@ public final class ExperimentRunner: @unchecked Sendable {
 
     // MARK: - Tables
 
-    /// Rewrites `exp-…-KIND.md` and `.csv` of every table of the plan from the run folders.
+    /// Rewrites `exp-…-KIND.md` and `.csv` of every table of the plan (in `tables`) from the run folders.
     @discardableResult
     public func writeTables() throws -> [String] {
-        try plan.kind.tables.map { table in
+        do {
+            try FileManager.default.createDirectory(at: tables, withIntermediateDirectories: true)
+        } catch {
+            throw RunFolderError.cannotWrite(tables.path, error.localizedDescription)
+        }
+        return try plan.kind.tables.map { table in
             let report = ExperimentReport(plan: plan, table: table, measurements: measurements())
-            let file = plan.tableFile(table, root: root)
+            let file = plan.tableFile(table, root: tables)
             try AtomicFile.write(Data(report.markdown.utf8), to: file.appendingPathExtension("md"))
             try AtomicFile.write(Data(report.csv.utf8), to: file.appendingPathExtension("csv"))
             return report.markdown

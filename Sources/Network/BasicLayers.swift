@@ -2,7 +2,7 @@ import Binary
 import Tensor
 
 /// A bias-free 2-d convolution (a batch norm follows every convolution here), optionally
-/// binarized: XNOR or PCNN weights, and sign activations padded with +1 (REFERENCE.md §5).
+/// binarized: XNOR or PCNN weights, and sign activations padded with +1 (docs/algorithms.md#binarisation).
 public final class Conv2d: UnaryLayer {
     public let weight: Tensor
     /// PCNN's learned projection P (same shape as the weight, starts at 1); nil otherwise.
@@ -17,7 +17,11 @@ public final class Conv2d: UnaryLayer {
     private var frozenKernel: BinaryKernel?
     /// The binarization of `weight` (and `projection`) last computed, keyed by the tensors' versions at
     /// that time: any change of their values bumps a version, so a stale kernel is never returned.
+    /// Confined to one thread at a time: a parallel region runs each layer in one task only.
     private var cachedKernel: (weightVersion: Int, projectionVersion: Int, kernel: BinaryKernel)?
+    /// Two-step training's first step: a binarized convolution computes with its latent weights as
+    /// real values, its activations still as `binarization` says (docs/algorithms.md#training-recipe).
+    public var usesRealWeights = false
 
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 dilation: Int = 1, groups: Int = 1, binarization: BinarizationConfig = .float, rng: inout SeededRNG) {
@@ -68,6 +72,10 @@ public final class Conv2d: UnaryLayer {
             return x.conv2d(weight, stride: stride, padding: padding, dilation: dilation, groups: groups)
         }
         let binaryInput = binarization.binarizesActivations
+        if usesRealWeights {
+            let input = binaryInput ? x.signSTE(paddedBy: padding) : x
+            return input.conv2d(weight, stride: stride, padding: binaryInput ? 0 : padding, dilation: dilation, groups: groups)
+        }
         if binaryInput && !GradMode.isEnabled {
             return signForward(x, normalisedBy: nil)
         }
@@ -92,11 +100,11 @@ public final class Conv2d: UnaryLayer {
     /// inference (no gradient recorded, running statistics) of a convolution of sign activations,
     /// the convolutions the bit kernels run.
     public func takesNormalisation(training: Bool) -> Bool {
-        !training && !GradMode.isEnabled && binarization.isBinary && binarization.binarizesActivations
+        !training && !GradMode.isEnabled && binarization.isBinary && binarization.binarizesActivations && !usesRealWeights
     }
 
     /// affine(conv(x)): a following batch norm at inference applied by the convolution to each image
-    /// as it writes it (REFERENCE.md §5, BN after the integer GEMM); the same bits as the two layers
+    /// as it writes it (docs/algorithms.md#bit-kernels, BN after the integer GEMM); the same bits as the two layers
     /// one after the other. Only where `takesNormalisation` holds.
     public func callAsFunction(_ x: Tensor, normalisedBy affine: ChannelAffine) -> Tensor {
         precondition(takesNormalisation(training: false), "Conv2d: a batch norm is taken only at inference of sign activations")

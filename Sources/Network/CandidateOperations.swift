@@ -2,7 +2,7 @@ import Binary
 import Tensor
 
 /// An op's leading activation: ReLU, or nothing when its convolutions take sign(x) themselves
-/// (sign(ReLU(x)) would be +1 everywhere, REFERENCE.md §5).
+/// (sign(ReLU(x)) would be +1 everywhere, docs/algorithms.md#binarisation).
 func leadingActivation(_ x: Tensor, _ binarization: BinarizationConfig) -> Tensor {
     binarization.binarizesActivations ? x : x.relu()
 }
@@ -76,7 +76,7 @@ protocol WritesInPlace {
     func write(_ x: Tensor, shape: [Int], into output: UnsafeMutablePointer<Float>, imageStride: Int, accumulate: Bool) -> Bool
 }
 
-/// ReLU -> depthwise kxk (dilated) -> pointwise 1x1 -> BN (REFERENCE.md §1, `dil_conv_kxk`).
+/// ReLU -> depthwise kxk (dilated) -> pointwise 1x1 -> BN (docs/algorithms.md#search-space, `dil_conv_kxk`).
 /// In the ReAct flavour its `BlockEnd` follows.
 public final class DilConv: UnaryLayer, WritesInPlace {
     let depthwise: Conv2d
@@ -230,7 +230,7 @@ public final class Zero: UnaryLayer {
 }
 
 extension OperationKind {
-    /// Builds the operation for `channels` in and out at `stride` (REFERENCE.md §1). `inSupernet`
+    /// Builds the operation for `channels` in and out at `stride` (docs/algorithms.md#search-space). `inSupernet`
     /// adds the non-affine BN after pools that the DARTS supernet uses; `binarization` reaches
     /// every convolution of the op.
     public func makeLayer(channels: Int, stride: Int, affine: Bool, inSupernet: Bool = false,

@@ -20,7 +20,7 @@ public struct DropPath {
     }
 }
 
-/// A cell built from a genotype (REFERENCE.md §1): two preprocessed inputs, four intermediate nodes
+/// A cell built from a genotype (docs/algorithms.md#search-space): two preprocessed inputs, four intermediate nodes
 /// each summing two edges, output = channel concat of the genotype's concat nodes.
 public final class Cell: Layer {
     public let isReduction: Bool
@@ -49,7 +49,7 @@ public final class Cell: Layer {
         self.operations = operations
     }
 
-    /// The preprocessing of a cell's two inputs (REFERENCE.md §1): c_{k-2} through ReLU-Conv1x1-BN, or
+    /// The preprocessing of a cell's two inputs (docs/algorithms.md#search-space): c_{k-2} through ReLU-Conv1x1-BN, or
     /// FactorizedReduce when the cell before was a reduction; c_{k-1} through ReLU-Conv1x1-BN.
     /// The search cells use it too, with non-affine BN.
     public static func preprocessing(previousPrevious: Int, previous: Int, channels: Int, previousWasReduction: Bool, affine: Bool,

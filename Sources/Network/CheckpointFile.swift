@@ -5,12 +5,15 @@ public enum CheckpointFileError: Error, CustomStringConvertible, Equatable {
     case missing(String)
     case damaged(String, String)
     case mismatch(String, String)
+    /// Neither the newest checkpoint of the run folder nor the previous one can be used; each problem names its file.
+    case noneUsable(String, [String])
 
     public var description: String {
         switch self {
         case .missing(let path): return "\(path): no checkpoint to resume from"
         case .damaged(let path, let reason): return "\(path): damaged checkpoint: \(reason)"
         case .mismatch(let path, let reason): return "\(path): checkpoint does not fit this run: \(reason)"
+        case .noneUsable(let folder, let problems): return "no usable checkpoint in \(folder): " + problems.joined(separator: "; ")
         }
     }
 }
@@ -108,7 +111,7 @@ public struct CheckpointFile: Equatable {
         if !foundAny {
             throw CheckpointFileError.missing(folder.file(name).path)
         }
-        throw CheckpointFileError.damaged(folder.file(name).path, problems.joined(separator: "; "))
+        throw CheckpointFileError.noneUsable(folder.url.path, problems)
     }
 
     private static func append<T: FixedWidthInteger>(_ value: T, to data: inout Data) {

@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 
-// Published genotypes (REFERENCE.md §1), random cells, and `resolve`, which turns a command-line spec into a genotype.
+// Published genotypes (docs/algorithms.md#search-space), random cells, and `resolve`, which turns a command-line spec into a genotype.
 extension Genotype {
     /// DARTS (second order), `DARTS_V2` in the DARTS repository.
     public static let dartsV2 = Genotype(
@@ -94,6 +94,12 @@ extension Genotype {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw GenotypeError.unreadable(path: path, reason: "permission denied or I/O error")
         }
+        return try decode(file: data, path: path, name: name)
+    }
+
+    /// A genotype file's contents read as `load` reads the file at `path` (whose name only decides JSON
+    /// by its `.json` ending and appears in errors).
+    static func decode(file data: Data, path: String, name: String?) throws -> Genotype {
         guard let text = String(data: data, encoding: .utf8) else {
             throw GenotypeError.unreadable(path: path, reason: "not UTF-8 text")
         }

@@ -25,6 +25,8 @@ public struct NetworkShape: Codable, Equatable, Sendable {
 
     /// Refuses shapes the network cannot be built for, with the reason.
     public func validate() throws {
+        guard inputChannels >= 1 else { throw NetworkShapeError("images need at least 1 channel, got \(inputChannels)") }
+        guard classes >= 1 else { throw NetworkShapeError("a classifier needs at least 1 class, got \(classes)") }
         guard layers >= 3 else { throw NetworkShapeError("a network needs at least 3 cells (two reductions), got \(layers)") }
         guard channels >= 2, channels % 2 == 0 else { throw NetworkShapeError("channels must be even and at least 2, got \(channels)") }
         // Two reductions halve the image twice, and FactorizedReduce needs an even size each time.
@@ -33,7 +35,18 @@ public struct NetworkShape: Codable, Equatable, Sendable {
         }
     }
 
-    /// Cells at layers/3 and 2*layers/3 are reduction cells (REFERENCE.md §1).
+    /// Weights every network of this shape has at least, whatever its genotype: the stem's 3C x
+    /// inputChannels 3x3 convolution, each cell's 1x1 convolution of the previous cell's output (at least
+    /// C x C: both have at least C channels) and the classifier's (at least C inputs per class). A file
+    /// that describes a network is refused with it when it holds fewer values, before the network is
+    /// built: a damaged header cannot make bnas allocate more than its file can fill. A Double, as the
+    /// products of absurd shapes do not fit an Int.
+    public var minimumWeightCount: Double {
+        let c = Double(channels)
+        return 27 * c * Double(inputChannels) + Double(layers) * c * c + c * Double(classes)
+    }
+
+    /// Cells at layers/3 and 2*layers/3 are reduction cells (docs/algorithms.md#search-space).
     public func isReduction(_ layer: Int) -> Bool { layers >= 3 ? (layer == layers / 3 || layer == 2 * layers / 3) : layer == 1 }
 }
 
@@ -92,6 +105,19 @@ public final class GenotypeNetwork: Layer {
     /// The convolutions of the cells (binarized when the shape says so).
     public var cellConvolutions: [Conv2d] { cells.flatMap { $0.allLayers.compactMap { $0 as? Conv2d } } }
 
+    /// The latent weights of the binarized cell convolutions: what their signs are taken of, and
+    /// what the training recipe clips and keeps from weight decay (none in a float network).
+    public var latentWeights: [Tensor] {
+        cellConvolutions.filter(\.binarization.isBinary).map(\.weight)
+    }
+
+    /// Whether the binarized cell convolutions compute with real-valued weights (two-step training's
+    /// first step, docs/algorithms.md#training-recipe); false in a float network.
+    public var usesRealWeights: Bool {
+        get { cellConvolutions.contains { $0.binarization.isBinary && $0.usesRealWeights } }
+        set { for conv in cellConvolutions where conv.binarization.isBinary { conv.usesRealWeights = newValue } }
+    }
+
     /// Parameters stored with one bit each: the weights of binarized cell convolutions (PCNN's
     /// projections only serve training and are not counted).
     public var binaryParameterCount: Int {
@@ -106,7 +132,7 @@ public final class GenotypeNetwork: Layer {
 
     /// Adds PCNN's projection-loss gradients to every binarized convolution (call after backward).
     public func addProjectionLossGradients() {
-        guard shape.binarization.weights == .pcnn else { return }
+        guard shape.binarization.weights == .pcnn, !usesRealWeights else { return }
         for conv in cellConvolutions { conv.addProjectionLossGradients() }
     }
 

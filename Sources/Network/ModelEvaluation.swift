@@ -74,9 +74,11 @@ public struct ModelEvaluation: Codable, Equatable, Sendable {
     /// One evaluation pass with the bit kernels on or off, and the seconds it spent in the binarized
     /// layers' convolutions (from the kernel counters).
     static func evaluate(_ network: GenotypeNetwork, on test: Dataset, batchSize: Int, bitKernels: Bool) -> Pass {
-        let before = KernelCounters.shared.snapshot()
-        let evaluation = BinaryConvolution.onKernels(bits: bitKernels) { Trainer.evaluate(network, on: test, batchSize: batchSize) }
-        let work = KernelCounters.shared.snapshot().subtracting(before)
+        let counters = KernelCounters()
+        let evaluation = KernelCounters.counting(into: counters) {
+            BinaryConvolution.onKernels(bits: bitKernels) { Trainer.evaluate(network, on: test, batchSize: batchSize) }
+        }
+        let work = counters.snapshot()
         return (evaluation, Double(work.binaryNanoseconds + work.packingNanoseconds + work.floatNanoseconds) / 1e9)
     }
 }

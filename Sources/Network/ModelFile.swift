@@ -190,6 +190,10 @@ public enum ModelFile {
         guard bytes.count == expected else { throw ModelFileError.malformedHeader(path, "\(bytes.count - expected) bytes past the end of the model") }
         let stored = bytes[(expected - 8)...].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
         guard UInt64(littleEndian: stored) == fnv1a(Data(bytes[0..<expected - 8])) else { throw ModelFileError.checksumMismatch(path) }
+        let values = header.tensors.reduce(0) { $0 + $1.count }
+        guard header.shape.minimumWeightCount <= Double(values) else {
+            throw ModelFileError.malformedHeader(path, "its shape needs at least \(String(format: "%.0f", header.shape.minimumWeightCount)) weights, its tensors hold \(values) values")
+        }
 
         let network = GenotypeNetwork(genotype: header.genotype, shape: header.shape, seed: 0)
         var reader = PayloadReader(bytes: bytes, offset: 16 + headerLength, entries: header.tensors, version: fileVersion, path: path)

@@ -1,4 +1,4 @@
-/// The eight candidate operations of the DARTS search space (REFERENCE.md §1), in the DARTS order.
+/// The eight candidate operations of the DARTS search space (docs/algorithms.md#search-space), in the DARTS order.
 ///
 /// The raw values are the DARTS names (`PRIMITIVES` in DARTS's `genotypes.py`), so genotypes written by bnas can
 /// be read by the DARTS/PC-DARTS PyTorch code and the other way round. The position of a case in `allCases`

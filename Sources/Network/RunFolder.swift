@@ -5,17 +5,22 @@ public enum RunFolderError: Error, CustomStringConvertible, Equatable {
     case exists(String)
     case invalidName(String)
     case cannotWrite(String, String)
+    case cannotRead(String, String)
+    /// A file of the run that is there but cannot be understood.
+    case damaged(String, String)
 
     public var description: String {
         switch self {
         case .exists(let path): return "\(path) already exists: pass another --run NAME (bnas never overwrites a run)"
         case .invalidName(let name): return "invalid run name '\(name)': use letters, digits, '-', '_' and '.' only"
         case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
+        case .cannotRead(let path, let reason): return "cannot read \(path): \(reason)"
+        case .damaged(let path, let reason): return "\(path) is damaged: \(reason)"
         }
     }
 }
 
-/// `runs/<name>/`: every search or training writes its files here (runs/README.md documents them).
+/// `runs/<name>/`: every search or training writes its files here (docs/design.md#run-folder documents them).
 /// Files are replaced atomically (written to a temporary file, flushed, renamed), so an interrupted
 /// write never leaves a half file behind.
 public struct RunFolder: Sendable {
@@ -41,7 +46,7 @@ public struct RunFolder: Sendable {
     public init(existing path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw RunFolderError.cannotWrite(path, "no such run folder")
+            throw RunFolderError.cannotRead(path, "no such run folder")
         }
         url = URL(fileURLWithPath: path)
         name = url.lastPathComponent

@@ -36,6 +36,9 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var dropPathRNG: [UInt64]
     /// The optimizer's step count (nil in checkpoints written before Adam could be chosen).
     public var optimizerSteps: Int?
+    /// Two-step training's step of the epoch in progress (1: real weights, 2: binary weights; the
+    /// optimizer restarts with step 2); nil in one-step trainings.
+    public var stage: Int?
 
     public var completedEpochs: Int { history.count }
     /// Seconds of training in the completed epochs (test evaluations excluded).
@@ -43,28 +46,63 @@ public struct TrainingState: Codable, Equatable, Sendable {
 }
 
 /// Trains a network built from a genotype with SGD (momentum, weight decay: the DARTS final-training
-/// recipe, REFERENCE.md §6) or Adam, a cosine schedule and gradient clipping, and evaluates it.
+/// recipe, docs/algorithms.md#training-recipe) or Adam, a learning-rate schedule and gradient clipping, and evaluates it;
+/// the recipe for binary networks adds a warm-up, latent weights clipped and free of decay, two-step
+/// training and distillation from a teacher (docs/algorithms.md#training-recipe).
 public final class Trainer {
     public let network: GenotypeNetwork
     public let configuration: TrainingConfiguration
+    /// The real-valued network whose predictions the loss distils (nil: cross entropy alone).
+    let teacher: GenotypeNetwork?
     let optimizer: any Optimizer
-    let schedule: CosineSchedule
+    /// The binarized convolutions' latent weights, which `clipLatentWeights` clips.
+    let latentWeights: [Tensor]
     var dropPath: DropPath
     public private(set) var state: TrainingState
 
-    public init(network: GenotypeNetwork, configuration: TrainingConfiguration) {
+    public init(network: GenotypeNetwork, configuration: TrainingConfiguration, teacher: GenotypeNetwork? = nil) {
         self.network = network
         self.configuration = configuration
+        self.teacher = teacher
+        latentWeights = network.latentWeights
+        let groups = Self.parameterGroups(network, configuration)
         switch configuration.weightOptimizer {
         case .sgd:
-            optimizer = SGD(parameters: network.parameters, learningRate: configuration.learningRate,
-                            momentum: configuration.momentum, weightDecay: configuration.weightDecay)
+            optimizer = SGD(groups: groups, learningRate: configuration.learningRate, momentum: configuration.momentum)
         case .adam:
-            optimizer = Adam(parameters: network.parameters, learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
+            optimizer = Adam(groups: groups, learningRate: configuration.learningRate)
         }
-        schedule = CosineSchedule(base: configuration.learningRate, minimum: configuration.minimumLearningRate, total: configuration.epochs)
         dropPath = DropPath(probability: 0, seed: configuration.seed &+ 17)
-        state = TrainingState(dropPathRNG: dropPath.rng.state)
+        let stage = configuration.stage(ofEpoch: 0)
+        network.usesRealWeights = stage.usesRealWeights
+        state = TrainingState(dropPathRNG: dropPath.rng.state, stage: configuration.firstStepEpochs == nil ? nil : stage.number)
+    }
+
+    /// Every parameter with `weightDecay`; with a `latentWeightDecay`, the latent weights in a group
+    /// of their own with it.
+    static func parameterGroups(_ network: GenotypeNetwork, _ configuration: TrainingConfiguration) -> [ParameterGroup] {
+        guard let latentDecay = configuration.latentWeightDecay else {
+            return [ParameterGroup(network.parameters, weightDecay: configuration.weightDecay)]
+        }
+        let latent = Set(network.latentWeights.map(ObjectIdentifier.init))
+        let (binarized, others) = (network.parameters.filter { latent.contains(ObjectIdentifier($0)) },
+                                   network.parameters.filter { !latent.contains(ObjectIdentifier($0)) })
+        return [ParameterGroup(binarized, weightDecay: latentDecay), ParameterGroup(others, weightDecay: configuration.weightDecay)]
+    }
+
+    /// The learning rate of step `step` (from 0) of epoch `epoch`: each training step has its own
+    /// schedule, per step with warm-up and decay, or per epoch along a cosine without a `schedule`.
+    public func learningRate(epoch: Int, step: Int, stepsPerEpoch: Int) -> Float {
+        let stage = configuration.stage(ofEpoch: epoch)
+        let epochInStage = epoch - stage.epochs.lowerBound
+        guard let decay = configuration.schedule else {
+            return CosineSchedule(base: configuration.learningRate, minimum: configuration.minimumLearningRate,
+                                  total: stage.epochs.count).rate(epoch: epochInStage)
+        }
+        let warmupSteps = Int(((configuration.warmupEpochs ?? 0) * Double(stepsPerEpoch)).rounded())
+        let schedule = WarmupDecaySchedule(base: configuration.learningRate, minimum: configuration.minimumLearningRate,
+                                           warmupSteps: warmupSteps, totalSteps: stage.epochs.count * stepsPerEpoch, decay: decay)
+        return schedule.rate(step: epochInStage * stepsPerEpoch + step)
     }
 
     public var isComplete: Bool { state.completedEpochs >= configuration.epochs }
@@ -76,7 +114,6 @@ public final class Trainer {
                            shouldStop: () -> Bool = { false }) -> EpochMetrics? {
         let epoch = state.completedEpochs
         let clock = Date().addingTimeInterval(-state.seconds)
-        optimizer.learningRate = schedule.rate(epoch: epoch)
         // DARTS ramps drop-path linearly over the epochs.
         dropPath.probability = configuration.dropPath * Float(epoch) / Float(max(1, configuration.epochs))
         let augmentation = Augmentation(cropPadding: configuration.cropPadding, horizontalFlip: false, cutout: configuration.cutout)
@@ -92,9 +129,16 @@ public final class Trainer {
                 state.optimizerSteps = optimizer.steps
                 return nil
             }
+            optimizer.learningRate = learningRate(epoch: epoch, step: state.step, stepsPerEpoch: steps)
             let images = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], data: batch.images)
             let (logits, auxiliary) = network(images, training: true, dropPath: &dropPath)
-            var loss = logits.crossEntropy(labels: batch.labels)
+            var loss: Tensor
+            if let teacher {
+                loss = Distillation.loss(logits: logits, labels: batch.labels, teacherLogits: teacher.predict(images),
+                                         weight: configuration.distillWeight ?? Distillation.defaultWeight)
+            } else {
+                loss = logits.crossEntropy(labels: batch.labels)
+            }
             if let auxiliary, configuration.auxiliaryWeight > 0 {
                 loss = loss + auxiliary.crossEntropy(labels: batch.labels).scaled(by: configuration.auxiliaryWeight)
             }
@@ -103,6 +147,7 @@ public final class Trainer {
             network.addProjectionLossGradients()
             GradientClipping.clipNorm(optimizer.parameters, maxNorm: configuration.gradientClip)
             optimizer.step()
+            if configuration.clipLatentWeights == true { GradientClipping.clipValues(latentWeights, limit: 1) }
             state.step += 1
             state.lossSum += Double(loss.scalar) * Double(batch.count)
             state.correct += Metrics.correctPredictions(logits, labels: batch.labels)
@@ -119,9 +164,14 @@ public final class Trainer {
                             seconds: state.seconds, imagesPerSecond: Double(state.seen) / max(1e-9, state.seconds))
     }
 
-    /// Records a finished epoch (with its test metrics) and starts the next one.
+    /// Records a finished epoch (with its test metrics) and starts the next one; where that one
+    /// begins two-step training's second step, the weights become binary and the optimizer starts afresh.
     public func complete(_ metrics: EpochMetrics) {
-        state = TrainingState(history: state.history + [metrics], dropPathRNG: dropPath.rng.state, optimizerSteps: optimizer.steps)
+        let (finished, next) = (configuration.stage(ofEpoch: state.completedEpochs), configuration.stage(ofEpoch: state.completedEpochs + 1))
+        if next.number != finished.number { optimizer.reset() }
+        network.usesRealWeights = next.usesRealWeights
+        state = TrainingState(history: state.history + [metrics], dropPathRNG: dropPath.rng.state, optimizerSteps: optimizer.steps,
+                              stage: configuration.firstStepEpochs == nil ? nil : next.number)
     }
 
     // MARK: - Checkpoints
@@ -140,6 +190,11 @@ public final class Trainer {
             throw CheckpointFileError.mismatch(path, "it holds \(floats.count) values, this network needs \(needed)")
         }
         guard let rng = SeededRNG(state: restored.dropPathRNG) else { throw CheckpointFileError.damaged(path, "invalid drop-path generator state") }
+        let stage = configuration.stage(ofEpoch: restored.completedEpochs)
+        if configuration.firstStepEpochs != nil, restored.stage != stage.number {
+            throw CheckpointFileError.damaged(path, "it is in step \(restored.stage.map(String.init) ?? "none") of the two-step training, "
+                                              + "but epoch \(restored.completedEpochs + 1) belongs to step \(stage.number)")
+        }
         var offset = 0
         func next(_ count: Int) -> [Float] {
             defer { offset += count }
@@ -152,6 +207,7 @@ public final class Trainer {
         optimizer.buffers = optimizer.buffers.map { next($0.count) }
         optimizer.steps = restored.optimizerSteps ?? 0
         dropPath.rng = rng
+        network.usesRealWeights = stage.usesRealWeights
         state = restored
     }
 

@@ -5,7 +5,7 @@ import Tensor
 
 /// The optimizer of a training run's weights.
 public enum TrainingOptimizer: String, Codable, CaseIterable, Sendable {
-    /// SGD with momentum and weight decay: the DARTS final-training recipe (REFERENCE.md §6).
+    /// SGD with momentum and weight decay: the DARTS final-training recipe (docs/algorithms.md#training-recipe).
     case sgd
     /// Adam, which binarized networks train better with: latent weights whose signs must flip get
     /// steps of the same size whatever their gradient's scale.
@@ -50,12 +50,34 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var shortcuts: Bool?
     public var signGradient: SignGradient?
 
+    // The training recipe for binary networks (docs/algorithms.md#training-recipe). Runs written
+    // before these settings existed have none of them, and nil keeps the behaviour those runs had.
+    /// The learning rate set at every step: a linear warm-up, then this decay to `minimumLearningRate`
+    /// at the last step. nil: set once per epoch, cosine over the epochs (the DARTS recipe).
+    public var schedule: LearningRateDecay?
+    /// Epochs of warm-up (a fraction is fine) at the start of each training step; nil: none.
+    public var warmupEpochs: Double?
+    /// Weight decay of the binarized convolutions' latent weights; nil: `weightDecay`, as every weight.
+    public var latentWeightDecay: Float?
+    /// Whether latent weights are clipped to [-1, 1] after every optimizer step; nil: not clipped.
+    public var clipLatentWeights: Bool?
+    /// Two-step training: the first `firstStepEpochs` epochs binarize only the activations (real
+    /// weights), the rest the weights too, starting from the first step's weights. nil: one step.
+    public var firstStepEpochs: Int?
+    /// The run folder of a finished full-precision training of the same genotype (distillation); nil: none.
+    public var teacher: String?
+    /// W in the loss (1 - W) CE + W KL(p_teacher || p_student), with a teacher.
+    public var distillWeight: Float?
+
     public init(genotype: String, dataset: String = "fashion-mnist", dataDirectory: String? = nil, binarize: String = "none",
                 activations: String = "binary",
                 layers: Int = 6, channels: Int = 16, epochs: Int = 10, batchSize: Int = 64, trainSize: Int? = nil,
                 testSize: Int? = nil, seed: UInt64 = 0, optimizer: TrainingOptimizer = .sgd, learningRate: Float = 0.05, minimumLearningRate: Float = 0, momentum: Float = 0.9,
                 weightDecay: Float = 3e-4, gradientClip: Float = 5, auxiliaryWeight: Float = 0, dropPath: Float = 0,
-                cropPadding: Int = 0, cutout: Int = 0, thresholds: Bool? = nil, shortcuts: Bool? = nil, signGradient: SignGradient? = nil) {
+                cropPadding: Int = 0, cutout: Int = 0, schedule: LearningRateDecay? = nil, warmupEpochs: Double? = nil,
+                latentWeightDecay: Float? = nil, clipLatentWeights: Bool? = nil, firstStepEpochs: Int? = nil,
+                teacher: String? = nil, distillWeight: Float? = nil, thresholds: Bool? = nil, shortcuts: Bool? = nil,
+                signGradient: SignGradient? = nil) {
         self.genotype = genotype
         self.dataset = dataset
         self.dataDirectory = dataDirectory
@@ -81,6 +103,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.thresholds = thresholds
         self.shortcuts = shortcuts
         self.signGradient = signGradient
+        self.schedule = schedule
+        self.warmupEpochs = warmupEpochs
+        self.latentWeightDecay = latentWeightDecay
+        self.clipLatentWeights = clipLatentWeights
+        self.firstStepEpochs = firstStepEpochs
+        self.teacher = teacher
+        self.distillWeight = distillWeight
     }
 }
 
@@ -89,12 +118,12 @@ extension TrainingConfiguration {
     public static func read(from folder: RunFolder) throws -> TrainingConfiguration {
         let url = folder.file("config.json")
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw RunFolderError.cannotWrite(url.path, "no config.json: is \(folder.url.path) a bnas training run?")
+            throw RunFolderError.cannotRead(url.path, "no config.json: is \(folder.url.path) a bnas training run?")
         }
         do {
             return try JSONDecoder().decode(TrainingConfiguration.self, from: data)
         } catch {
-            throw CheckpointFileError.damaged(url.path, "config.json is not a training configuration: \(error)")
+            throw RunFolderError.damaged(url.path, "not a training configuration (\(JSONErrorReason.describe(error)))")
         }
     }
 

@@ -41,12 +41,13 @@ public final class TrainingSession {
     /// Set when resuming passed over a damaged newest checkpoint (the reason, for one line on stderr).
     public let checkpointWarning: String?
 
-    /// A session that starts at epoch 1 in `folder` (which holds `config.json`).
-    public init(network: GenotypeNetwork, configuration: TrainingConfiguration, folder: RunFolder) {
+    /// A session that starts at epoch 1 in `folder` (which holds `config.json`), distilling from
+    /// `teacher` when given.
+    public init(network: GenotypeNetwork, configuration: TrainingConfiguration, folder: RunFolder, teacher: GenotypeNetwork? = nil) {
         self.network = network
         self.configuration = configuration
         self.folder = folder
-        trainer = Trainer(network: network, configuration: configuration)
+        trainer = Trainer(network: network, configuration: configuration, teacher: teacher)
         checkpointWarning = nil
     }
 
@@ -70,17 +71,20 @@ public final class TrainingSession {
         var state: TrainingState
     }
 
-    /// A new training of `configuration.genotype` on images like `data`'s: resolves the genotype and
-    /// checks the network's shape, and only then makes the folder (`makeFolder`) and writes `config.json`.
+    /// A new training of `configuration.genotype` on images like `data`'s: resolves the genotype,
+    /// checks the network's shape and the recipe and loads the teacher, and only then makes the folder
+    /// (`makeFolder`) and writes `config.json`.
     public static func start(configuration: TrainingConfiguration, data: Dataset,
                              in makeFolder: () throws -> RunFolder) throws -> TrainingSession {
         let genotype = try Genotype.resolve(configuration.genotype)
         let shape = configuration.networkShape(for: data)
         try shape.validate()
+        try configuration.validateRecipe()
+        let teacher = try configuration.teacher.map { try Distillation.loadTeacher($0, for: configuration, genotype: genotype) }
         let folder = try makeFolder()
         try folder.writeJSON(configuration, to: "config.json")
         return TrainingSession(network: GenotypeNetwork(genotype: genotype, shape: shape, seed: configuration.seed),
-                               configuration: configuration, folder: folder)
+                               configuration: configuration, folder: folder, teacher: teacher)
     }
 
     /// The training of the run folder at `path`, restored from its newest whole checkpoint. Refuses a
@@ -91,23 +95,47 @@ public final class TrainingSession {
         guard !FileManager.default.fileExists(atPath: folder.file("results.json").path) else {
             throw CheckpointFileError.mismatch(folder.url.path, "the training already finished (results.json exists); nothing to resume")
         }
-        let ((header, floats), warning) = try CheckpointFile.readLatest(from: folder, name: checkpointName, magic: checkpointMagic) { file, path in
-            do {
-                return (try JSONDecoder().decode(CheckpointHeader.self, from: file.header), file.floats)
-            } catch {
-                throw CheckpointFileError.damaged(path, "unreadable header: \(error)")
-            }
+        let ((header, floats), warning) = try CheckpointFile.readLatest(
+            from: folder, name: checkpointName, magic: checkpointMagic, decode: decodeCheckpoint)
+        let trainer = try restoredTrainer(header: header, floats: floats, configuration: configuration,
+                                          path: folder.file(checkpointName).path)
+        try folder.write(Data(metricsText(header.state.history).utf8), to: "metrics.csv")
+        return TrainingSession(trainer: trainer, folder: folder, warning: warning)
+    }
+
+    /// A checkpoint's header and tensors; an unreadable header, or one describing a network that is
+    /// invalid or needs more values than the checkpoint holds, is damage.
+    static func decodeCheckpoint(_ file: CheckpointFile, path: String) throws -> (CheckpointHeader, [Float]) {
+        let header: CheckpointHeader
+        do {
+            header = try JSONDecoder().decode(CheckpointHeader.self, from: file.header)
+        } catch {
+            throw CheckpointFileError.damaged(path, "unreadable header: \(error)")
         }
-        let path = folder.file(checkpointName).path
+        do {
+            try header.genotype.validate()
+            try header.shape.validate()
+        } catch {
+            throw CheckpointFileError.damaged(path, "its network is invalid: \(error)")
+        }
+        guard header.shape.minimumWeightCount <= Double(file.floats.count) else {
+            throw CheckpointFileError.damaged(path, "its network needs at least \(String(format: "%.0f", header.shape.minimumWeightCount)) values, it holds \(file.floats.count)")
+        }
+        return (header, file.floats)
+    }
+
+    /// The trainer a checkpoint restores for the run of `configuration` (its config.json).
+    static func restoredTrainer(header: CheckpointHeader, floats: [Float], configuration: TrainingConfiguration,
+                                path: String) throws -> Trainer {
         guard header.configuration == configuration else { throw CheckpointFileError.mismatch(path, "it was written with another config.json") }
         guard header.state.completedEpochs <= configuration.epochs else {
             throw CheckpointFileError.damaged(path, "it has \(header.state.completedEpochs) epochs of \(configuration.epochs)")
         }
+        let teacher = try configuration.teacher.map { try Distillation.loadTeacher($0, for: configuration, genotype: header.genotype) }
         let trainer = Trainer(network: GenotypeNetwork(genotype: header.genotype, shape: header.shape, seed: configuration.seed),
-                              configuration: configuration)
+                              configuration: configuration, teacher: teacher)
         try trainer.restore(floats: floats, state: header.state, path: path)
-        try folder.write(Data(metricsText(header.state.history).utf8), to: "metrics.csv")
-        return TrainingSession(trainer: trainer, folder: folder, warning: warning)
+        return trainer
     }
 
     /// Trains the remaining epochs. With `shouldStop` answering true between two steps, it writes a

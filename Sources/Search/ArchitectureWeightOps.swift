@@ -4,7 +4,7 @@ import Tensor
 /// The small differentiable ops that turn alpha and beta into the weights of the supernet's sums.
 extension Tensor {
     /// softmax over the entries of each row where `keep` is true; the other entries are 0 and get no
-    /// gradient (an op that left the search space has no weight, REFERENCE.md §2). [rows, columns].
+    /// gradient (an op that left the search space has no weight, docs/algorithms.md#partial-channels). [rows, columns].
     func maskedSoftmaxRows(keep: [Bool]) -> Tensor {
         precondition(rank == 2 && keep.count == count, "maskedSoftmaxRows: \(keep.count) flags for shape \(shape)")
         let (rows, columns) = (shape[0], shape[1])
@@ -31,7 +31,7 @@ extension Tensor {
     }
 
     /// softmax over consecutive segments of a vector: beta's softmax is taken over the incoming
-    /// edges of each node only (REFERENCE.md §2), segments [0,2), [2,5), [5,9), [9,14).
+    /// edges of each node only (docs/algorithms.md#partial-channels), segments [0,2), [2,5), [5,9), [9,14).
     func segmentSoftmax(_ segments: [Range<Int>]) -> Tensor {
         precondition(rank == 1 && segments.last?.upperBound == count, "segmentSoftmax: segments do not cover \(shape)")
         var probabilities = data

@@ -1,4 +1,5 @@
 import Foundation
+import Network
 
 /// One JSON object per line: `{"type": "...", "t": seconds, ...the event's fields}`.
 extension EventRecord: Codable {
@@ -29,7 +30,13 @@ extension EventRecord: Codable {
         let type = try container.decode(String.self, forKey: .type)
         t = try container.decode(Double.self, forKey: .t)
         switch type {
-        case "run_started": event = .runStarted(try RunStartedEvent(from: decoder))
+        case "run_started":
+            let started = try RunStartedEvent(from: decoder)
+            // The dashboard computes with the settings (the reduction epochs): only a runnable search's.
+            do { try started.configuration.validate() } catch {
+                throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "a configuration no search runs: \(error)")
+            }
+            event = .runStarted(started)
         case "step": event = .step(try StepEvent(from: decoder))
         case "epoch": event = .epoch(try EpochEvent(from: decoder))
         case "alpha": event = .alpha(try AlphaEvent(from: decoder))
@@ -44,6 +51,37 @@ extension EventRecord: Codable {
         case "error": event = .error(try ErrorEvent(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown event type '\(type)'")
+        }
+        // What a search writes, and the dashboard's arithmetic relies on (global steps, progress, the
+        // reduction epochs): a clock since the start, and epoch and step numbers that fit 32 bits.
+        guard t.isFinite, t >= 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .t, in: container, debugDescription: "time \(t) is not seconds since the start")
+        }
+        if let number = event.epochsAndSteps.first(where: { !(0...Int(Int32.max)).contains($0) }) {
+            throw DecodingError.dataCorruptedError(forKey: .type, in: container,
+                                                   debugDescription: "epoch or step number \(number) is out of range 0...\(Int32.max)")
+        }
+    }
+}
+
+extension SearchEvent {
+    /// The event's epoch and step numbers and counts (with those of a run's configuration).
+    fileprivate var epochsAndSteps: [Int] {
+        switch self {
+        case .runStarted(let event):
+            let configuration = event.configuration
+            return [event.stepsPerEpoch, configuration.epochs, configuration.warmupEpochs, configuration.reductionInterval]
+                + (event.resumedFromEpoch.map { [$0] } ?? [])
+        case .step(let event): return [event.epoch, event.epochs, event.step, event.stepsPerEpoch]
+        case .epoch(let event): return [event.epoch, event.epochs]
+        case .alpha(let event): return [event.epoch, event.step]
+        case .kernels(let event): return [event.epoch]
+        case .reduction(let event): return [event.epoch, event.index]
+        case .veto(let event): return [event.epoch, event.step]
+        case .paused(let event), .resumed(let event): return [event.epoch, event.step]
+        case .checkpoint(let event): return [event.epoch, event.step]
+        case .finished(let event): return [event.epochs]
+        case .genotype, .error: return []
         }
     }
 }
@@ -117,6 +155,11 @@ public final class EventLog {
         do { data = try Data(contentsOf: url) } catch {
             throw EventLogError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
         }
+        return try parse(data, path: url.path)
+    }
+
+    /// The events of a log whose bytes are `data`, checked as `read` checks them; `path` names it in errors.
+    public static func parse(_ data: Data, path: String) throws -> [EventRecord] {
         let decoder = SearchJSON.decoder()
         let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
         var records: [EventRecord] = []
@@ -126,21 +169,11 @@ public final class EventLog {
             } catch {
                 let isUnterminatedLast = index == lines.count - 1
                 if isUnterminatedLast { break }
-                throw EventLogError.malformed(path: url.path, line: index + 1, reason: Self.reason(error))
+                throw EventLogError.malformed(path: path, line: index + 1, reason: JSONErrorReason.describe(error))
             }
         }
-        guard !records.isEmpty else { throw EventLogError.empty(path: url.path) }
+        guard !records.isEmpty else { throw EventLogError.empty(path: path) }
         return records
     }
 
-    static func reason(_ error: Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context): return context.debugDescription
-        case DecodingError.keyNotFound(let key, _): return "missing key '\(key.stringValue)'"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return "wrong type at '\(path)'"
-        default: return "not valid JSON"
-        }
-    }
 }

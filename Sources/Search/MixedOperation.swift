@@ -22,7 +22,7 @@ struct CellPlan {
     }
 }
 
-/// PC-DARTS's partial-channel mixed operation (REFERENCE.md §2): the first C/K channels go through
+/// PC-DARTS's partial-channel mixed operation (docs/algorithms.md#partial-channels): the first C/K channels go through
 /// the weighted sum of the surviving ops, the others bypass them (max-pooled 2x2 at stride 2), and
 /// the two parts are concatenated and channel-shuffled with K groups.
 final class MixedOperation: Layer {
@@ -62,6 +62,20 @@ final class MixedOperation: Layer {
     }
 }
 
+/// What a task of a parallel region takes from the thread that starts it: whether ops record the
+/// graph (`GradMode`) and the counters its kernels count in (`KernelCounters.current`). Both are the
+/// thread's own, and a `WorkerPool` iteration may run on any thread, so every task that runs layers
+/// forward sets both. The backward tasks need neither: backward passes record no graph and run no
+/// counted kernels (`KernelCountingTests`).
+struct CallerContext {
+    let recording = GradMode.isEnabled
+    let counters = KernelCounters.current
+
+    func carried<T>(_ body: () throws -> T) rethrows -> T {
+        try KernelCounters.counting(into: counters) { try GradMode.carried(recording, body) }
+    }
+}
+
 /// sum_o c_o * op_o(x) with the ops run side by side on the cores, forward and backward. Each op
 /// gets its own leaf copy of x and builds its own graph; the sum's backward runs those graphs
 /// (seeded with c_o * dy) in parallel and adds their input gradients into x in op order, so the
@@ -70,10 +84,10 @@ final class MixedOperation: Layer {
 enum ParallelSum {
     static func weighted(_ operations: [any UnaryLayer], input: Tensor, coefficients: Tensor, at columns: [Int],
                          training: Bool) -> Tensor {
-        let recording = GradMode.isEnabled
+        let caller = CallerContext()
         let runs = Parallelism.map(operations.count) { index in
-            GradMode.carried(recording) { () -> (leaf: Tensor, output: Tensor) in
-                let leaf = recording ? Tensor(shape: input.shape, data: input.data, requiresGrad: input.requiresGrad) : input
+            caller.carried { () -> (leaf: Tensor, output: Tensor) in
+                let leaf = caller.recording ? Tensor(shape: input.shape, data: input.data, requiresGrad: input.requiresGrad) : input
                 return (leaf, operations[index](leaf, training: training))
             }
         }
@@ -108,7 +122,7 @@ enum ParallelSum {
     }
 }
 
-/// A search cell (REFERENCE.md §1): two preprocessed inputs, four intermediate nodes, each the
+/// A search cell (docs/algorithms.md#search-space): two preprocessed inputs, four intermediate nodes, each the
 /// beta-weighted sum of a mixed op on every earlier node; output = concat of the four nodes.
 final class SearchCell: Layer {
     let isReduction: Bool
@@ -122,8 +136,8 @@ final class SearchCell: Layer {
         (preprocess0, preprocess1) = Cell.preprocessing(previousPrevious: previousPrevious, previous: previous, channels: channels,
                                                          previousWasReduction: previousWasReduction, affine: false,
                                                          binarization: binarization, rng: &rng)
-        edges = (0..<OperationSpace.edgeCount).map { edge in
-            let stride = isReduction && OperationSpace.input(ofEdge: edge) < 2 ? 2 : 1
+        edges = (0..<CellTopology.edgeCount).map { edge in
+            let stride = isReduction && CellTopology.input(of: edge) < 2 ? 2 : 1
             return MixedOperation(channels: channels, stride: stride, partialK: partialK, binarization: binarization, rng: &rng)
         }
     }
@@ -132,9 +146,9 @@ final class SearchCell: Layer {
 
     func callAsFunction(_ s0: Tensor, _ s1: Tensor, plan: CellPlan, training: Bool) -> Tensor {
         var states = ParallelEdges.branches([{ self.preprocess0(s0, training: training) }, { self.preprocess1(s1, training: training) }])
-        for incoming in OperationSpace.nodeEdges.map(Array.init) {
+        for incoming in CellTopology.nodeEdges.map(Array.init) {
             let node = incoming.map { edges[$0] }
-            states.append(ParallelEdges.sum(inputs: incoming.map { states[OperationSpace.input(ofEdge: $0)] }, edges: incoming,
+            states.append(ParallelEdges.sum(inputs: incoming.map { states[CellTopology.input(of: $0)] }, edges: incoming,
                                             poolsBypass: node.map { $0.stride == 2 }, groups: node[0].partialK, plan: plan) { index, routed, plan in
                 node[index].mixedOutput(routed, edge: incoming[index], plan: plan, training: training)
             })
@@ -156,20 +170,20 @@ enum ParallelEdges {
     /// side, each recording its own graph when recording is on; their backward passes run whenever
     /// the tape reaches them, as if they had run one after the other.
     static func branches(_ bodies: [() -> Tensor]) -> [Tensor] {
-        let recording = GradMode.isEnabled
-        return Parallelism.map(bodies.count) { GradMode.carried(recording, bodies[$0]) }
+        let caller = CallerContext()
+        return Parallelism.map(bodies.count) { caller.carried(bodies[$0]) }
     }
 
     /// `mixed(index, routed, plan)` is the mixed op of edge `edges[index]` on the routed channels of `inputs[index]`.
     static func sum(inputs: [Tensor], edges: [Int], poolsBypass: [Bool], groups: Int, plan: CellPlan,
                     _ mixed: (Int, Tensor, CellPlan) -> Tensor) -> Tensor {
-        let recording = GradMode.isEnabled
+        let caller = CallerContext()
         let count = inputs.count
         // Each edge's leaves (nil when nothing is recorded) and mixed output.
         let runs = Parallelism.map(count) { index in
-            GradMode.carried(recording) { () -> (leaf: Tensor?, plan: CellPlan?, output: Tensor) in
+            caller.carried { () -> (leaf: Tensor?, plan: CellPlan?, output: Tensor) in
                 let routed = PartialChannelSum.routedChannels(inputs[index], groups: groups)
-                guard recording else { return (nil, nil, mixed(index, routed, plan)) }
+                guard caller.recording else { return (nil, nil, mixed(index, routed, plan)) }
                 let (leaf, leafPlan) = (Tensor(shape: routed.shape, data: routed.data, requiresGrad: inputs[index].requiresGrad), plan.leafCopy())
                 return (leaf, leafPlan, mixed(index, leaf, leafPlan))
             }

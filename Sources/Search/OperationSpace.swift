@@ -10,20 +10,7 @@ public enum RemovalCause: String, Codable, Sendable {
 /// survives, or why it was removed. Reductions and vetoes both go through `remove`, so a vetoed op
 /// is gone exactly as a reduced one is (its cost with it).
 public struct OperationSpace: Codable, Equatable, Sendable {
-    /// Edges per search cell: 2 + 3 + 4 + 5 (REFERENCE.md §1).
-    public static let edgeCount = 14
     public static let operationCount = OperationKind.allCases.count
-    /// The incoming edges of each intermediate node, in the edge numbering of REFERENCE.md §1.
-    public static let nodeEdges: [Range<Int>] = [0..<2, 2..<5, 5..<9, 9..<14]
-
-    /// The node an edge reads: 0 = c_{k-2}, 1 = c_{k-1}, 2... = intermediate node (input - 2).
-    public static func input(ofEdge edge: Int) -> Int {
-        let node = nodeEdges.firstIndex { $0.contains(edge) } ?? 0
-        return edge - nodeEdges[node].lowerBound
-    }
-
-    /// The intermediate node (0...3) an edge feeds.
-    public static func node(ofEdge edge: Int) -> Int { nodeEdges.firstIndex { $0.contains(edge) } ?? 0 }
 
     /// removals[cell][edge * 8 + op]: nil while the op survives.
     private var normal: [RemovalCause?]
@@ -31,7 +18,7 @@ public struct OperationSpace: Codable, Equatable, Sendable {
 
     /// Every op of every edge surviving.
     public init() {
-        normal = Array(repeating: nil, count: Self.edgeCount * Self.operationCount)
+        normal = Array(repeating: nil, count: CellTopology.edgeCount * Self.operationCount)
         reduce = normal
     }
 
@@ -52,14 +39,14 @@ public struct OperationSpace: Codable, Equatable, Sendable {
 
     /// Whether every edge of both cells is down to one operation (the reduction's goal).
     public var isReduced: Bool {
-        CellType.allCases.allSatisfy { cell in (0..<Self.edgeCount).allSatisfy { surviving(cell, edge: $0).count == 1 } }
+        CellType.allCases.allSatisfy { cell in (0..<CellTopology.edgeCount).allSatisfy { surviving(cell, edge: $0).count == 1 } }
     }
 
     /// Why `ref` cannot be removed now, or nil when it can. An edge must keep at least one
     /// operation other than `none` (a final cell has no zero edges).
     public func refusal(toRemove ref: OperationRef) -> String? {
-        guard (0..<Self.edgeCount).contains(ref.edge) else {
-            return "there is no edge \(ref.edge): edges are numbered 0...\(Self.edgeCount - 1)"
+        guard (0..<CellTopology.edgeCount).contains(ref.edge) else {
+            return "there is no edge \(ref.edge): edges are numbered 0...\(CellTopology.edgeCount - 1)"
         }
         if let cause = removal(ref) {
             return "\(ref) is already gone (\(cause == .veto ? "vetoed" : "removed by a reduction step"))"

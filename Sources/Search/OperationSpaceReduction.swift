@@ -3,12 +3,12 @@ import Foundation
 import Network
 import Tensor
 
-/// The reduction step of REFERENCE.md §4, for the `performance` and `alpha` policies.
+/// The reduction step of docs/algorithms.md#operation-space-reduction, for the `performance` and `alpha` policies.
 extension SearchEngine {
     /// The edges that still have a choice to make, as (cell, edge, surviving ops).
     var openEdges: [(cell: CellType, edge: Int, surviving: [OperationKind])] {
         CellType.allCases.flatMap { cell in
-            (0..<OperationSpace.edgeCount).compactMap { edge in
+            (0..<CellTopology.edgeCount).compactMap { edge in
                 let surviving = state.space.surviving(cell, edge: edge)
                 return surviving.count > 1 ? (cell, edge, surviving) : nil
             }
@@ -22,8 +22,8 @@ extension SearchEngine {
         guard !edges.isEmpty, configuration.policy != .none else { return nil }
         let start = Date()
         var scores: [CellType: [[Double?]]] = [
-            .normal: Array(repeating: Array(repeating: nil, count: OperationSpace.operationCount), count: OperationSpace.edgeCount),
-            .reduce: Array(repeating: Array(repeating: nil, count: OperationSpace.operationCount), count: OperationSpace.edgeCount),
+            .normal: Array(repeating: Array(repeating: nil, count: OperationSpace.operationCount), count: CellTopology.edgeCount),
+            .reduce: Array(repeating: Array(repeating: nil, count: OperationSpace.operationCount), count: CellTopology.edgeCount),
         ]
         switch configuration.policy {
         case .performance:
@@ -53,11 +53,11 @@ extension SearchEngine {
                               seconds: Date().timeIntervalSince(start))
     }
 
-    /// BNAS's performance-based likelihoods (REFERENCE.md §4): on each edge the ceil(K_e/2) surviving
-    /// ops with the lowest softmax(alpha) form W_e; T rounds each sample ceil(K_e/2) sub-networks that
-    /// draw one op per edge from W_e without replacement and score them on validation batches; then
-    /// s = softmax over W_e of the mean accuracy, ops outside W_e get (max + mean of s) / 2, and
-    /// S(o) <- S(o) / 2 + s(o).
+    /// BNAS's performance-based likelihoods (docs/algorithms.md#operation-space-reduction): on each
+    /// edge the ceil(K_e/2) surviving ops with the lowest softmax(alpha) form W_e; T rounds each
+    /// sample ceil(K_e/2) sub-networks that draw one op per edge from W_e without replacement and
+    /// score them on validation batches; then s = softmax over W_e of the mean accuracy, ops outside
+    /// W_e get (max + mean of s) / 2, and S(o) <- S(o) / 2 + s(o).
     func updateLikelihoods(_ edges: [(cell: CellType, edge: Int, surviving: [OperationKind])]) {
         var candidates: [CellType: [Int: [OperationKind]]] = [.normal: [:], .reduce: [:]]
         for cell in CellType.allCases {
@@ -83,7 +83,7 @@ extension SearchEngine {
             for draw in 0..<draws {
                 var choice: [CellType: [OperationKind]] = [:]
                 for cell in CellType.allCases {
-                    choice[cell] = (0..<OperationSpace.edgeCount).map { edge in
+                    choice[cell] = (0..<CellTopology.edgeCount).map { edge in
                         if let order = orders[cell]?[edge] { return order[draw % order.count] }
                         return state.space.surviving(cell, edge: edge).first { $0 != .none } ?? .none
                     }
@@ -113,8 +113,8 @@ extension SearchEngine {
         }
     }
 
-    /// s of REFERENCE.md §4 for one edge: the softmax of the sampled ops' mean accuracies, and the
-    /// score of every op outside the sample, (max + mean of s) / 2.
+    /// s of docs/algorithms.md#operation-space-reduction for one edge: the softmax of the sampled ops'
+    /// mean accuracies, and the score of every op outside the sample, (max + mean of s) / 2.
     static func performanceScores(meanAccuracies: [Double]) -> (inside: [Double], outside: Double) {
         let largest = meanAccuracies.max() ?? 0
         let exponentials = meanAccuracies.map { Foundation.exp($0 - largest) }

@@ -44,7 +44,7 @@ struct SearchCheckpoint: Equatable {
         do {
             header = try SearchJSON.decoder().decode(Header.self, from: file.header)
         } catch {
-            throw CheckpointFileError.damaged(path, "unreadable header: \(EventLog.reason(error))")
+            throw CheckpointFileError.damaged(path, "unreadable header: \(JSONErrorReason.describe(error))")
         }
         floats = file.floats
     }

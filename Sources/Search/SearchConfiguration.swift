@@ -3,7 +3,7 @@ import Datasets
 import Network
 import Tensor
 
-/// How operations leave the search space (`--policy`, REFERENCE.md §4).
+/// How operations leave the search space (`--policy`, docs/algorithms.md#operation-space-reduction).
 public enum ReductionPolicyKind: String, Codable, CaseIterable, Sendable {
     /// BNAS: sub-networks sampled from the least likely half of each edge are scored on validation
     /// batches; the op with the lowest kept likelihood S(o) goes.
@@ -15,7 +15,7 @@ public enum ReductionPolicyKind: String, Codable, CaseIterable, Sendable {
 }
 
 /// Everything that decides a search; written to `runs/NAME/config.json` and read back by `--resume`.
-/// The defaults are DESIGN.md's "search a laptop finishes while you watch".
+/// The defaults are a search a laptop finishes while you watch (docs/experiments.md#the-default-search).
 public struct SearchConfiguration: Codable, Equatable, Sendable {
     public var dataset: String = DatasetKind.fashionMNIST.rawValue
     public var dataDirectory: String?
@@ -26,14 +26,14 @@ public struct SearchConfiguration: Codable, Equatable, Sendable {
     public var layers: Int = 5
     /// C of the first cells.
     public var channels: Int = 8
-    /// PC-DARTS's K: 1/K of the channels go through the mixed operation (REFERENCE.md §2).
+    /// PC-DARTS's K: 1/K of the channels go through the mixed operation (docs/algorithms.md#partial-channels).
     public var partialK: Int = 4
     public var epochs: Int = 20
-    /// Epochs of weight steps only, with alpha and beta frozen (REFERENCE.md §3).
+    /// Epochs of weight steps only, with alpha and beta frozen (docs/algorithms.md#bi-level-optimisation).
     public var warmupEpochs: Int = 5
-    /// Epochs of search between two reduction steps (R of REFERENCE.md §4).
+    /// Epochs of search between two reduction steps (R of docs/algorithms.md#operation-space-reduction).
     public var reductionInterval: Int = 2
-    /// Sampling rounds per reduction step (T of REFERENCE.md §4).
+    /// Sampling rounds per reduction step (T of docs/algorithms.md#operation-space-reduction).
     public var samplingRounds: Int = 3
     /// Validation batches each sampled sub-network is scored on.
     public var scoringBatches: Int = 2
@@ -41,13 +41,14 @@ public struct SearchConfiguration: Codable, Equatable, Sendable {
     /// Images for the weight steps; as many again, disjoint, for the architecture steps.
     public var trainSize: Int = 10_000
     public var seed: UInt64 = 0
-    /// Weight optimiser (REFERENCE.md §3): SGD, cosine from `learningRate` to `minimumLearningRate`.
+    /// Weight optimiser (docs/algorithms.md#bi-level-optimisation): SGD, cosine from `learningRate`
+    /// to `minimumLearningRate`.
     public var learningRate: Float = 0.1
     public var minimumLearningRate: Float = 0
     public var momentum: Float = 0.9
     public var weightDecay: Float = 3e-4
     public var gradientClip: Float = 5
-    /// Architecture optimiser (REFERENCE.md §3): Adam on alpha and beta.
+    /// Architecture optimiser (docs/algorithms.md#bi-level-optimisation): Adam on alpha and beta.
     public var architectureLearningRate: Float = 6e-4
     public var architectureBeta1: Float = 0.5
     public var architectureBeta2: Float = 0.999
@@ -114,5 +115,5 @@ public struct SearchConfiguration: Codable, Equatable, Sendable {
 
 public struct SearchConfigurationError: Error, CustomStringConvertible, Equatable {
     public let description: String
-    init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }

@@ -2,7 +2,7 @@ import Datasets
 import Tensor
 
 /// The two disjoint halves a search uses: one trains the weights, the other the architecture
-/// (REFERENCE.md §3). The test split is never touched during search.
+/// (docs/algorithms.md#bi-level-optimisation). The test split is never touched during search.
 public struct SearchData: Sendable {
     public let weights: Dataset
     public let architecture: Dataset

@@ -3,9 +3,11 @@ import Foundation
 import Network
 import Tensor
 
-/// The BNAS search (REFERENCE.md §2-4): a PC-DARTS supernet trained by alternating first-order weight
-/// and architecture steps, with the operation space reduced every R epochs after the warm-up. The
-/// engine is driven by `SearchSession`; it knows nothing of threads or terminals.
+/// The BNAS search: a PC-DARTS supernet (docs/algorithms.md#partial-channels) trained by alternating
+/// first-order weight and architecture steps (docs/algorithms.md#bi-level-optimisation), with the
+/// operation space reduced every R epochs after the warm-up
+/// (docs/algorithms.md#operation-space-reduction). The engine is driven by `SearchSession`; it knows
+/// nothing of threads or terminals.
 public final class SearchEngine {
     public let configuration: SearchConfiguration
     let data: SearchData
@@ -50,9 +52,10 @@ public final class SearchEngine {
 
     // MARK: - Steps
 
-    /// One weight step on a batch of the weight half: SGD on the supernet weights (REFERENCE.md §3).
+    /// One weight step on a batch of the weight half: SGD on the supernet weights
+    /// (docs/algorithms.md#bi-level-optimisation).
     /// Returns the batch's mean loss and the number of correct predictions.
-    func weightStep(_ batch: Batch) -> (loss: Double, correct: Int) {
+    package func weightStep(_ batch: Batch) -> (loss: Double, correct: Int) {
         let result = step(batch, optimizer: weightOptimizer, frozen: architecture.all) {
             supernet.addProjectionLossGradients()
             GradientClipping.clipNorm(weightOptimizer.parameters, maxNorm: configuration.gradientClip)
@@ -61,7 +64,7 @@ public final class SearchEngine {
     }
 
     /// One first-order architecture step on a batch of the architecture half: Adam on alpha and beta.
-    func architectureStep(_ batch: Batch) -> (loss: Double, correct: Int) {
+    package func architectureStep(_ batch: Batch) -> (loss: Double, correct: Int) {
         let result = step(batch, optimizer: architectOptimizer, frozen: weightOptimizer.parameters) {}
         state.architectureSteps += 1
         return result
@@ -84,7 +87,7 @@ public final class SearchEngine {
     }
 
     /// The batches of one epoch: the weight half and the architecture half, each in its own seeded order.
-    func batches(epoch: Int) -> (BatchIterator, BatchIterator) {
+    package func batches(epoch: Int) -> (BatchIterator, BatchIterator) {
         (BatchIterator(dataset: data.weights, batchSize: configuration.batchSize, shuffle: true, dropLast: true,
                        seed: configuration.seed, epoch: epoch),
          BatchIterator(dataset: data.architecture, batchSize: configuration.batchSize, shuffle: true, dropLast: true,

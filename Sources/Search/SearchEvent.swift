@@ -1,7 +1,7 @@
 import Network
 
 /// What the engine reports: every event goes to the dashboard (or the headless printer) and, as one
-/// JSON line, to `runs/NAME/events.jsonl` (schema in runs/README.md). Epochs and steps count from 1.
+/// JSON line, to `runs/NAME/events.jsonl` (schema in docs/design.md#events). Epochs and steps count from 1.
 public enum SearchEvent: Equatable, Sendable {
     case runStarted(RunStartedEvent)
     case step(StepEvent)
@@ -57,7 +57,7 @@ public enum SearchPhase: String, Codable, Sendable {
 /// One operation of one edge of one cell type: what a reduction removes and a veto names.
 public struct OperationRef: Codable, Equatable, Hashable, Sendable, CustomStringConvertible {
     public var cell: CellType
-    /// Edge 0...13 in the numbering of REFERENCE.md §1.
+    /// Edge 0...13 in the numbering of docs/algorithms.md#search-space.
     public var edge: Int
     public var operation: OperationKind
 
@@ -158,7 +158,7 @@ public struct KernelsEvent: Codable, Equatable, Sendable {
     public var latencyBatch: Int?
 }
 
-/// `reduction`: one operation-space reduction step (REFERENCE.md §4).
+/// `reduction`: one operation-space reduction step (docs/algorithms.md#operation-space-reduction).
 public struct ReductionEvent: Codable, Equatable, Sendable {
     public var epoch: Int
     /// 1 for the first reduction step of the search.
@@ -192,9 +192,32 @@ public struct CheckpointEvent: Codable, Equatable, Sendable {
     /// Epochs completed at the checkpoint, and steps done in the epoch after them.
     public var epoch: Int
     public var step: Int
-    /// "start", "epoch", "pause", "stop", "request" or "error".
-    public var reason: String
+    public var reason: CheckpointReason
     public var file: String
+}
+
+/// Why a checkpoint was written; the raw value is the `reason` of the `checkpoint` event.
+public enum CheckpointReason: String, Codable, CaseIterable, Sendable {
+    /// At the start of a fresh search.
+    case start
+    /// After every epoch.
+    case epoch
+    /// On a `pause` command.
+    case pause
+    /// On a `checkpoint` command.
+    case request
+    /// On a `stop` command, before the genotype is written.
+    case stop
+
+    /// Decodes the raw value; an unknown one is an error naming it (a log line that is not a bnas event).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let reason = CheckpointReason(rawValue: name) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown checkpoint reason '\(name)'")
+        }
+        self = reason
+    }
 }
 
 /// `genotype`: the derived architecture (also written to genotype.json / .py / normal.dot / reduce.dot).

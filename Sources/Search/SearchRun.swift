@@ -19,7 +19,10 @@ final class SearchRun {
     let clockStart = Date()
     let startSeconds: Double
     var log: EventLog?
-    var counters = KernelCounters.shared.snapshot()
+    /// The kernel work of this search: its steps, reductions and validation, not the latency probe.
+    let counters = KernelCounters()
+    /// The totals at the last `kernels` event.
+    var reported = KernelCounters.Snapshot()
     var countersTime = Date()
 
     /// Steps between two `alpha` events in search epochs, and seconds between live `kernels` events.
@@ -37,17 +40,21 @@ final class SearchRun {
     var elapsed: Double { startSeconds + Date().timeIntervalSince(clockStart) }
 
     func run() -> SearchOutcome {
+        KernelCounters.counting(into: counters) { runCounted() }
+    }
+
+    private func runCounted() -> SearchOutcome {
         do {
             log = try EventLog(appendingTo: session.folder.file("events.jsonl"))
             try emit(.runStarted(runStartedEvent()))
-            if session.resumedFromEpoch == nil { try checkpoint(reason: "start") }
+            if session.resumedFromEpoch == nil { try checkpoint(reason: .start) }
             try emit(.alpha(engine.alphaEvent()))
             while !engine.isComplete { try runEpoch() }
             let genotype = try finish(stopped: false)
             return .finished(genotype)
         } catch SearchInterruption.stopRequested {
             do {
-                try checkpoint(reason: "stop")
+                try checkpoint(reason: .stop)
                 return .stopped(try finish(stopped: true))
             } catch {
                 return fail("\(error)")
@@ -147,7 +154,7 @@ final class SearchRun {
         }
         try emit(.alpha(engine.alphaEvent()))
         try emit(.kernels(latencyKernelsEvent(epoch: epoch + 1)))
-        try checkpoint(reason: "epoch")
+        try checkpoint(reason: .epoch)
     }
 
     // MARK: - Commands
@@ -161,7 +168,7 @@ final class SearchRun {
                 case .pause where !paused:
                     paused = true
                     try emit(.paused(position))
-                    try checkpoint(reason: "pause")
+                    try checkpoint(reason: .pause)
                 case .resume where paused:
                     paused = false
                     try emit(.resumed(position))
@@ -173,7 +180,7 @@ final class SearchRun {
                                              epoch: position.epoch, step: position.step)))
                     if refusal == nil { try emit(.alpha(engine.alphaEvent())) }
                 case .checkpoint:
-                    try checkpoint(reason: "request")
+                    try checkpoint(reason: .request)
                 case .stop:
                     throw SearchInterruption.stopRequested
                 }
@@ -187,7 +194,7 @@ final class SearchRun {
 
     // MARK: - Files
 
-    func checkpoint(reason: String) throws {
+    func checkpoint(reason: CheckpointReason) throws {
         engine.state.elapsedSeconds = elapsed
         try engine.checkpoint().write(to: session.folder)
         try emit(.checkpoint(CheckpointEvent(epoch: engine.state.completedEpochs, step: engine.state.step, reason: reason,
@@ -210,9 +217,9 @@ final class SearchRun {
     // MARK: - Kernels
 
     func liveKernelsEvent(epoch: Int) -> KernelsEvent {
-        let now = KernelCounters.shared.snapshot()
-        let delta = now.subtracting(counters)
-        counters = now
+        let now = counters.snapshot()
+        let delta = now.subtracting(reported)
+        reported = now
         countersTime = Date()
         return KernelsEvent(epoch: epoch, binaryMACsPerSecond: delta.binaryMACsPerSecond, floatFLOPsPerSecond: delta.floatFLOPsPerSecond,
                             binaryMACs: delta.binaryMACs, floatFLOPs: delta.floatFLOPs, latencies: [],
@@ -225,8 +232,6 @@ final class SearchRun {
         event.latencyChannels = LatencyProbe.channels
         event.latencySize = LatencyProbe.size
         event.latencyBatch = LatencyProbe.batch
-        // The probe's own kernel work is not part of the search's throughput.
-        counters = KernelCounters.shared.snapshot()
         return event
     }
 }

@@ -12,14 +12,14 @@ public enum SearchOutcome: Equatable, Sendable {
     case failed(String)
 }
 
-/// A search running on its own thread (DESIGN.md "Engine <-> dashboard"): commands go in through
+/// A search running on its own thread (docs/design.md#engine-and-dashboard): commands go in through
 /// `send`, taken between minibatch steps; every event is appended to `events.jsonl` and then handed
 /// to the `onEvent` callback on the engine thread.
 public final class SearchSession: @unchecked Sendable {
     public let folder: RunFolder
     /// Set when resuming passed over a damaged newest checkpoint (the reason, for one line on stderr).
     public let checkpointWarning: String?
-    let engine: SearchEngine
+    package let engine: SearchEngine
     let resumedFromEpoch: Int?
     private let condition = NSCondition()
     private var pending: [SearchCommand] = []
@@ -56,7 +56,7 @@ public final class SearchSession: @unchecked Sendable {
         do {
             configuration = try SearchJSON.decoder().decode(SearchConfiguration.self, from: configData)
         } catch {
-            throw CheckpointFileError.damaged(configURL.path, EventLog.reason(error))
+            throw RunFolderError.damaged(configURL.path, "not a search configuration (\(JSONErrorReason.describe(error)))")
         }
         let engine = try SearchEngine(configuration: configuration, data: SearchData.load(configuration))
         let (checkpoint, warning) = try SearchCheckpoint.readLatest(from: folder)

@@ -17,10 +17,11 @@ struct EpochSums: Codable, Equatable {
     var validationAccuracy: Double? { validationSeen > 0 ? Double(validationCorrect) / Double(validationSeen) : nil }
 }
 
-/// The BNAS likelihoods S(o) of REFERENCE.md §4, one per op of every edge of both cell types.
+/// The BNAS likelihoods S(o) of docs/algorithms.md#operation-space-reduction, one per op of every
+/// edge of both cell types.
 struct ReductionLikelihoods: Codable, Equatable {
-    var normal = [Double](repeating: 0, count: OperationSpace.edgeCount * OperationSpace.operationCount)
-    var reduce = [Double](repeating: 0, count: OperationSpace.edgeCount * OperationSpace.operationCount)
+    var normal = [Double](repeating: 0, count: CellTopology.edgeCount * OperationSpace.operationCount)
+    var reduce = [Double](repeating: 0, count: CellTopology.edgeCount * OperationSpace.operationCount)
 
     subscript(cell: CellType, edge: Int, operation: OperationKind) -> Double {
         get { (cell == .normal ? normal : reduce)[edge * OperationSpace.operationCount + operation.index] }

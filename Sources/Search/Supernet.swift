@@ -26,7 +26,7 @@ public struct SupernetShape: Equatable, Sendable {
 
 /// The network the search trains (PC-DARTS's `Network` of `model_search.py`): a full-precision stem
 /// conv3x3 (3C) + BN, `layers` search cells sharing one alpha/beta per cell type, global average
-/// pooling and a full-precision linear classifier (REFERENCE.md §1, §5).
+/// pooling and a full-precision linear classifier (docs/algorithms.md#search-space, docs/algorithms.md#binarisation).
 public final class Supernet: Layer {
     public let shape: SupernetShape
     let stem: Sequential
@@ -51,7 +51,7 @@ public final class Supernet: Layer {
                                     isReduction: reduction, previousWasReduction: previousWasReduction,
                                     partialK: shape.partialK, binarization: shape.binarization, rng: &rng))
             previousWasReduction = reduction
-            (previousPrevious, previous) = (previous, OperationSpace.nodeEdges.count * channels)
+            (previousPrevious, previous) = (previous, CellTopology.nodeCount * channels)
         }
         self.cells = cells
         classifier = Linear(inFeatures: previous, outFeatures: shape.classes, rng: &rng)
@@ -79,20 +79,20 @@ extension Supernet {
 
     static func searchPlan(_ cell: CellType, architecture: ArchitectureParameters, space: OperationSpace) -> CellPlan {
         let edgeWeights = architecture.edgeWeights(cell)
-        let operations = (0..<OperationSpace.edgeCount).map { edge in space.surviving(cell, edge: edge).filter { $0 != .none } }
+        let operations = (0..<CellTopology.edgeCount).map { edge in space.surviving(cell, edge: edge).filter { $0 != .none } }
         return CellPlan(operations: operations,
                         coefficients: architecture.operationWeights(cell, space: space).scaledRows(by: edgeWeights),
                         edgeWeights: edgeWeights)
     }
 
-    /// A sub-network: one op per edge with coefficient softmax(beta) (REFERENCE.md §4's sampled
-    /// sub-networks; no gradient is recorded for it).
+    /// A sub-network: one op per edge with coefficient softmax(beta) (the sampled sub-networks of
+    /// docs/algorithms.md#operation-space-reduction; no gradient is recorded for it).
     static func subnetworkPlan(_ cell: CellType, choice: [OperationKind], architecture: ArchitectureParameters) -> CellPlan {
         let edgeWeights = GradMode.disabled { architecture.edgeWeights(cell) }
-        var coefficients = [Float](repeating: 0, count: OperationSpace.edgeCount * OperationSpace.operationCount)
+        var coefficients = [Float](repeating: 0, count: CellTopology.edgeCount * OperationSpace.operationCount)
         for (edge, kind) in choice.enumerated() { coefficients[edge * OperationSpace.operationCount + kind.index] = edgeWeights.data[edge] }
         return CellPlan(operations: choice.map { [$0] },
-                        coefficients: Tensor(shape: [OperationSpace.edgeCount, OperationSpace.operationCount], data: coefficients),
+                        coefficients: Tensor(shape: [CellTopology.edgeCount, OperationSpace.operationCount], data: coefficients),
                         edgeWeights: edgeWeights)
     }
 }

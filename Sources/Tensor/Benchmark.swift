@@ -1,6 +1,8 @@
 import Foundation
 
-/// Timing for `bnas bench`: the median of repeated runs after warm-up runs.
+/// Timing: the median of repeated runs after warm-up runs. It stays in Tensor, below the `Benchmarks`
+/// module, because product code times with it too: the search's latency probe (`kernels` events) and
+/// `bnas eval`'s alternating passes.
 public enum Benchmark {
     /// Median wall-clock seconds of `body` over `runs` runs, after `warmup` untimed runs. With
     /// `minimumSeconds`, more runs are added until the timed runs add up to at least that long.

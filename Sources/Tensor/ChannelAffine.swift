@@ -3,7 +3,7 @@
 ///
 /// A convolution that a batch norm follows takes one of these and applies it to each image right
 /// after writing it, while the image is still in cache, instead of the batch norm reading and writing
-/// the whole tensor again (REFERENCE.md §5: BN after the integer GEMM). `apply` does the arithmetic of
+/// the whole tensor again (docs/algorithms.md#bit-kernels: BN after the integer GEMM). `apply` does the arithmetic of
 /// `Tensor.batchNorm`'s output pass, a multiply rounded and then an add rounded, so the result has
 /// the same bits as the two layers run one after the other.
 public struct ChannelAffine: Equatable, Sendable {

@@ -94,7 +94,8 @@ extension Tensor {
         }
     }
 
-    /// channel_shuffle(x, groups): view (N, g, C/g, H, W), swap axes 1 and 2, view back (REFERENCE.md §2).
+    /// channel_shuffle(x, groups): view (N, g, C/g, H, W), swap axes 1 and 2, view back
+    /// (docs/algorithms.md#partial-channels).
     /// Output channel j = q * groups + p takes input channel p * (C / groups) + q.
     public func channelShuffle(groups: Int) -> Tensor {
         precondition(rank == 4 && shape[1] % groups == 0, "channelShuffle: \(groups) groups do not divide \(shape[1]) channels")
@@ -153,7 +154,7 @@ extension Tensor {
     }
 
     /// Pads every plane with `amount` rows and columns of `value` on each side. Binarized
-    /// convolutions pad with +1 (REFERENCE.md §5: zero has no 1-bit code), so they pad explicitly
+    /// convolutions pad with +1 (docs/algorithms.md#bit-kernels: zero has no 1-bit code), so they pad explicitly
     /// and convolve without padding.
     public func padded(by amount: Int, value: Float) -> Tensor {
         precondition(rank == 4 && amount >= 0, "padded(by: \(amount)) of \(shape)")

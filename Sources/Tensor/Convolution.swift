@@ -40,7 +40,7 @@ public enum Convolution {
 
     /// The gradients of a convolution with respect to its input and/or weight, for ops built on a
     /// convolution (the binarized ones) that derive their own gradients from these. With
-    /// `signOfInput` the convolution reads sign(input) padded with +1 (REFERENCE.md §5) instead of
+    /// `signOfInput` the convolution reads sign(input) padded with +1 (docs/algorithms.md#bit-kernels) instead of
     /// input padded with zeros, and the input gradient passes sign's straight-through estimator
     /// (only where |input| <= 1): the gradients of conv(signSTE(input) padded with +1) with no
     /// sign tensor stored. Dense convolutions take it without padding only.

@@ -1,11 +1,19 @@
 import CBLAS
 import Foundation
+import Synchronization
 
 /// How the numeric ops use the cores: work is split over images or channels on `WorkerPool`
 /// (threads that stay awake between parallel regions), and OpenBLAS runs one thread inside each worker.
 public enum Parallelism {
     /// Worker count for the ops; 1 makes every op single-threaded (for one-thread benchmarks).
-    nonisolated(unsafe) public static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Atomic: a benchmark or test may change it while other threads start parallel regions; results
+    /// do not depend on it, only the split of the work does.
+    public static var threads: Int {
+        get { threadCount.load(ordering: .relaxed) }
+        set { threadCount.store(max(1, newValue), ordering: .relaxed) }
+    }
+
+    private static let threadCount = Atomic<Int>(max(1, ProcessInfo.processInfo.activeProcessorCount))
 
     private static let blasConfigured: Void = { openblas_set_num_threads(1) }()
 

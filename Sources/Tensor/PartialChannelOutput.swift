@@ -1,4 +1,8 @@
-/// The output of PC-DARTS's partial-channel mixed op (REFERENCE.md §2), summed over a node's edges:
+// A PC-DARTS concept in Tensor: it is a fused kernel (forward and backward) over raw buffers on
+// Tensor's internal 2x2 max-pooling kernel (`PoolingKernels`, `PoolGeometry`), tested with the other
+// ops against the composition it replaces. The search's mixed ops are its only user.
+
+/// The output of PC-DARTS's partial-channel mixed op (docs/algorithms.md#partial-channels), summed over a node's edges:
 ///
 ///     node = sum_e channel_shuffle(concat[mixed_e, weight_e * bypass_e], groups)
 ///

@@ -1,11 +1,3 @@
-/// The element loops of sign activations (REFERENCE.md §5: sign(x) with sign(0) = +1, and the
-/// straight-through estimator, which passes the gradient where |x| <= 1), for `signSTE` and the
-/// convolutions that read sign(x) themselves. 16 lanes at a time; a row's last vector ends flush
-/// with the row (overlapping the one before, which it rewrites with the same values). Rows
-/// narrower than 16 (the small planes of the last cells) run 8 lanes, or the scalar loop below 8.
-/// The vector steps are written per concrete type on purpose: one generic block over `V: SIMD`
-/// compiled its lane comparisons to a scalar loop per lane, which made the depthwise backward
-/// 3-4x slower (seen in `perf`, reverted).
 /// The derivative that stands in for sign's in the backward pass (`--sign-gradient`,
 /// docs/algorithms.md#react-flavour). Each is the derivative of a surrogate function F that meets
 /// sign at |x| >= 1, which is what the gradient checks compare against.
@@ -34,6 +26,13 @@ public enum SignGradient: String, Codable, CaseIterable, Sendable {
     }
 }
 
+/// The element loops of sign activations (docs/algorithms.md#binarisation: sign(x) with sign(0) = +1, and the
+/// straight-through estimator, which passes the gradient where |x| <= 1), for `signSTE` and the
+/// convolutions that read sign(x) themselves. 16 lanes at a time; a row's last vector ends flush
+/// with the row (overlapping the one before, which it rewrites with the same values). Rows
+/// narrower than 16 (the small planes of the last cells) run 8 lanes, or the scalar loop below 8.
+/// The vector steps are written per concrete type on purpose: one generic block over `V: SIMD`
+/// compiled its lane comparisons to a scalar loop per lane (docs/performance.md#simd-idioms).
 public enum SignKernels {
     /// sign of each lane, +1 at 0.
     @inlinable @inline(__always)

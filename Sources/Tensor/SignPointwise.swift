@@ -1,4 +1,4 @@
-/// Dense 1x1 stride-1 convolutions that read sign(x) (REFERENCE.md §5: sign(0) = +1, gradient through
+/// Dense 1x1 stride-1 convolutions that read sign(x) (docs/algorithms.md#binarisation: sign(0) = +1, gradient through
 /// the straight-through estimator), as direct vector loops over 16 pixels at a time. They serve the
 /// pointwise convolutions with too few input channels for bit packing to pay (a separable or dilated
 /// op's 1x1 on C/K channels, 2 to 8 in the default search) and the backward pass of every pointwise

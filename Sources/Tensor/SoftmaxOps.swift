@@ -67,6 +67,31 @@ extension Tensor {
             }
         }
     }
+
+    /// Mean over rows of KL(p || q) = sum_j p_j (log p_j - log q_j), where q = softmax(self) and p =
+    /// softmax(teacher), the teacher's logits a constant (docs/algorithms.md#training-recipe). The
+    /// gradient is (q - p) / N. Classes the teacher gives probability 0 add nothing, as p log p -> 0.
+    public func klDivergence(fromTeacher teacher: Tensor) -> Tensor {
+        let (rows, classes) = rowsAndClasses
+        precondition(teacher.shape == shape, "klDivergence: teacher logits \(teacher.shape) for \(shape)")
+        var logs = data
+        var teacherLogs = teacher.data
+        var loss: Double = 0
+        for r in 0..<rows {
+            Softmax.logNormalizeRow(&logs, offset: r * classes, count: classes)
+            Softmax.logNormalizeRow(&teacherLogs, offset: r * classes, count: classes)
+            for j in r * classes..<(r + 1) * classes {
+                let p = Foundation.exp(teacherLogs[j])
+                if p > 0 { loss += Double(p) * Double(teacherLogs[j] - logs[j]) }
+            }
+        }
+        return Tensor.result(shape: [1], data: [Float(loss / Double(rows))], parents: [self]) { [self] out in
+            let scale = out.grad[0] / Float(rows)
+            accumulateGrad { dx in
+                for j in 0..<rows * classes { dx[j] += (Foundation.exp(logs[j]) - Foundation.exp(teacherLogs[j])) * scale }
+            }
+        }
+    }
 }
 
 /// Row helpers shared by the softmax ops (and by code that needs softmax of plain arrays).

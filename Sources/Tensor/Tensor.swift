@@ -17,8 +17,16 @@ public final class Tensor {
     public var requiresGrad: Bool
     private(set) var parents: [Tensor]
     private(set) var backwardStep: ((Tensor) -> Void)?
-    /// A value an inference kernel derived from `data`, with the version it was derived from.
-    private var derivedValue: (version: Int, value: AnyObject)?
+    /// Values inference kernels derived from `data`, one per type, each with the version it was
+    /// derived from. Guarded by `derivedLock`: the ops of one edge and the two preprocessings of a
+    /// cell run side by side and read the same input tensor, so several threads ask for its values
+    /// at once.
+    private var derivedValues: [ObjectIdentifier: (version: Int, value: AnyObject)] = [:]
+
+    /// The locks of `derivedValues`, one per stripe of tensors, made before any parallel region:
+    /// no lock to allocate per tensor, and pthread mutexes, which the thread sanitizer understands.
+    private static let derivedLocks = (0..<64).map { _ in NSLock() }
+    private var derivedLock: NSLock { Tensor.derivedLocks[(ObjectIdentifier(self).hashValue >> 6) & 63] }
 
     /// A leaf tensor (an input, a constant or, with `requiresGrad`, a parameter).
     public init(shape: [Int], data: [Float], requiresGrad: Bool = false) {
@@ -40,12 +48,31 @@ public final class Tensor {
 
     /// A value derived from `data` (the packed signs the bit kernels read), made by `make` the first
     /// time and kept with the tensor, so that several kernels reading the same tensor derive it once;
-    /// made again once `data` has changed. One value at a time: asking for another type replaces it.
-    public func derived<Value: AnyObject>(_ make: () -> Value) -> Value {
-        if let derivedValue, derivedValue.version == version, let value = derivedValue.value as? Value { return value }
-        let value = make()
-        derivedValue = (version, value)
-        return value
+    /// made again once `data` has changed. Values of different types are kept side by side, keyed by
+    /// `type`.
+    ///
+    /// Safe to call from several threads at once (not while `data` changes). `make` runs outside the
+    /// lock: it may start a parallel region whose tasks, run on this thread while it waits, ask this
+    /// tensor for a value too. Two threads that miss at once both make the value; the first one
+    /// stored is kept and returned to both, so every reader uses the same object.
+    public func derived<Value: AnyObject>(_ type: Value.Type, _ make: () -> Value) -> Value {
+        let key = ObjectIdentifier(type)
+        let current = version
+        func stored(_ values: [ObjectIdentifier: (version: Int, value: AnyObject)]) -> Value? {
+            guard let entry = values[key], entry.version == current else { return nil }
+            return entry.value as? Value
+        }
+        let lock = derivedLock
+        lock.lock()
+        let found = stored(derivedValues)
+        lock.unlock()
+        if let found { return found }
+        let made = make()
+        lock.lock()
+        defer { lock.unlock() }
+        if let value = stored(derivedValues) { return value }
+        derivedValues[key] = (current, made)
+        return made
     }
 
     /// The result of an op: it joins the graph only when recording is on and a parent needs a gradient.

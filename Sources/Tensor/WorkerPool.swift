@@ -5,11 +5,9 @@ import Synchronization
 /// across the cores without waking a sleeping thread first, and that help with the parallel
 /// regions nested inside other threads' tasks.
 ///
-/// Why not `DispatchQueue.concurrentPerform`: on this 2-vCPU virtual machine, waking libdispatch's
-/// sleeping worker takes 50-100 µs. `concurrentPerform(iterations: 2)` over two bodies of 50 µs
-/// took 124-134 µs, slower than the 100-106 µs of running both on one thread, and over two of
-/// 200 µs, 417-445 µs (0.95-0.97x) (`scripts/dispatch-handoff.swift`); the same jobs on this pool
-/// run 1.93x and 1.99x faster than on one thread (`bnas bench kernels`, last table). A search step is
+/// Why not `DispatchQueue.concurrentPerform`: waking libdispatch's sleeping worker can cost as much
+/// as a short region's whole work, so splitting a region of tens or hundreds of µs over two cores
+/// gained little or nothing (docs/performance.md#worker-pool). A search step is
 /// thousands of such regions (a batch norm over a [64, 2, 28, 28] tensor, one op's kernel). And a
 /// nested `concurrentPerform` runs on its caller's thread alone, so when a node's third edge (a
 /// task) runs its ops (a nested region), the other core has nothing to do.
@@ -94,7 +92,7 @@ final class WorkerPool: @unchecked Sendable {
     /// without work, so a benchmark subtracts it to count the cores doing work. It is the threads'
     /// own CPU time, not wall time: a spinning thread that yields its core to another (more threads
     /// than cores) is not spinning while it waits for the core. Reading a thread's CPU clock is a
-    /// system call (about 0.6 µs here), so the threads read it only inside such a scope.
+    /// system call, so the threads read it only inside such a scope.
     func countingSpin<Result>(_ body: () throws -> Result) rethrows -> (result: Result, nanoseconds: Int) {
         spinCounters.add(1, ordering: .sequentiallyConsistent)
         defer { spinCounters.subtract(1, ordering: .sequentiallyConsistent) }

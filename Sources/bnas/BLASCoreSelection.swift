@@ -1,7 +1,8 @@
 import Foundation
 
 /// OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons and falls back to its SSE3
-/// "Prescott" kernels, about 4x slower than its AVX-512 ones on this machine (`bnas bench conv`).
+/// "Prescott" kernels, several times slower than its AVX-512 ones
+/// (docs/performance.md#openblas-core-selection).
 /// OpenBLAS reads OPENBLAS_CORETYPE once, when the library loads, so before anything else runs the
 /// process re-executes itself with the core named after what the CPU reports. A value the user set
 /// is always respected, and a failed exec just continues with OpenBLAS's own choice.

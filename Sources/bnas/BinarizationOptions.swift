@@ -19,8 +19,8 @@ enum BinarizationPreset: String, CaseIterable, ExpressibleByArgument {
     }
 }
 
-/// `on` or `off`, for the flavour's switches.
-enum Switch: String, CaseIterable, ExpressibleByArgument {
+/// The value of an on/off option.
+enum OnOff: String, CaseIterable, ExpressibleByArgument {
     case on, off
     var isOn: Bool { self == .on }
 }
@@ -37,10 +37,10 @@ struct BinarizationOptions: ParsableArguments {
     var activations: ActivationPrecision?
 
     @Option(help: "Learnable per-channel thresholds of the signs and RPReLU after each binarized block: on or off (default: on with react).")
-    var thresholds: Switch?
+    var thresholds: OnOff?
 
     @Option(help: "Real-valued shortcuts around each binarized block whose input and output shapes match: on or off (default: on with react).")
-    var shortcuts: Switch?
+    var shortcuts: OnOff?
 
     @Option(name: .customLong("sign-gradient"),
             help: "The derivative standing in for sign's in the backward pass: ste (1 on [-1, 1]) or approx (ApproxSign, 2 - 2|x| on [-1, 1]; default with react).")

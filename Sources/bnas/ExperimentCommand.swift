@@ -7,19 +7,19 @@ import Search
 
 extension ExperimentKind: ExpressibleByArgument {}
 
-/// `bnas experiment compare|ablations|all`: a whole comparison as separate runs under runs/, reused
-/// when finished, continued when partial, summed up in Markdown and CSV tables.
+/// `bnas experiment compare|ablations|binarization|all`: a whole comparison as separate runs under
+/// runs/, reused when finished, continued when partial, summed up in Markdown and CSV tables under results/.
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
-        abstract: "Run a comparison (searched vs random and published genotypes, or the ablations) and write its tables.",
+        abstract: "Run a comparison (searched vs random and published genotypes, the ablations, or the binarization recipes) and write its tables.",
         discussion: """
             Every row is a search and/or a training in runs/exp-SIZE-…/ (run one after another). Finished runs are \
             reused, partial ones continued from their checkpoints; Ctrl-C stops cleanly and running the same command \
-            again continues. The tables go to runs/exp-SIZE-EXPERIMENT.md and .csv after every run.
+            again continues. The tables go to results/exp-SIZE-EXPERIMENT.md and .csv after every run.
             """)
 
-    @Argument(help: "compare, ablations or all.")
+    @Argument(help: "compare, ablations, binarization or all (compare and ablations).")
     var experiment: ExperimentKind
 
     @Flag(help: "The quick size (about 10 minutes for all): tiny searches and one epoch on 2,000 images; not the protocol.")
@@ -36,24 +36,25 @@ struct ExperimentCommand: ParsableCommand {
 
     func run() throws {
         let root = URL(fileURLWithPath: "runs")
+        let tables = URL(fileURLWithPath: "results")
         let recipe = ExperimentRecipe.named(quick: quick).on(dataset: dataset.kind, dataDirectory: dataDirectory)
         let plan = ExperimentPlan(kind: experiment, recipe: recipe, root: root)
-        let runner = ExperimentRunner(plan: plan, root: root, observer: ExperimentProgress())
+        let runner = ExperimentRunner(plan: plan, root: root, tables: tables, observer: ExperimentProgress())
         if list {
             printPlan(runner)
             return
         }
         var outcome = ExperimentOutcome.finished
-        var tables: [String] = []
+        var markdown: [String] = []
         try reportingErrors {
             outcome = try whileInterruptible({ runner.requestStop() }) { try runner.run() }
-            tables = try runner.writeTables()
+            markdown = try runner.writeTables()
         }
-        let files = plan.kind.tables.map { plan.tableFile($0, root: root).path + ".md" }
+        let files = plan.kind.tables.map { plan.tableFile($0, root: tables).path + ".md" }
         switch outcome {
         case .finished:
             print("")
-            print(tables.joined(separator: "\n"))
+            print(markdown.joined(separator: "\n"))
             print("tables: \(files.joined(separator: ", ")) (and .csv)")
         case .stopped(let run):
             print("stopped in \(run); the tables so far are in \(files.joined(separator: ", ")); run the same command again to continue")
@@ -68,12 +69,12 @@ struct ExperimentCommand: ParsableCommand {
             let kind: String
             switch entry.run.work {
             case .search(let c): kind = "search (policy \(c.policy.rawValue), K = \(c.partialK))"
-            case .train(let c, _): kind = "train \(c.genotype) (\(c.binarization.label))"
+            case .train(let c, _): kind = "train \(c.genotype) (\(c.binarization.label), \(c.epochs) epoch\(c.epochs == 1 ? "" : "s"))"
             }
             print(String(format: "%2d. %@  %@  %@", index + 1, entry.run.name, entry.status.label, kind))
         }
         for table in plan.kind.tables {
-            print("\(table.rawValue) rows -> \(plan.tableFile(table, root: runner.root).path).md, .csv")
+            print("\(table.rawValue) rows -> \(plan.tableFile(table, root: runner.tables).path).md, .csv")
             for row in plan.rows where row.table == table {
                 print("  \(row.label): " + [row.searchRun, row.trainRun].compactMap { $0 }.joined(separator: " + "))
             }

@@ -6,6 +6,9 @@ import Network
 import Tensor
 
 extension TrainingOptimizer: ExpressibleByArgument {}
+extension TrainingRecipe: ExpressibleByArgument {}
+extension LearningRateDecay: ExpressibleByArgument {}
+
 
 /// Where the data comes from; shared by the commands that load a data set.
 struct DataOptions: ParsableArguments {
@@ -48,20 +51,47 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Channels C of the first cells (the stem has 3C).")
     var channels: Int = 8
 
-    @Option(help: "Training epochs.")
-    var epochs: Int = 5
+    @Option(help: "Training recipe: bnn (Adam, a warm-up over a tenth of the epochs then a cosine decay to 0 set at every step, latent weights clipped to [-1, 1] and not decayed, 10 epochs) or darts (SGD, cosine per epoch, 5 epochs). Default: bnn with --binarize xnor|pcnn, darts with --binarize none; the flags below override its choices.")
+    var recipe: TrainingRecipe?
+
+    @Option(help: "Training epochs (default: the recipe's, 10 for bnn, 5 for darts).")
+    var epochs: Int?
 
     @Option(name: .customLong("batch-size"), help: "Images per step.")
     var batchSize: Int = 64
 
-    @Option(help: "Optimizer of the weights: sgd (momentum 0.9, the DARTS recipe) or adam (binarized networks learn faster with it).")
-    var optimizer: TrainingOptimizer = .sgd
+    @Option(help: "Optimizer of the weights: sgd (momentum 0.9, the DARTS recipe) or adam (binarized networks learn faster with it); default: the recipe's.")
+    var optimizer: TrainingOptimizer?
 
-    @Option(name: .customLong("learning-rate"), help: "Initial learning rate, cosine-annealed to 0 (default: 0.05 with sgd, 0.005 with adam).")
+    @Option(name: .customLong("learning-rate"), help: "Initial learning rate, annealed to 0 (default: 0.05 with sgd, 0.005 with adam).")
     var learningRate: Float?
 
     @Option(name: .customLong("weight-decay"), help: "L2 weight decay (default: 3e-4 with sgd, 0 with adam).")
     var weightDecay: Float?
+
+    @Option(help: "Set the learning rate at every step: a linear warm-up, then a cosine or linear decay to 0 at the last step (bnn: cosine; darts: once per epoch along a cosine).")
+    var schedule: LearningRateDecay?
+
+    @Option(name: .customLong("warmup-epochs"), help: "Epochs of linear warm-up at the start of each training step, fractions allowed (bnn: a tenth of a step's epochs).")
+    var warmupEpochs: Double?
+
+    @Option(name: .customLong("latent-weight-decay"), help: "Weight decay of the binarized convolutions' latent weights (bnn: 0; darts: --weight-decay).")
+    var latentWeightDecay: Float?
+
+    @Option(name: .customLong("clip-latent-weights"), help: "Clip the latent weights to [-1, 1] after every step: on or off (bnn: on; darts: off).")
+    var clipLatentWeights: OnOff?
+
+    @Flag(name: .customLong("two-step"), help: "Two-step training: binary activations with real weights first, then both binary from those weights.")
+    var twoStep = false
+
+    @Option(name: .customLong("first-step-epochs"), help: "With --two-step: epochs of the first step (default: half of --epochs).")
+    var firstStepEpochs: Int?
+
+    @Option(help: "Distil from a finished full-precision run of the same genotype, data set, cells and channels (runs/NAME).")
+    var teacher: String?
+
+    @Option(name: .customLong("distill-weight"), help: "With --teacher: W in the loss (1 - W) cross entropy + W KL(teacher || student) (default: \(Distillation.defaultWeight)).")
+    var distillWeight: Float?
 
     @Option(name: .customLong("auxiliary-weight"), help: "Weight of the auxiliary head's loss (0 = no auxiliary head).")
     var auxiliaryWeight: Float = 0
@@ -92,7 +122,8 @@ struct TrainCommand: ParsableCommand {
         if let testSize, testSize < 1 { throw ValidationError("--test-size must be at least 1, got \(testSize)") }
         guard layers >= 3 else { throw ValidationError("--layers must be at least 3 (two reduction cells), got \(layers)") }
         guard channels >= 2, channels % 2 == 0 else { throw ValidationError("--channels must be an even number >= 2, got \(channels)") }
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if let epochs { guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") } }
+        if firstStepEpochs != nil && !twoStep { throw ValidationError("--first-step-epochs needs --two-step") }
         guard batchSize >= 2 else { throw ValidationError("--batch-size must be at least 2 (batch norm needs two images), got \(batchSize)") }
         if let trainSize = data.trainSize, trainSize < batchSize {
             throw ValidationError("--train-size \(trainSize) is smaller than one batch of \(batchSize)")
@@ -101,18 +132,44 @@ struct TrainCommand: ParsableCommand {
         if let weightDecay { guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay cannot be negative") } }
         guard (0..<1).contains(dropPath) else { throw ValidationError("--drop-path must be in [0, 1), got \(dropPath)") }
         guard auxiliaryWeight >= 0, cropPadding >= 0, cutout >= 0 else { throw ValidationError("--auxiliary-weight, --crop-padding and --cutout cannot be negative") }
-        _ = try binarization.configuration(default: .none)
+        let configuration = try binarization.configuration(default: .none)
+        if resume == nil {
+            do { try trainingConfiguration(binarization: configuration).validateRecipe() } catch { throw ValidationError("\(error)") }
+        }
     }
 
+    /// The recipe's settings with every flag given put over them.
     func trainingConfiguration() throws -> TrainingConfiguration {
+        trainingConfiguration(binarization: try binarization.configuration(default: .none))
+    }
+
+    private func trainingConfiguration(binarization: BinarizationConfig) -> TrainingConfiguration {
+        let recipe = self.recipe ?? .standard(for: binarization.weights)
         var configuration = TrainingConfiguration(
-            genotype: genotype, dataset: data.dataset.kind.rawValue, dataDirectory: data.dataDirectory,
-            layers: layers, channels: channels, epochs: epochs, batchSize: batchSize,
-            trainSize: data.trainSize, testSize: testSize, seed: seed, optimizer: optimizer,
-            learningRate: learningRate ?? optimizer.defaultLearningRate, weightDecay: weightDecay ?? optimizer.defaultWeightDecay,
-            auxiliaryWeight: auxiliaryWeight,
+            genotype: genotype, dataset: data.dataset.kind.rawValue, dataDirectory: data.dataDirectory, layers: layers, channels: channels,
+            epochs: epochs ?? recipe.epochs, batchSize: batchSize,
+            trainSize: data.trainSize, testSize: testSize, seed: seed, auxiliaryWeight: auxiliaryWeight,
             dropPath: dropPath, cropPadding: cropPadding, cutout: cutout)
-        configuration.binarization = try binarization.configuration(default: .none)
+        configuration.binarization = binarization
+        if twoStep { configuration.firstStepEpochs = firstStepEpochs ?? configuration.epochs / 2 }
+        recipe.apply(to: &configuration)
+        if let optimizer {
+            configuration.optimizer = optimizer
+            configuration.learningRate = optimizer.defaultLearningRate
+            configuration.weightDecay = optimizer.defaultWeightDecay
+        }
+        if let learningRate { configuration.learningRate = learningRate }
+        if let weightDecay { configuration.weightDecay = weightDecay }
+        if let schedule { configuration.schedule = schedule }
+        if let warmupEpochs { configuration.warmupEpochs = warmupEpochs }
+        if let latentWeightDecay { configuration.latentWeightDecay = latentWeightDecay }
+        if let clipLatentWeights { configuration.clipLatentWeights = clipLatentWeights == .on }
+        if let teacher {
+            configuration.teacher = teacher
+            configuration.distillWeight = distillWeight ?? Distillation.defaultWeight
+        } else {
+            configuration.distillWeight = distillWeight
+        }
         return configuration
     }
 
@@ -145,6 +202,7 @@ struct TrainCommand: ParsableCommand {
             + "\(configuration.layers) cells, C=\(configuration.channels), \(configuration.binarization.label), "
             + "\(session.network.parameterCount) parameters -> \(session.folder.url.path)"
             + (state.completedEpochs > 0 || state.step > 0 ? ", resumed in epoch \(state.completedEpochs + 1) after step \(state.step)" : "")
+            + "\nrecipe: \(configuration.recipeSummary)"
     }
 
     /// Runs a training session with progress lines; Ctrl-C stops it after the current step with a

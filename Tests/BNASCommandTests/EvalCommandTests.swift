@@ -82,4 +82,12 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("runs/tiny/evaluation.json").path))
         }
     }
+
+    /// A run folder that is not there is a read error, named as one.
+    @Test func aMissingRunIsNotAWriteError() throws {
+        let directory = try BNAS.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outcome = try BNAS.run(["eval", "runs/missing"], in: directory)
+        #expect(outcome.status == 1 && outcome.stderrLines == ["bnas: cannot read runs/missing: no such run folder"], "\(outcome.stderr)")
+    }
 }

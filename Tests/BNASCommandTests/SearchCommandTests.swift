@@ -89,7 +89,17 @@ import Testing
         try Data("garbage".utf8).write(to: run.appendingPathComponent("checkpoint.previous"))
         let refused = try BNAS.run(["search", "--headless", "--resume", "short"], in: directory)
         #expect(refused.status == 1 && refused.stderrLines.count == 1 && refused.stderr.contains("damaged checkpoint"), "\(refused.stderr)")
+        #expect(refused.stderr.hasPrefix("bnas: no usable checkpoint in "), "\(refused.stderr)")
+        #expect(refused.stderr.components(separatedBy: checkpoint.path + ":").count == 2, "each file named once: \(refused.stderr)")
         #expect(try Data(contentsOf: checkpoint) == Data("garbage".utf8))
+
+        // A config.json that is not a search configuration is named as what it is, not as a checkpoint.
+        let config = run.appendingPathComponent("config.json")
+        try Data("{}".utf8).write(to: config)
+        let badConfig = try BNAS.run(["search", "--headless", "--resume", "short"], in: directory)
+        #expect(badConfig.status == 1 && badConfig.stderrLines == ["bnas: \(config.path) is damaged: not a search configuration (missing key 'dataset')"],
+                "\(badConfig.stderr)")
+        #expect(try Data(contentsOf: config) == Data("{}".utf8))
     }
 
     @Test(arguments: [

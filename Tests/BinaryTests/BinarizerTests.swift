@@ -2,8 +2,8 @@ import Testing
 @testable import Binary
 import Tensor
 
-/// The binarizers of REFERENCE.md §5: forward values, and gradients against finite differences
-/// of the surrogate functions that define them (hard tanh for sign; the XNOR and PCNN kernels
+/// The binarizers of docs/algorithms.md#xnor-net and docs/algorithms.md#pcnn: forward values, and
+/// gradients against finite differences of the surrogate functions that define them (hard tanh for sign; the XNOR and PCNN kernels
 /// with their scale held fixed).
 @Suite struct BinarizerTests {
     static func values(_ count: Int, seed: UInt64, bound: Float = 1.5) -> [Float] {

@@ -124,15 +124,15 @@ import Tensor
         let x = Tensor(shape: [3, channels, 7, 6], data: p.input)
         let output = BinaryConvolution.forward(p.geometry, input: x, kernel: p.kernel, counters: KernelCounters())
         #expect(Self.mismatches(output, p.expected) == 0)
-        let runs = x.derived { ChannelRuns(Tensor.zeros([1, 1, 1, 1]), counters: KernelCounters()) }
+        let runs = x.derived(ChannelRuns.self) { ChannelRuns(Tensor.zeros([1, 1, 1, 1]), counters: KernelCounters()) }
         #expect(runs.imageWords == 42 * PackedMatrix.wordCount(bits: channels), "kept from the convolution")
         _ = BinaryConvolution.forward(p.geometry, input: x, kernel: p.kernel, counters: KernelCounters())
-        #expect(x.derived { ChannelRuns(Tensor.zeros([1, 1, 1, 1]), counters: KernelCounters()) } === runs)
+        #expect(x.derived(ChannelRuns.self) { ChannelRuns(Tensor.zeros([1, 1, 1, 1]), counters: KernelCounters()) } === runs)
         x.data = x.data.map { -$0 }
         let negated = BinaryConvolution.forward(p.geometry, input: x, kernel: p.kernel, counters: KernelCounters())
         #expect(negated.map(\.bitPattern) == BinaryConvolution.forward(p.geometry, input: x.data, kernel: p.kernel, binaryInput: true,
                                                                        counters: KernelCounters()).map(\.bitPattern))
-        #expect(x.derived { ChannelRuns(Tensor.zeros([1, 1, 1, 1]), counters: KernelCounters()) } !== runs)
+        #expect(x.derived(ChannelRuns.self) { ChannelRuns(Tensor.zeros([1, 1, 1, 1]), counters: KernelCounters()) } !== runs)
         let threeByThree = Self.prepare(BitConvCase([2, 70, 6, 5], out: 5, padding: 1), seed: 79)
         let y = Tensor(shape: [2, 70, 6, 5], data: threeByThree.input)
         #expect(Self.mismatches(BinaryConvolution.forward(threeByThree.geometry, input: y, kernel: threeByThree.kernel, counters: KernelCounters()),

@@ -26,6 +26,22 @@ struct KernelCountersTests {
         #expect(counters.snapshot().packedBits == 300 + 72 + 2 * 25 * 27)
     }
 
+    /// Kernels handed no counters count in the innermost owner's (`counting(into:)`), and outside any
+    /// owner in counters that record nothing.
+    @Test func kernelsCountInTheCurrentOwnersCounters() {
+        let a = TestData.packed(rows: 4, k: 100, seed: 56), b = TestData.packed(rows: 6, k: 100, seed: 57)
+        let outer = KernelCounters(), inner = KernelCounters()
+        _ = XNORGEMM.multiply(a, b)
+        KernelCounters.counting(into: outer) {
+            _ = XNORGEMM.multiply(a, b)
+            KernelCounters.counting(into: inner) { _ = XNORGEMM.multiply(a, b) }
+            _ = XNORGEMM.multiply(a, b)
+        }
+        #expect(outer.snapshot().binaryCalls == 2 && outer.snapshot().binaryMACs == 2 * 4 * 6 * 100)
+        #expect(inner.snapshot().binaryCalls == 1 && inner.snapshot().binaryMACs == 4 * 6 * 100)
+        #expect(KernelCounters.current.snapshot() == KernelCounters.Snapshot())
+    }
+
     /// Many threads recording at once lose nothing; `subtracting` and `reset` give the interval and zero.
     @Test func concurrentRecordsAddUp() {
         let counters = KernelCounters()

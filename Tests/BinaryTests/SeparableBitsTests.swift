@@ -117,7 +117,7 @@ import Tensor
         let fromPlanes = try #require(BinaryConvolution.separable(stages, input: x.data, counters: KernelCounters()))
         let fromStreams = try #require(BinaryConvolution.separable(stages, input: x, counters: KernelCounters()))
         #expect(fromStreams.map(\.bitPattern) == fromPlanes.map(\.bitPattern))
-        let streams = x.derived { SignStreams([], planes: 0, pixels: 0, counters: KernelCounters()) }
+        let streams = x.derived(SignStreams.self) { SignStreams([], planes: 0, pixels: 0, counters: KernelCounters()) }
         #expect(streams.planes == d.batch * d.inChannels && streams.pixels == d.height * d.width, "kept from the first call")
         for plane in 0..<streams.planes {
             for pixel in 0..<streams.pixels {
@@ -127,11 +127,11 @@ import Tensor
             #expect(streams.words[plane * streams.planeWords + streams.planeWords - 1] == 0)
         }
         _ = BinaryConvolution.separable(stages, input: x, counters: KernelCounters())
-        #expect(x.derived { SignStreams([], planes: 0, pixels: 0, counters: KernelCounters()) } === streams, "a second op packs nothing")
+        #expect(x.derived(SignStreams.self) { SignStreams([], planes: 0, pixels: 0, counters: KernelCounters()) } === streams, "a second op packs nothing")
         x.data = x.data.map { -$0 }
         let negated = try #require(BinaryConvolution.separable(stages, input: x, counters: KernelCounters()))
         #expect(negated.map(\.bitPattern) == BinaryConvolution.separable(stages, input: x.data, counters: KernelCounters())?.map(\.bitPattern))
-        #expect(x.derived { SignStreams([], planes: 0, pixels: 0, counters: KernelCounters()) } !== streams, "new streams for new data")
+        #expect(x.derived(SignStreams.self) { SignStreams([], planes: 0, pixels: 0, counters: KernelCounters()) } !== streams, "new streams for new data")
     }
 
     /// On the float kernels (`onFloatKernels`), and for pairs the bit kernels do not take, there is no

@@ -85,6 +85,16 @@ struct KeyBindingTests {
         #expect(after.row(2 + 7).contains("✗"), "the heat map marks it at once, before the next alpha event")
     }
 
+    /// The status bar tells of the checkpoints the user asked for (`s`, pause), not of the routine ones.
+    @Test func onlyRequestedCheckpointsAreAnnounced() {
+        for reason in CheckpointReason.allCases {
+            var view = ViewState(context: .live)
+            view.note(.checkpoint(CheckpointEvent(epoch: 3, step: 4, reason: reason, file: "checkpoint")))
+            let announced = reason == .request || reason == .pause
+            #expect(view.message == (announced ? "checkpoint written (checkpoint)" : nil), "\(reason)")
+        }
+    }
+
     @Test func pauseResumeAndQuitSendTheEngineCommands() throws {
         var state = try Fixtures.runningState()
         var view = ViewState(context: .live)

@@ -63,6 +63,60 @@ import Testing
         #expect(pcnn.binarize == "pcnn" && pcnn.activations == "binary")
     }
 
+    /// The paper's XNOR row is compare's own run; every other binarized row is the recipe for binary
+    /// networks with one thing changed (all of them in the last); the distilled rows learn from the
+    /// full-precision row, which runs before them; rows needing flags this build lacks are never run.
+    @Test func binarizationRowsChangeOneThingAgainstTheRecipe() throws {
+        let plan = ExperimentPlan(kind: .binarization, recipe: .full, root: Self.root)
+        #expect(plan.rows.map(\.key) == ["paper-xnor", "recipe", "two-step", "distillation", "thresholds", "shortcuts", "all", "full-precision"])
+        #expect(plan.rows.map(\.group) == Array(repeating: .ablation, count: 7) + [.fullPrecision])
+        #expect(plan.runs.map(\.name) == [
+            "exp-full-search-performance", "exp-full-train-searched", "exp-full-train-searched-bnn", "exp-full-train-searched-bnn-two-step",
+            "exp-full-train-searched-bnn-float", "exp-full-train-searched-bnn-distill", "exp-full-train-searched-bnn-thresholds",
+            "exp-full-train-searched-bnn-shortcuts", "exp-full-train-searched-bnn-all",
+        ])
+        let compare = ExperimentPlan(kind: .compare, recipe: .full, root: Self.root)
+        #expect(plan.run(named: "exp-full-train-searched") == compare.run(named: "exp-full-train-searched"))
+
+        func configuration(_ name: String) throws -> TrainingConfiguration {
+            guard case .train(let configuration, "exp-full-search-performance") = plan.run(named: "exp-full-train-\(name)")?.work else {
+                throw ExperimentError("\(name) does not train the searched genotype")
+            }
+            return configuration
+        }
+        var recipe = ExperimentRecipe.full.binaryTraining
+        recipe.genotype = "/data/runs/exp-full-search-performance/genotype.json"
+        #expect(try configuration("searched-bnn") == recipe)
+        #expect(recipe.epochs == 10 && recipe.schedule == .cosine && recipe.warmupEpochs == 1 && recipe.clipLatentWeights == true)
+        #expect(recipe.binarize == "xnor" && recipe.trainSize == nil && recipe.layers == 5 && recipe.channels == 8)
+
+        var twoStep = recipe
+        (twoStep.firstStepEpochs, twoStep.warmupEpochs) = (5, 0.5)
+        #expect(try configuration("searched-bnn-two-step") == twoStep)
+        var float = recipe
+        float.binarize = "none"
+        #expect(try configuration("searched-bnn-float") == float)
+        var distilled = recipe
+        (distilled.teacher, distilled.distillWeight) = ("/data/runs/exp-full-train-searched-bnn-float", 1)
+        #expect(try configuration("searched-bnn-distill") == distilled)
+        var thresholds = recipe, shortcuts = recipe
+        thresholds.thresholds = true
+        shortcuts.shortcuts = true
+        #expect(try configuration("searched-bnn-thresholds") == thresholds && configuration("searched-bnn-shortcuts") == shortcuts)
+        var all = twoStep
+        all.binarization = .react
+        (all.teacher, all.distillWeight) = (distilled.teacher, 1)
+        #expect(try configuration("searched-bnn-all") == all)
+
+        let row = try #require(plan.rows.first { $0.key == "thresholds" })
+        #expect(plan.command(row).hasPrefix("bnas train --recipe bnn --genotype /data/runs/exp-full-search-performance/genotype.json "))
+        #expect(plan.command(row).contains(" --binarize xnor --activations binary --thresholds on --layers "))
+        let allRow = try #require(plan.rows.first { $0.key == "all" })
+        #expect(plan.command(allRow).contains(" --thresholds on --shortcuts on --sign-gradient approx "))
+        #expect(ExperimentPlan.shellQuoted("runs/a b/genotype.json") == "'runs/a b/genotype.json'")
+        #expect(ExperimentPlan.shellQuoted("it's") == "'it'\\''s'")
+    }
+
     /// `all` is both tables; the runs they share run once, and every training comes after its search.
     @Test func allPlansSharedRunsOnce() {
         let plan = ExperimentPlan(kind: .all, recipe: .quick, root: Self.root)

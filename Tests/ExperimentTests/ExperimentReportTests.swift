@@ -58,7 +58,14 @@ import Testing
                                  ("searched-float", 0.9405)] {
             try finishedTraining("exp-quick-train-\(name)", accuracy: accuracy, plan: plan, root: root)
         }
-        return (ExperimentRunner(plan: plan, root: root, observer: Silent()), root)
+        return (ExperimentRunner(plan: plan, root: root, tables: Tiny.tables(root), observer: Silent()), root)
+    }
+
+    /// The command of a quick-size row: the compare recipe spelled out.
+    static func quickCommand(_ genotype: String, binarize: String = "xnor") -> String {
+        "bnas train --recipe darts --genotype \(genotype) --dataset fashion-mnist --train-size 2000 --test-size 1000 --binarize \(binarize) "
+            + "--activations binary --layers 5 --channels 8 --epochs 1 --batch-size 64 --optimizer adam --learning-rate 0.005 "
+            + "--weight-decay 0.0 --seed 0"
     }
 
     @Test func theCompareTableShowsResultsPendingRowsSummaryAndTargets() throws {
@@ -66,9 +73,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
         let markdown = try runner.writeTables()
         #expect(markdown.count == 2)
-        let written = try String(contentsOf: root.appendingPathComponent("exp-quick-compare.md"), encoding: .utf8)
+        let written = try String(contentsOf: Tiny.tables(root).appendingPathComponent("exp-quick-compare.md"), encoding: .utf8)
         #expect(written == markdown.first)
         let recipe = ExperimentRecipe.quick.description
+        let searched = Self.quickCommand(root.path + "/exp-quick-search-performance/genotype.json")
+        let float = Self.quickCommand(root.path + "/exp-quick-search-performance/genotype.json", binarize: "none")
         #expect(written == """
             # bnas experiment compare (quick size)
 
@@ -76,16 +85,16 @@ import Testing
 
             Note: the quick size departs from the protocol (60,000 training and 10,000 test images, the default search): its numbers show that the pipeline runs, not how good the genotypes are.
 
-            | row | test accuracy | 1-bit params | 32-bit params | model.bnn bytes | bit path images/s | training s | search s | runs |
-            | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
-            | searched (BNAS search, policy performance) | 92.31% | 61,904 | 4,434 | 63,084 | 512 | 301 | 120 | `exp-quick-search-performance`, `exp-quick-train-searched` |
-            | random:1 | 91.02% | 61,904 | 4,434 | 63,084 | 512 | 301 | – | `exp-quick-train-random-1` |
-            | random:2 | 91.50% | 61,904 | 4,434 | 63,084 | 512 | 301 | – | `exp-quick-train-random-2` |
-            | random:3 | 91.90% | 61,904 | 4,434 | 63,084 | 512 | 301 | – | `exp-quick-train-random-3` |
-            | PC-DARTS (published) | pending | | | | | | – | `exp-quick-train-pc-darts` |
-            | DARTS V2 (published) | pending | | | | | | – | `exp-quick-train-darts-v2` |
-            | BNAS XNOR (published) | pending | | | | | | – | `exp-quick-train-bnas-xnor` |
-            | searched, full precision (--binarize none) | 94.05% | 61,904 | 4,434 | 63,084 | 512 | 301 | 120 | `exp-quick-search-performance`, `exp-quick-train-searched-float` |
+            | row | group | test accuracy | 1-bit params | 32-bit params | model.bnn bytes | bit path images/s | training s | search s | runs | command |
+            | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |
+            | searched (BNAS search, policy performance) | searched | 92.31% | 61,904 | 4,434 | 63,084 | 512 | 301 | 120 | `exp-quick-search-performance`, `exp-quick-train-searched` | `\(searched)` |
+            | random:1 | random | 91.02% | 61,904 | 4,434 | 63,084 | 512 | 301 | – | `exp-quick-train-random-1` | `\(Self.quickCommand("random:1"))` |
+            | random:2 | random | 91.50% | 61,904 | 4,434 | 63,084 | 512 | 301 | – | `exp-quick-train-random-2` | `\(Self.quickCommand("random:2"))` |
+            | random:3 | random | 91.90% | 61,904 | 4,434 | 63,084 | 512 | 301 | – | `exp-quick-train-random-3` | `\(Self.quickCommand("random:3"))` |
+            | PC-DARTS (published) | published | pending | | | | | | – | `exp-quick-train-pc-darts` | `\(Self.quickCommand("pc-darts"))` |
+            | DARTS V2 (published) | published | pending | | | | | | – | `exp-quick-train-darts-v2` | `\(Self.quickCommand("darts-v2"))` |
+            | BNAS XNOR (published) | published | pending | | | | | | – | `exp-quick-train-bnas-xnor` | `\(Self.quickCommand("bnas-xnor"))` |
+            | searched, full precision (--binarize none) | full-precision | 94.05% | 61,904 | 4,434 | 63,084 | 512 | 301 | 120 | `exp-quick-search-performance`, `exp-quick-train-searched-float` | `\(float)` |
 
             ## Summary
 
@@ -119,7 +128,7 @@ import Testing
         ])
         #expect(report.targets == [.init(target: "performance search ≤ 0.6x the time of policy none",
                                          measured: "0.48x (120 s / 251 s)", met: true)])
-        #expect(report.markdown.contains("| policy none | pending | | | | | | 251 | `exp-quick-search-none`, `exp-quick-train-searched-none` |"))
+        #expect(report.markdown.contains("| policy none | ablation | pending | | | | | | 251 | `exp-quick-search-none`, `exp-quick-train-searched-none` | `bnas train "))
 
         // Slower performance search, searched below the random mean: both marked missed.
         try Self.finishedSearch("exp-quick-search-performance", seconds: 200, plan: runner.plan, root: root)
@@ -141,17 +150,19 @@ import Testing
         let (runner, root) = try Self.fixture()
         defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
         try runner.writeTables()
-        let csv = try String(contentsOf: root.appendingPathComponent("exp-quick-compare.csv"), encoding: .utf8)
+        let csv = try String(contentsOf: Tiny.tables(root).appendingPathComponent("exp-quick-compare.csv"), encoding: .utf8)
+        let searched = Self.quickCommand(root.path + "/exp-quick-search-performance/genotype.json")
+        let float = Self.quickCommand(root.path + "/exp-quick-search-performance/genotype.json", binarize: "none")
         #expect(csv == """
-            experiment,size,key,row,status,test_accuracy,binary_parameters,float_parameters,model_bytes,bit_path_images_per_second,train_seconds,search_seconds,search_run,train_run
-            compare,quick,searched,"searched (BNAS search, policy performance)",done,0.9231,61904,4434,63084,512.4,301.4,120.4,exp-quick-search-performance,exp-quick-train-searched
-            compare,quick,random-1,random:1,done,0.9102,61904,4434,63084,512.4,301.4,,,exp-quick-train-random-1
-            compare,quick,random-2,random:2,done,0.9150,61904,4434,63084,512.4,301.4,,,exp-quick-train-random-2
-            compare,quick,random-3,random:3,done,0.9190,61904,4434,63084,512.4,301.4,,,exp-quick-train-random-3
-            compare,quick,pc-darts,PC-DARTS (published),pending,,,,,,,,,exp-quick-train-pc-darts
-            compare,quick,darts-v2,DARTS V2 (published),pending,,,,,,,,,exp-quick-train-darts-v2
-            compare,quick,bnas-xnor,BNAS XNOR (published),pending,,,,,,,,,exp-quick-train-bnas-xnor
-            compare,quick,full-precision,"searched, full precision (--binarize none)",done,0.9405,61904,4434,63084,512.4,301.4,120.4,exp-quick-search-performance,exp-quick-train-searched-float
+            experiment,size,key,row,group,status,test_accuracy,binary_parameters,float_parameters,model_bytes,bit_path_images_per_second,train_seconds,search_seconds,search_run,train_run,command
+            compare,quick,searched,"searched (BNAS search, policy performance)",searched,done,0.9231,61904,4434,63084,512.4,301.4,120.4,exp-quick-search-performance,exp-quick-train-searched,\(searched)
+            compare,quick,random-1,random:1,random,done,0.9102,61904,4434,63084,512.4,301.4,,,exp-quick-train-random-1,\(Self.quickCommand("random:1"))
+            compare,quick,random-2,random:2,random,done,0.9150,61904,4434,63084,512.4,301.4,,,exp-quick-train-random-2,\(Self.quickCommand("random:2"))
+            compare,quick,random-3,random:3,random,done,0.9190,61904,4434,63084,512.4,301.4,,,exp-quick-train-random-3,\(Self.quickCommand("random:3"))
+            compare,quick,pc-darts,PC-DARTS (published),published,pending,,,,,,,,,exp-quick-train-pc-darts,\(Self.quickCommand("pc-darts"))
+            compare,quick,darts-v2,DARTS V2 (published),published,pending,,,,,,,,,exp-quick-train-darts-v2,\(Self.quickCommand("darts-v2"))
+            compare,quick,bnas-xnor,BNAS XNOR (published),published,pending,,,,,,,,,exp-quick-train-bnas-xnor,\(Self.quickCommand("bnas-xnor"))
+            compare,quick,full-precision,"searched, full precision (--binarize none)",full-precision,done,0.9405,61904,4434,63084,512.4,301.4,120.4,exp-quick-search-performance,exp-quick-train-searched-float,\(float)
 
             """)
     }

@@ -10,13 +10,15 @@ import Testing
     static let straight = Result { () throws -> URL in
         let root = Tiny.temporaryRoot()
         let observer = RecordingObserver()
-        let runner = ExperimentRunner(plan: ExperimentPlan(kind: .compare, recipe: Tiny.recipe, root: root), root: root, observer: observer)
+        let runner = ExperimentRunner(plan: ExperimentPlan(kind: .compare, recipe: Tiny.recipe, root: root), root: root,
+                                      tables: Tiny.tables(root), observer: observer)
         guard try runner.run() == .finished else { throw ExperimentError("the straight run did not finish") }
         return root
     }
 
     static func runner(_ root: URL, _ kind: ExperimentKind = .compare, observer: RecordingObserver = RecordingObserver()) -> ExperimentRunner {
-        let runner = ExperimentRunner(plan: ExperimentPlan(kind: kind, recipe: Tiny.recipe, root: root), root: root, observer: observer)
+        let runner = ExperimentRunner(plan: ExperimentPlan(kind: kind, recipe: Tiny.recipe, root: root), root: root,
+                                      tables: Tiny.tables(root), observer: observer)
         observer.runner = runner
         return runner
     }
@@ -36,7 +38,7 @@ import Testing
         let root = try Self.straight.get()
         let plan = ExperimentPlan(kind: .compare, recipe: Tiny.recipe, root: root)
         #expect(Self.runner(root).statuses().map(\.status) == Array(repeating: .done, count: plan.runs.count))
-        let table = plan.tableFile(.compare, root: root)
+        let table = plan.tableFile(.compare, root: Tiny.tables(root))
         let markdown = try String(contentsOf: table.appendingPathExtension("md"), encoding: .utf8)
         #expect(!markdown.contains("pending"))
         #expect(try String(contentsOf: table.appendingPathExtension("csv"), encoding: .utf8).split(separator: "\n").count == 1 + 8)
@@ -60,8 +62,8 @@ import Testing
         first.stopAtSearchStep = 3
         #expect(try Self.runner(root, observer: first).run() == .stopped(run: search))
         #expect(Self.runner(root).statuses().map(\.status.label).prefix(2) == ["partial (1 of 2 epochs)", "todo"])
-        let pending = try String(contentsOf: root.appendingPathComponent("exp-tiny-synthetic-compare.md"), encoding: .utf8)
-        #expect(pending.contains("| random:1 | pending | | | | | | – | `exp-tiny-synthetic-train-random-1` |"))
+        let pending = try String(contentsOf: Tiny.tables(root).appendingPathComponent("exp-tiny-synthetic-compare.md"), encoding: .utf8)
+        #expect(pending.contains("| random:1 | random | pending | | | | | | – | `exp-tiny-synthetic-train-random-1` |"))
 
         let second = RecordingObserver()
         second.stopAfterRuns = 2
@@ -84,6 +86,36 @@ import Testing
         let expected = try Self.computed(straight)
         #expect(expected.count == 8)
         #expect(try Self.computed(root) == expected)
+    }
+
+    /// The tiny binarization experiment runs every row (the distilled ones after the row that
+    /// teaches them), each flavour row with its flavour, and its tables hold every row.
+    @Test func theBinarizationExperimentRunsEveryRow() throws {
+        let root = Tiny.temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        let observer = RecordingObserver()
+        let runner = Self.runner(root, .binarization, observer: observer)
+        #expect(try runner.run() == .finished)
+        #expect(observer.started == runner.plan.runs.map(\.name))
+        #expect(observer.warnings.isEmpty)
+        func trained(_ variant: String) throws -> TrainingConfiguration {
+            try JSONDecoder().decode(TrainingConfiguration.self, from: Data(contentsOf:
+                root.appendingPathComponent("exp-tiny-synthetic-train-searched-bnn-\(variant)/config.json")))
+        }
+        let teacher = root.appendingPathComponent("exp-tiny-synthetic-train-searched-bnn-float")
+        let distilled = try trained("distill")
+        #expect(distilled.teacher == teacher.path && distilled.binarize == "xnor")
+        #expect(try trained("thresholds").binarization.thresholds && trained("shortcuts").binarization.shortcuts)
+        #expect(try trained("all").binarization == .react)
+        #expect(runner.statuses().allSatisfy { $0.status == .done })
+
+        let table = Tiny.tables(root).appendingPathComponent("exp-tiny-synthetic-binarization")
+        let markdown = try String(contentsOf: table.appendingPathExtension("md"), encoding: .utf8)
+        #expect(markdown.contains("| + real-valued shortcuts (--shortcuts on) | ablation | "))
+        #expect(!markdown.contains("pending"))
+        #expect(markdown.contains("- full precision − best binarized row (the binarization gap): "))
+        let csv = try String(contentsOf: table.appendingPathExtension("csv"), encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == 1 + 8 && csv.dropFirst().allSatisfy { $0.contains(",done,") })
     }
 
     /// A run folder that holds another configuration, or no configuration at all, is refused before

@@ -24,11 +24,16 @@ enum Tiny {
         let training = TrainingConfiguration(genotype: "", dataset: "synthetic", binarize: "xnor", activations: "binary", layers: 3,
                                              channels: 4, epochs: 2, batchSize: 16, trainSize: 64, testSize: 50, seed: 1,
                                              learningRate: 0.05)
-        return ExperimentRecipe(name: "tiny", search: search, training: training, deviation: "tiny, for tests")
+        return ExperimentRecipe(name: "tiny", search: search, training: training, binaryEpochs: 2, deviation: "tiny, for tests")
     }()
 
     static func temporaryRoot() -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("bnas-experiment-\(UUID().uuidString)/runs")
+    }
+
+    /// The tables' folder beside a temporary runs root.
+    static func tables(_ root: URL) -> URL {
+        root.deletingLastPathComponent().appendingPathComponent("results")
     }
 }
 

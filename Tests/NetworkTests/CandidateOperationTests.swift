@@ -2,7 +2,7 @@ import Testing
 @testable import Network
 import Tensor
 
-/// Every candidate operation as a whole (REFERENCE.md §1): output shape at stride 1 and 2, and its
+/// Every candidate operation as a whole (docs/algorithms.md#search-space): output shape at stride 1 and 2, and its
 /// gradients (input and every parameter, batch norm in training mode) against finite differences.
 @Suite struct CandidateOperationTests {
     /// Input values at least 0.1 from zero, so that the leading ReLU's kink is never crossed.
@@ -75,7 +75,7 @@ import Tensor
         #expect(searchPool.parameters.isEmpty, "the supernet's pool BN is not affine")
     }
 
-    /// The convolutions of each op, by kernel and dilation (REFERENCE.md §1).
+    /// The convolutions of each op, by kernel and dilation (docs/algorithms.md#search-space).
     @Test func convolutionStructureFollowsTheReference() {
         var rng = SeededRNG(seed: 8)
         func convs(_ kind: OperationKind) -> [Conv2d] {

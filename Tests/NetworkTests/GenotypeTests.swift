@@ -4,7 +4,7 @@ import Testing
 
 /// Operations, validation, built-in genotypes, random cells and `resolve`. The formats are in GenotypeFormatTests.swift.
 @Suite struct GenotypeTests {
-    /// The published cells as REFERENCE.md §1 writes them (short names, pairs per node).
+    /// The published cells as docs/algorithms.md#search-space writes them (short names, pairs per node).
     static let referenceCells: [String: (normal: String, reduce: String)] = [
         "darts-v2": ("sep3 0, sep3 1, sep3 0, sep3 1, sep3 1, skip 0, skip 0, dil3 2",
                      "max3 0, max3 1, skip 2, max3 1, max3 0, skip 2, skip 2, max3 1"),

@@ -46,6 +46,18 @@ import Testing
         }
     }
 
+    /// The bound a file's header is checked against before its network is built never exceeds the
+    /// weights of a real network: the stem, preprocessing and classifier convolutions it counts are there.
+    @Test(arguments: [(Genotype.dartsV2, 1, 3, 2, 10), (.pcDarts, 3, 5, 4, 10), (.random(seed: 5), 1, 8, 6, 100), (.bnasXNOR, 3, 3, 16, 2)])
+    func minimumWeightCountIsAtMostTheWeights(genotype: Genotype, inputChannels: Int, layers: Int, channels: Int, classes: Int) {
+        let shape = NetworkShape(inputChannels: inputChannels, imageSize: 8, classes: classes, layers: layers, channels: channels)
+        let layers = ModelFile.storedLayers(GenotypeNetwork(genotype: genotype, shape: shape, seed: 0))
+        let weights = layers.reduce(0) { count, layer in
+            count + ((layer as? Conv2d)?.weight.count ?? 0) + ((layer as? Linear)?.weight.count ?? 0)
+        }
+        #expect(shape.minimumWeightCount <= Double(weights))
+    }
+
     @Test func damagedFilesGetSpecificErrors() throws {
         let data = try Self.file()
         #expect(throws: ModelFileError.notAModel("m.bnn")) { try ModelFile.decode(Data("hello world, not a model".utf8), path: "m.bnn") }

@@ -62,9 +62,9 @@ import Tensor
 
     /// Bit path then float path (`BinaryConvolution.onFloatKernels`), as `bnas eval` runs them.
     static func onBothPaths(_ network: GenotypeNetwork, _ images: Tensor) -> (bits: Tensor, floats: Tensor, bitWork: Int) {
-        let before = KernelCounters.shared.snapshot()
-        let bits = network.predict(images)
-        let bitWork = KernelCounters.shared.snapshot().subtracting(before).binaryMACs
+        let counters = KernelCounters()
+        let bits = KernelCounters.counting(into: counters) { network.predict(images) }
+        let bitWork = counters.snapshot().binaryMACs
         return (bits, BinaryConvolution.onFloatKernels { network.predict(images) }, bitWork)
     }
 

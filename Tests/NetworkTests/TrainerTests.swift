@@ -76,9 +76,18 @@ import Tensor
     }
 
     static func resume(_ folder: URL) throws -> (TrainingOutcome, String?) {
+        let (outcome, warning, _) = try resumeTracingWeights(folder)
+        return (outcome, warning)
+    }
+
+    /// `resume`, also telling whether the steps after the resume changed any weight of the network
+    /// restored from the checkpoint.
+    static func resumeTracingWeights(_ folder: URL) throws -> (TrainingOutcome, String?, weightsChanged: Bool) {
         let splits = try resumableData.get()
         let session = try TrainingSession.resume(run: folder.path)
-        return (try session.run(train: splits.train, test: splits.test, onStep: { _ in }, onEpoch: { _ in }), session.checkpointWarning)
+        let restored = session.network.parameters.map(\.data)
+        let outcome = try session.run(train: splits.train, test: splits.test, onStep: { _ in }, onEpoch: { _ in })
+        return (outcome, session.checkpointWarning, session.network.parameters.map(\.data) != restored)
     }
 
     /// Results with every wall-clock time zeroed, so two runs compare on what they computed.
@@ -101,7 +110,11 @@ import Tensor
 
     /// Stopped after epoch 1 of 2 (before step 11) or in the middle of epoch 2 (before step 14) and
     /// resumed, a training ends with the same numbers and the same model file as one run straight through,
-    /// with either optimizer (Adam's moments and step count go in the checkpoint too).
+    /// with either optimizer (Adam's moments and step count go in the checkpoint too). The comparison
+    /// means something because the steps after the resume change the weights: whether this tiny
+    /// binarized network also beats chance in 20 steps depends on the float rounding of the host's
+    /// OpenBLAS kernels (it did not with OPENBLAS_CORETYPE=Haswell or Zen), so that is not asserted here;
+    /// `learnsTheSyntheticSet` checks learning.
     @Test(arguments: [10, 13], TrainingOptimizer.allCases)
     func aStoppedTrainingResumesToTheSameResults(stopAfterSteps: Int, optimizer: TrainingOptimizer) throws {
         let root = Self.temporaryRoot()
@@ -113,11 +126,11 @@ import Tensor
         let folder = root.appendingPathComponent("stopped")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("results.json").path))
 
-        let (resumed, warning) = try Self.resume(folder)
+        let (resumed, warning, weightsChanged) = try Self.resumeTracingWeights(folder)
         #expect(warning == nil)
+        #expect(weightsChanged, "the steps after the resume left the weights as they were, so the comparison proves little")
         let expected = try #require(Self.withoutTimes(straight))
         #expect(Self.withoutTimes(resumed) == expected)
-        #expect(expected.testAccuracy > 0.1, "the network learned nothing, so the comparison proves little")
         let straightFolder = root.appendingPathComponent("straight")
         #expect(try Self.modelFile(folder) == Self.modelFile(straightFolder))
         #expect(try Self.metricsWithoutTimes(folder) == Self.metricsWithoutTimes(straightFolder))
@@ -161,6 +174,29 @@ import Tensor
             let text = "\(error)"
             return text.contains("damaged checkpoint") && text.contains("checksum mismatch") && text.contains("truncated") && !text.contains("\n")
         }
+    }
+
+    /// A checkpoint whose header describes an invalid network, or one needing more values than it holds
+    /// (a damaged shape), is refused as damaged before that network is built.
+    @Test func aCheckpointOfAnotherNetworkIsDamaged() throws {
+        let shape = NetworkShape(inputChannels: 1, imageSize: 8, classes: 10, layers: 3, channels: 2)
+        func checkpoint(_ genotype: Genotype, _ shape: NetworkShape, values: Int) throws -> CheckpointFile {
+            let header = TrainingSession.CheckpointHeader(configuration: Self.resumable(), genotype: genotype, shape: shape,
+                                                          state: TrainingState(dropPathRNG: SeededRNG(seed: 1).state))
+            return CheckpointFile(header: try JSONEncoder().encode(header), floats: [Float](repeating: 0, count: values))
+        }
+        var huge = shape
+        huge.classes = 100_000_000
+        #expect(throws: CheckpointFileError.damaged("c", "its network needs at least 200000066 values, it holds 5000")) {
+            try TrainingSession.decodeCheckpoint(checkpoint(.dartsV2, huge, values: 5000), path: "c")
+        }
+        var sevenEdges = Genotype.dartsV2
+        sevenEdges.normal.removeLast()
+        #expect(throws: CheckpointFileError.damaged("c", "its network is invalid: normal cell has 7 edges, but a cell needs 8"
+                                                           + " (two inputs for each of its 4 intermediate nodes)")) {
+            try TrainingSession.decodeCheckpoint(checkpoint(sevenEdges, shape, values: 5000), path: "c")
+        }
+        #expect(try TrainingSession.decodeCheckpoint(checkpoint(.dartsV2, shape, values: 5000), path: "c").1.count == 5000)
     }
 
     @Test func correctPredictionsCountsArgMaxHits() {

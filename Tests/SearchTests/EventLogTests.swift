@@ -3,7 +3,7 @@ import Network
 import Testing
 @testable import Search
 
-/// Events go to events.jsonl as one JSON object a line and parse back unchanged (runs/README.md schema).
+/// Events go to events.jsonl as one JSON object a line and parse back unchanged (schema in docs/design.md#events).
 struct EventLogTests {
     static func table(_ seed: Double) -> [[Double?]] {
         var rows: [[Double?]] = []
@@ -41,7 +41,7 @@ struct EventLogTests {
                             reason: "the last operation of an edge cannot be vetoed", epoch: 2, step: 1)),
             .paused(PositionEvent(epoch: 2, step: 1)),
             .resumed(PositionEvent(epoch: 2, step: 1)),
-            .checkpoint(CheckpointEvent(epoch: 2, step: 0, reason: "epoch", file: "checkpoint")),
+            .checkpoint(CheckpointEvent(epoch: 2, step: 0, reason: .epoch, file: "checkpoint")),
             .genotype(GenotypeEvent(genotype: genotype, darts: genotype.dartsText(name: "bnas"))),
             .finished(FinishedEvent(epochs: 2, seconds: 9.5, stopped: false)),
             .error(ErrorEvent(message: "the loss became NaN in epoch 2")),
@@ -95,5 +95,27 @@ struct EventLogTests {
 
         try Data().write(to: url)
         #expect(throws: EventLogError.empty(path: url.path)) { try EventLog.read(url) }
+    }
+
+    /// The reason is written as the same string it always was, and a reason bnas never writes makes
+    /// the line malformed, as any other bad line.
+    @Test func checkpointReasonsAreTheirNamesAndAnUnknownOneIsAnError() throws {
+        for reason in CheckpointReason.allCases {
+            let line = try SearchJSON.encoder().encode(EventRecord(t: 2, event: .checkpoint(CheckpointEvent(epoch: 1, step: 0, reason: reason, file: "checkpoint"))))
+            #expect(String(decoding: line, as: UTF8.self)
+                    == "{\"epoch\":1,\"file\":\"checkpoint\",\"reason\":\"\(reason.rawValue)\",\"step\":0,\"t\":2,\"type\":\"checkpoint\"}")
+        }
+        #expect(CheckpointReason.allCases.map(\.rawValue) == ["start", "epoch", "pause", "request", "stop"])
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bnas-events-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("events.jsonl")
+        let good = try SearchJSON.encoder().encode(EventRecord(t: 0, event: Self.sampleEvents[1]))
+        let unknown = #"{"epoch":1,"file":"checkpoint","reason":"crash","step":0,"t":1,"type":"checkpoint"}"#
+        try (good + Data("\n\(unknown)\n".utf8) + good + Data("\n".utf8)).write(to: url)
+        #expect(throws: EventLogError.malformed(path: url.path, line: 2, reason: "unknown checkpoint reason 'crash'")) {
+            try EventLog.read(url)
+        }
     }
 }

@@ -3,7 +3,7 @@ import Testing
 @testable import Search
 import Tensor
 
-/// The DARTS/PC-DARTS derivation rule (REFERENCE.md §1) on hand-made weight tables.
+/// The DARTS/PC-DARTS derivation rule (docs/algorithms.md#search-space) on hand-made weight tables.
 struct GenotypeDerivationTests {
     @Test func keepsTheTwoStrongestEdgesPerNodeAndTheirBestRealOperation() {
         var alpha: [[Double?]] = Array(repeating: [0.30, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10], count: 14)
@@ -25,6 +25,26 @@ struct GenotypeDerivationTests {
         #expect(node3.map(\.input) == [3, 1])
         // Ties go to the first op and the first edge, as in the PyTorch code.
         #expect(node3.allSatisfy { $0.operation == .maxPool3x3 })
+    }
+
+    /// The derivation names the edges it keeps (what the dashboard marks), stronger first within a node;
+    /// a node with one edge left that has a real op keeps only that one.
+    @Test func derivedEdgesNameTheKeptEdgesInTheCellNumbering() {
+        var alpha: [[Double?]] = Array(repeating: [0.30, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10], count: 14)
+        alpha[4] = [0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.2, 0.5]
+        alpha[2] = [0.10, 0.10, 0.10, 0.10, 0.30, 0.10, 0.10, 0.10]
+        alpha[5] = [0.90, nil, nil, nil, nil, nil, nil, nil]
+        alpha[6] = [0.90, nil, nil, nil, nil, nil, nil, nil]
+        alpha[7] = [0.90, nil, nil, nil, nil, nil, nil, nil]
+        var beta = Array(repeating: 0.25, count: 14)
+        beta[12] = 0.9
+        beta[10] = 0.8
+        let derived = GenotypeDerivation.derivedEdges(alpha: alpha, beta: beta)
+        #expect(derived.map(\.edge) == [0, 1, 4, 2, 8, 12, 10])
+        #expect(derived.map(\.node) == [0, 0, 1, 1, 2, 3, 3])
+        #expect(derived[2] == DerivedEdge(edge: 4, operation: .dilConv5x5))
+        #expect(derived[2].genotypeEdge == GenotypeEdge(operation: .dilConv5x5, input: 2))
+        #expect(derived.map(\.genotypeEdge) == GenotypeDerivation.edges(alpha: alpha, beta: beta))
     }
 
     @Test func aFullyReducedSpaceYieldsItsSurvivorsAsAValidGenotype() throws {

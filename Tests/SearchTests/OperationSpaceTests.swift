@@ -4,11 +4,6 @@ import Testing
 
 /// The bookkeeping of removed and vetoed operations, and the veto rules.
 struct OperationSpaceTests {
-    @Test func edgesReadTheNodesOfReferenceNumbering() {
-        #expect((0..<14).map(OperationSpace.input(ofEdge:)) == [0, 1, 0, 1, 2, 0, 1, 2, 3, 0, 1, 2, 3, 4])
-        #expect((0..<14).map(OperationSpace.node(ofEdge:)) == [0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3])
-    }
-
     @Test func removingAnOperationTakesItOutOfItsEdgeOnly() {
         var space = OperationSpace()
         #expect(space.survivingCount == 224)

@@ -4,7 +4,7 @@ import Testing
 @testable import Search
 import Tensor
 
-/// The operation-space reduction of REFERENCE.md §4 and its `alpha` ablation.
+/// The operation-space reduction of docs/algorithms.md#operation-space-reduction and its `alpha` ablation.
 struct ReductionTests {
     static func engine(_ policy: ReductionPolicyKind) throws -> SearchEngine {
         var configuration = tinyConfiguration(policy: policy)

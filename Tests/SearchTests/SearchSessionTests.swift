@@ -48,8 +48,8 @@ import Testing
         #expect(vetoes[0].accepted && vetoes[0].operation == vetoed)
         #expect(!vetoes[1].accepted && vetoes[1].reason?.contains("already gone (vetoed)") == true)
         #expect(!vetoes[2].accepted && vetoes[2].reason?.contains("no edge 20") == true)
-        let reasons = collector.events.compactMap { event -> String? in if case .checkpoint(let c) = event { return c.reason } else { return nil } }
-        #expect(reasons == ["start", "pause", "request", "stop"])
+        let reasons = collector.events.compactMap { event -> CheckpointReason? in if case .checkpoint(let c) = event { return c.reason } else { return nil } }
+        #expect(reasons == [.start, .pause, .request, .stop])
         #expect(collector.events.contains(.resumed(PositionEvent(epoch: 1, step: 1))))
         if case .finished(let finished) = collector.events.last { #expect(finished.stopped) } else { Issue.record("last event is not finished") }
         // The vetoed op is gone from the alpha tables that follow, and from the checkpoint.

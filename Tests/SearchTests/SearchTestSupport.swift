@@ -45,10 +45,16 @@ final class EventCollector: @unchecked Sendable {
         stored.append(record)
     }
 
+    /// A copy made under the lock: a reader never shares the array's storage with the appending
+    /// thread (whose in-place append checks the storage's reference count, which the thread sanitizer
+    /// does not see as synchronisation).
     var records: [EventRecord] {
         lock.lock(); defer { lock.unlock() }
-        return stored
+        return stored.map { $0 }
     }
 
-    var events: [SearchEvent] { records.map(\.event) }
+    var events: [SearchEvent] {
+        lock.lock(); defer { lock.unlock() }
+        return stored.map(\.event)
+    }
 }

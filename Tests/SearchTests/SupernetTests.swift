@@ -5,7 +5,7 @@ import Testing
 @testable import Search
 import Tensor
 
-/// The supernet's maths against its definitions (REFERENCE.md §2).
+/// The supernet's maths against its definitions (docs/algorithms.md#partial-channels).
 struct SupernetTests {
     static func architecture(seed: UInt64 = 5) -> ArchitectureParameters {
         var rng = SeededRNG(seed: seed)
@@ -82,7 +82,7 @@ struct SupernetTests {
         let architecture = Self.architecture()
         for cell in CellType.allCases {
             let weights = architecture.edgeTable(cell)
-            for edges in OperationSpace.nodeEdges {
+            for edges in CellTopology.nodeEdges {
                 #expect(abs(edges.map { weights[$0] }.reduce(0, +) - 1) < 1e-6)
             }
             let raw = architecture.beta(cell).data
@@ -106,7 +106,7 @@ struct SupernetTests {
         let keep = (0..<24).map { $0 % 5 != 2 }
         let beta = seededTensor([14], seed: 9, requiresGrad: true)
         for report in GradientCheck.run([alpha, beta], { inputs in
-            inputs[0].maskedSoftmaxRows(keep: keep).scaledRows(by: inputs[1].segmentSoftmax(OperationSpace.nodeEdges).sliceRows(3))
+            inputs[0].maskedSoftmaxRows(keep: keep).scaledRows(by: inputs[1].segmentSoftmax(CellTopology.nodeEdges).sliceRows(3))
         }) {
             #expect(report.passed, "\(report)")
         }
@@ -146,9 +146,9 @@ struct SupernetTests {
                 output = cell(s0, s1, plan: plan, training: true)
             } else {
                 var states = [cell.preprocess0(s0, training: true), cell.preprocess1(s1, training: true)]
-                for incoming in OperationSpace.nodeEdges {
+                for incoming in CellTopology.nodeEdges {
                     states.append(Tensor.sum(incoming.map { edge in
-                        cell.edges[edge](states[OperationSpace.input(ofEdge: edge)], edge: edge, plan: plan, training: true)
+                        cell.edges[edge](states[CellTopology.input(of: edge)], edge: edge, plan: plan, training: true)
                     }))
                 }
                 output = Tensor.concatChannels(Array(states[2...]))

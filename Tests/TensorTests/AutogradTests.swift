@@ -137,3 +137,40 @@ import Testing
         #expect(t.version == seen.last, "reading does not bump the version")
     }
 }
+
+/// `Tensor.derived` keeps one value per type and version, and is safe when the parallel regions
+/// read the same tensor from several threads (the ops of one edge at inference all read its input).
+@Suite struct DerivedValueTests {
+    final class Signs { let version: Int; init(_ version: Int) { self.version = version } }
+    final class Runs {}
+
+    @Test func valuesOfTwoTypesAreKeptSideBySideUntilDataChanges() {
+        let t = Tensor(shape: [4], data: [1, -2, 3, -4])
+        var made = 0
+        let signs = t.derived(Signs.self) { made += 1; return Signs(t.version) }
+        let runs = t.derived(Runs.self) { made += 1; return Runs() }
+        #expect(t.derived(Signs.self) { made += 1; return Signs(-1) } === signs)
+        #expect(t.derived(Runs.self) { made += 1; return Runs() } === runs)
+        #expect(made == 2)
+        t.data[0] = 5
+        let remade = t.derived(Signs.self) { made += 1; return Signs(t.version) }
+        #expect(remade !== signs && remade.version == t.version)
+        #expect(made == 3)
+    }
+
+    /// Many tasks on both cores ask the same fresh tensors for their values at once: every reader of a
+    /// tensor gets the same object (the first stored), and nothing is released twice.
+    @Test func concurrentReadersShareOneValue() {
+        for round in 0..<100 {
+            let t = Tensor(shape: [2], data: [Float(round), 1])
+            let seen = Parallelism.map(16) { task in
+                // Making a value takes a while, as packing does, so that both cores miss at once.
+                task % 2 == 0 ? ObjectIdentifier(t.derived(Signs.self) { usleep(50); return Signs(t.version) })
+                              : ObjectIdentifier(t.derived(Runs.self) { usleep(50); return Runs() })
+            }
+            #expect(Set(seen.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)).count == 1)
+            #expect(Set(seen.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)).count == 1)
+            #expect(ObjectIdentifier(t.derived(Signs.self) { Signs(0) }) == seen[0])
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Tensor
 
@@ -52,6 +53,63 @@ import Testing
         #expect(abs(schedule.rate(epoch: 80) - 0.001) < 1e-8, "past the end it stays at the minimum")
         // a quarter of the way: (1 + cos(pi / 4)) / 2 = 0.853553
         #expect(abs(CosineSchedule(base: 1, total: 4).rate(epoch: 1) - 0.8535534) < 1e-6)
+    }
+
+    /// base 0.1, 4 warm-up steps of 12: the warm-up climbs 0.025, 0.05, 0.075, 0.1; the 8 decay steps
+    /// run t = 1/8 ... 1, so the cosine is at 0.05 on step 7 (t = 1/2) and at 0 on the last step, 11;
+    /// the linear decay is at 0.075 on step 5 (t = 1/4).
+    @Test func warmupDecayScheduleAtKnownSteps() {
+        let cosine = WarmupDecaySchedule(base: 0.1, warmupSteps: 4, totalSteps: 12, decay: .cosine)
+        expectClose((0..<4).map { cosine.rate(step: $0) }, [0.025, 0.05, 0.075, 0.1], absolute: 1e-8, relative: 1e-6, "warm-up")
+        #expect(abs(cosine.rate(step: 7) - 0.05) < 1e-8)
+        #expect(abs(cosine.rate(step: 4) - 0.1 * Float((1 + Foundation.cos(Double.pi / 8)) / 2)) < 1e-8)
+        #expect(cosine.rate(step: 11) == 0)
+        #expect((4..<12).allSatisfy { cosine.rate(step: $0) < cosine.rate(step: $0 - 1) || $0 == 4 }, "the decay falls at every step")
+        let linear = WarmupDecaySchedule(base: 0.1, minimum: 0.02, warmupSteps: 4, totalSteps: 12, decay: .linear)
+        #expect(abs(linear.rate(step: 5) - (0.02 + 0.08 * 0.75)) < 1e-8)
+        #expect(abs(linear.rate(step: 11) - 0.02) < 1e-8, "the last step reaches the minimum")
+        // Without warm-up the first step is already on the decay; a warm-up too long keeps one step of decay.
+        #expect(abs(WarmupDecaySchedule(base: 1, warmupSteps: 0, totalSteps: 2, decay: .linear).rate(step: 0) - 0.5) < 1e-8)
+        #expect(WarmupDecaySchedule(base: 1, warmupSteps: 9, totalSteps: 3, decay: .cosine).warmupSteps == 2)
+    }
+
+    /// Two groups, one without decay: with zero gradients only the decayed parameter moves, by
+    /// lr * wd * p for SGD (momentum 0: 2 -> 2 - 0.5 * 0.1 * 2 = 1.9) and by lr for Adam (g = wd p > 0).
+    @Test func parameterGroupsDecayOnlyTheirOwnParameters() {
+        let (latent, other) = (Tensor(shape: [2], data: [0.5, -0.5], requiresGrad: true), Tensor(shape: [1], data: [2], requiresGrad: true))
+        let groups = [ParameterGroup([latent], weightDecay: 0), ParameterGroup([other], weightDecay: 0.1)]
+        let sgd = SGD(groups: groups, learningRate: 0.5, momentum: 0)
+        #expect(sgd.parameters.count == 2 && sgd.weightDecays == [0, 0.1])
+        (latent.grad, other.grad) = ([0, 0], [0])
+        sgd.step()
+        #expect(latent.data == [0.5, -0.5])
+        expectClose(other.data, [1.9], absolute: 1e-7, relative: 1e-7, "decayed by SGD")
+
+        let adam = Adam(groups: groups, learningRate: 0.01)
+        (latent.grad, other.grad) = ([0, 0], [0])
+        adam.step()
+        #expect(latent.data == [0.5, -0.5])
+        expectClose(other.data, [1.89], absolute: 1e-6, relative: 1e-6, "decayed by Adam")
+    }
+
+    @Test func resetForgetsTheBuffersAndTheStepCount() {
+        let p = Tensor(shape: [2], data: [1, -2], requiresGrad: true)
+        let adam = Adam(parameters: [p], learningRate: 0.01)
+        p.grad = [0.5, 0.25]
+        adam.step()
+        #expect(adam.steps == 1 && adam.firstMoment[0] != [0, 0])
+        adam.reset()
+        #expect(adam.steps == 0 && adam.buffers == [[0, 0], [0, 0]])
+    }
+
+    /// BinaryConnect's clipping: values beyond the limit land on it, the rest stay; the version moves,
+    /// so a kernel derived from the values is rebuilt.
+    @Test func clipValuesClampsToTheLimit() {
+        let p = Tensor(shape: [5], data: [-3, -1, 0.25, 1, 1.5], requiresGrad: true)
+        let version = p.version
+        GradientClipping.clipValues([p], limit: 1)
+        #expect(p.data == [-1, -1, 0.25, 1, 1])
+        #expect(p.version != version)
     }
 
     /// Gradients (3, 4) and (12): joint norm 13, scaled to 6.5.

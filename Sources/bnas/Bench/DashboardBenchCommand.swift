@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarks
 import Dashboard
 import Foundation
 import Tensor

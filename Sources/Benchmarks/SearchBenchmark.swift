@@ -2,6 +2,7 @@ import Binary
 import Datasets
 import Foundation
 import Network
+import Search
 import Tensor
 
 /// Timings for `bnas bench search`: the cost of the search's minibatch iterations.
@@ -48,8 +49,8 @@ public enum SearchBenchmark {
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
-    /// PC-DARTS's CIFAR-10 search (8 cells, C = 16, K = 4, batch 256, REFERENCE.md §3) scaled to a
-    /// 2-core machine: batch 256 / `batchDivisor`, on synthetic 32x32 RGB images of CIFAR's shape.
+    /// PC-DARTS's CIFAR-10 search (8 cells, C = 16, K = 4, batch 256,
+    /// docs/algorithms.md#bi-level-optimisation) scaled to a 2-core machine: batch 256 / `batchDivisor`, on synthetic 32x32 RGB images of CIFAR's shape.
     public static func pcDartsCIFARTimes(batchDivisor: Int, runs: Int) throws -> (configuration: SearchConfiguration, times: IterationTimes) {
         var configuration = SearchConfiguration()
         configuration.dataset = DatasetKind.synthetic.rawValue

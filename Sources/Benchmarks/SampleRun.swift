@@ -65,7 +65,7 @@ public enum SampleRun {
                         let row = scores[cell == .normal ? 0 : 1][edge]
                         let candidates = row.indices.compactMap { index in row[index].map { (index, $0) } }
                         guard candidates.count > 1, let weakest = candidates.min(by: { $0.1 < $1.1 }) else { continue }
-                        removedNow.append(OperationRef(cell: cell, edge: edge, operation: CellTopology.operations[weakest.0]))
+                        removedNow.append(OperationRef(cell: cell, edge: edge, operation: OperationKind.allCases[weakest.0]))
                     }
                 }
                 removed.formUnion(removedNow)
@@ -80,7 +80,7 @@ public enum SampleRun {
     static func alphaFields(epoch: Int, step: Int, progress: Double, removed: Set<OperationRef>) -> [String: Any] {
         func table(_ cell: CellType) -> [[Double?]] {
             (0..<CellTopology.edgeCount).map { edge in
-                let raw = CellTopology.operations.map { op -> Double? in
+                let raw = OperationKind.allCases.map { op -> Double? in
                     if removed.contains(OperationRef(cell: cell, edge: edge, operation: op)) { return nil }
                     let preference = Double((op.index * 5 + edge * 3 + (cell == .reduce ? 2 : 0)) % 8) / 8
                     return exp((op.isParameterized ? 2.0 : -1.0) * progress * preference + 0.3 * preference)
@@ -101,7 +101,7 @@ public enum SampleRun {
 
     static func scoreTable(cell: CellType, removed: Set<OperationRef>) -> [[Double?]] {
         (0..<CellTopology.edgeCount).map { edge in
-            CellTopology.operations.map { op in
+            OperationKind.allCases.map { op in
                 removed.contains(OperationRef(cell: cell, edge: edge, operation: op))
                     ? nil : Double((op.index * 7 + edge * 5 + (cell == .reduce ? 3 : 0)) % 11) / 100 + 0.001 * Double(edge)
             }

@@ -44,7 +44,7 @@ struct ConvBenchCommand: ParsableCommand {
         try reportingErrors {
             var rows: [Row] = []
             let threads = Parallelism.threads
-            // The bar: a 3x3 conv at 64 channels, 28x28, batch 64, against the sgemm of its own GEMM.
+            // The bar of docs/performance.md#targets: a 3x3 conv at 64 channels, 28x28, batch 64, against the sgemm of its own GEMM.
             for (channels, size) in [(64, 28), (32, 28), (16, 28), (64, 14)] {
                 rows.append(benchPlainConv(channels: channels, size: size, threads: threads))
             }
