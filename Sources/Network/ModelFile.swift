@@ -44,15 +44,15 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
 ///   gamma' = gamma * s and mean' = mean / s (variance unchanged), since in inference
 ///   gamma * (s z - mean) / sqrt(var + eps) + beta = (gamma * s) * (z - mean / s) / sqrt(var + eps) + beta;
 /// - drops the scales of DilConv's depthwise conv under sign activations: its output reaches the pointwise
-///   conv only through sign, and sign(s z) = sign(z) for s > 0 (not with the pointwise conv's thresholds).
+///   conv only through sign, and sign(s z) = sign(z) for s > 0; where the pointwise conv has thresholds a
+///   (the ReAct flavour), they become a / s, since sign(s z - a) = sign(z - a / s) for s > 0.
 /// Either needs every scale of the convolution finite and > 0 (and the folded values finite); otherwise the
 /// scales are stored. Everything else (stem, batch norms with their running statistics, classifier) is
 /// Float32. The auxiliary head and PCNN's projections only serve training and are left out.
 ///
 /// Version 3 is version 2 with the ReAct flavour (docs/algorithms.md#react-flavour): the header's
 /// binarization names its options, a binarized convolution with thresholds has them as an "f32" entry
-/// after its bits (and scales), and each RPReLU its gamma, beta and zeta as three "f32" entries. Its
-/// depthwise scales stay where the 1x1 after it has thresholds, since sign(s z - a) is not sign(z - a).
+/// after its bits (and scales), and each RPReLU its gamma, beta and zeta as three "f32" entries.
 /// A network without the flavour is written as version 2, byte for byte, so older builds still read it.
 ///
 /// Version 1 (still read) had the same header; its "bits" took ceil(count/64) whole UInt64 words, and
@@ -111,7 +111,7 @@ public enum ModelFile {
                 let binary = conv.binaryWeights
                 writer.bits(binary.signs)
                 if !folding.leavesOutScales(of: conv) { writer.floats(binary.scales, kind: "scales") }
-                if let threshold = conv.threshold { writer.floats(threshold.data) }
+                if let threshold = conv.threshold { writer.floats(folding.foldedThresholds[ObjectIdentifier(conv)] ?? threshold.data) }
             case let rprelu as RPReLU:
                 for parameter in rprelu.parameters { writer.floats(parameter.data) }
             case let conv as Conv2d:
@@ -244,6 +244,8 @@ public enum ModelFile {
 struct ScaleFolding {
     /// gamma * s and mean / s of each batch norm that took in the scales of the convolutions feeding it.
     private(set) var foldedNorms: [ObjectIdentifier: (gamma: [Float], mean: [Float])] = [:]
+    /// a / s of the thresholds a of each 1x1 convolution that took in the depthwise scales s before it.
+    private(set) var foldedThresholds: [ObjectIdentifier: [Float]] = [:]
     /// The binarized convolutions stored without scales.
     private var unitScales: Set<ObjectIdentifier> = []
 
@@ -254,9 +256,7 @@ struct ScaleFolding {
                 fold([op.conv], into: op.norm)
             case let op as DilConv:
                 fold([op.pointwise], into: op.norm)
-                if op.depthwise.binarization.binarizesActivations, op.pointwise.threshold == nil, Self.arePositive(op.depthwise.binaryWeights.scales) {
-                    unitScales.insert(ObjectIdentifier(op.depthwise))
-                }
+                dropScales(of: op.depthwise, before: op.pointwise)
             case let op as FactorizedReduce:
                 fold([op.left, op.right], into: op.norm)
             default:
@@ -266,6 +266,19 @@ struct ScaleFolding {
     }
 
     func leavesOutScales(of conv: Conv2d) -> Bool { unitScales.contains(ObjectIdentifier(conv)) }
+
+    /// `depthwise`'s output channels are `pointwise`'s input channels, read through sign.
+    private mutating func dropScales(of depthwise: Conv2d, before pointwise: Conv2d) {
+        let scales = depthwise.binaryWeights.scales
+        guard depthwise.binarization.binarizesActivations, Self.arePositive(scales) else { return }
+        if let threshold = pointwise.threshold {
+            guard threshold.count == scales.count else { return }
+            let folded = zip(threshold.data, scales).map { $0 / $1 }
+            guard folded.allSatisfy(\.isFinite) else { return }
+            foldedThresholds[ObjectIdentifier(pointwise)] = folded
+        }
+        unitScales.insert(ObjectIdentifier(depthwise))
+    }
 
     /// The output channels of `convolutions`, in order, are the channels of `norm`.
     private mutating func fold(_ convolutions: [Conv2d], into norm: BatchNorm2d) {
