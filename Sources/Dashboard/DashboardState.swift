@@ -82,16 +82,16 @@ public struct DashboardState: Equatable, Sendable {
             searchPhase = event.phase
             isReducing = false
             imagesPerSecond = event.imagesPerSecond
-            curve.append(CurvePoint(step: (event.epoch - 1) * event.stepsPerEpoch + event.step, trainLoss: event.trainLoss,
-                                    trainAccuracy: event.trainAccuracy, validationLoss: event.validationLoss,
-                                    validationAccuracy: event.validationAccuracy))
+            let global = SearchPosition.globalStep(epoch: event.epoch, step: event.step, stepsPerEpoch: event.stepsPerEpoch)
+            curve.append(CurvePoint(step: global, trainLoss: event.trainLoss, trainAccuracy: event.trainAccuracy,
+                                    validationLoss: event.validationLoss, validationAccuracy: event.validationAccuracy))
         case .epoch(let event):
             (epoch, epochs, searchPhase) = (event.epoch, event.epochs, event.phase)
             step = stepsPerEpoch
             imagesPerSecond = event.imagesPerSecond
             isReducing = event.epoch < event.epochs && configuration?.isReductionEpoch(event.epoch - 1) == true
         case .alpha(let event):
-            guard Self.isWellFormed(event) else { break }
+            guard event.isWellFormed else { break }
             alpha[.normal] = event.normal
             alpha[.reduce] = event.reduce
             beta[.normal] = event.betaNormal
@@ -173,13 +173,6 @@ public struct DashboardState: Equatable, Sendable {
     /// The ops still in the search space on one edge, in column order.
     func survivors(cell: CellType, edge: Int) -> [OperationKind] {
         OperationKind.allCases.filter { !isRemoved(OperationRef(cell: cell, edge: edge, operation: $0)) }
-    }
-
-    /// Whether an alpha event has the 14x8 tables and 14 betas the panels index into.
-    static func isWellFormed(_ event: AlphaEvent) -> Bool {
-        let edges = CellTopology.edgeCount, columns = OperationKind.allCases.count
-        return [event.normal, event.reduce].allSatisfy { $0.count == edges && $0.allSatisfy { $0.count == columns } }
-            && event.betaNormal.count == edges && event.betaReduce.count == edges
     }
 
     private static func value(_ table: [[Double?]], _ op: OperationRef) -> Double? {

@@ -6,7 +6,7 @@ enum KernelsPanel {
         let inner = canvas.panel(rect, title: "kernels")
         guard !inner.isEmpty else { return }
         let label = canvas.style(.label), value = canvas.style(.foreground, bold: true)
-        let bitOps = state.kernels.map { 2 * $0.binaryMACsPerSecond }
+        let bitOps = state.kernels.map(\.bitOpsPerSecond)
         let flops = state.kernels?.floatFLOPsPerSecond
         let ratio = bitOps.flatMap { bits in flops.flatMap { $0 > 0 ? bits / $0 : nil } }
         let items: [(String, String)] = [

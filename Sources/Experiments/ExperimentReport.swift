@@ -195,14 +195,31 @@ public struct ExperimentReport {
 
     // MARK: - CSV
 
+    /// The columns of the CSV, in order (results/README.md describes them); `bnas report` reads them by name.
+    public enum Column: String, CaseIterable, Sendable {
+        case experiment, size, key, row, group, status
+        case testAccuracy = "test_accuracy"
+        case binaryParameters = "binary_parameters"
+        case floatParameters = "float_parameters"
+        case modelBytes = "model_bytes"
+        case bitPathImagesPerSecond = "bit_path_images_per_second"
+        case trainSeconds = "train_seconds"
+        case searchSeconds = "search_seconds"
+        case searchRun = "search_run"
+        case trainRun = "train_run"
+        case command
+    }
+
+    /// A row's `status`: measured, or its runs not finished yet.
+    public static let doneStatus = "done", pendingStatus = "pending"
+
     public var csv: String {
-        var lines = ["experiment,size,key,row,group,status,test_accuracy,binary_parameters,float_parameters,model_bytes,"
-                     + "bit_path_images_per_second,train_seconds,search_seconds,search_run,train_run,command"]
+        var lines = [Column.allCases.map(\.rawValue).joined(separator: ",")]
         for row in rows {
             let m = measurements.trainings[row.trainRun]
             let search = row.searchRun.flatMap { measurements.searchSeconds[$0] }
             let fields: [String] = [
-                table.rawValue, plan.recipe.name, row.key, row.label, row.group.rawValue, m == nil ? "pending" : "done",
+                table.rawValue, plan.recipe.name, row.key, row.label, row.group.rawValue, m == nil ? Self.pendingStatus : Self.doneStatus,
                 m.map { String(format: "%.4f", $0.testAccuracy) } ?? "", m.map { String($0.binaryParameters) } ?? "",
                 m.map { String($0.floatParameters) } ?? "", m.map { String($0.modelFileBytes) } ?? "",
                 m.map { String(format: "%.1f", $0.bitPathImagesPerSecond) } ?? "", m.map { String(format: "%.1f", $0.trainSeconds) } ?? "",
@@ -220,7 +237,7 @@ public struct ExperimentReport {
     // MARK: - Numbers
 
     /// Mean and sample standard deviation (0 for a single value).
-    static func meanAndSpread(_ values: [Double]) -> (mean: Double, spread: Double) {
+    public static func meanAndSpread(_ values: [Double]) -> (mean: Double, spread: Double) {
         let mean = values.reduce(0, +) / Double(values.count)
         guard values.count > 1 else { return (mean, 0) }
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)

@@ -21,4 +21,18 @@ public enum CellTopology {
 
     /// The state an edge reads, numbered as `GenotypeEdge.input`: 0 = c_{k-2}, 1 = c_{k-1}, 2 + j = node j.
     public static func input(of edge: Int) -> Int { edge - nodeEdges[node(of: edge)].lowerBound }
+
+    /// The short name of a state an edge reads: "c-2", "c-1", "n0" ... "n3".
+    public static func sourceName(_ input: Int) -> String {
+        switch input {
+        case 0: return "c-2"
+        case 1: return "c-1"
+        default: return "n\(input - 2)"
+        }
+    }
+
+    /// An edge labelled by its nodes, e.g. "c-1→n2" (or "c-1->n2" in ASCII): the dashboard's and the report's name.
+    public static func label(of edge: Int, arrow: String = "→") -> String {
+        sourceName(input(of: edge)) + arrow + "n\(node(of: edge))"
+    }
 }

@@ -182,6 +182,30 @@ public final class TrainingSession {
         ([metricsHeader] + history.map(csvLine)).map { $0 + "\n" }.joined()
     }
 
+    /// The epochs of a training's metrics.csv, as `csvLine` writes them. A last line without its newline is
+    /// an epoch being written and is left out; anything else that is not such a line is damage, named.
+    public static func readMetrics(_ url: URL) throws -> [EpochMetrics] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw RunFolderError.cannotRead(url.path, "no such file or not text")
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeLast()
+        guard lines.first == Substring(metricsHeader) else {
+            throw RunFolderError.damaged(url.path, "its first line is not the header of a training's metrics")
+        }
+        return try lines.enumerated().dropFirst().map { number, line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            func value(_ index: Int) -> Double? { fields[index].isEmpty ? nil : Double(fields[index]) }
+            guard fields.count == 8, let epoch = Int(fields[0]), epoch >= 1, let rate = Float(fields[1]), let trainLoss = value(2),
+                  let trainAccuracy = value(3), fields[4].isEmpty || value(4) != nil, fields[5].isEmpty || value(5) != nil,
+                  let seconds = value(6), let imagesPerSecond = value(7) else {
+                throw RunFolderError.damaged(url.path, "line \(number + 1) is not an epoch's metrics")
+            }
+            return EpochMetrics(epoch: epoch - 1, learningRate: rate, trainLoss: trainLoss, trainAccuracy: trainAccuracy, testLoss: value(4),
+                                testAccuracy: value(5), seconds: seconds, imagesPerSecond: imagesPerSecond)
+        }
+    }
+
     static func csvLine(_ m: EpochMetrics) -> String {
         let fields: [String] = [
             String(m.epoch + 1), String(m.learningRate), String(m.trainLoss), String(m.trainAccuracy),

@@ -48,6 +48,14 @@ public struct EventRecord: Equatable, Sendable {
     }
 }
 
+/// Where a search stands, in steps since its start. Events give a position as (epoch, step): step > 0 is
+/// that step of `epoch`, step 0 the end of `epoch` (epoch 0: the start).
+public enum SearchPosition {
+    public static func globalStep(epoch: Int, step: Int, stepsPerEpoch: Int) -> Int {
+        step > 0 ? (epoch - 1) * stepsPerEpoch + step : epoch * stepsPerEpoch
+    }
+}
+
 /// Warm-up epochs train the weights only; search epochs alternate weight and architecture steps.
 public enum SearchPhase: String, Codable, Sendable {
     case warmup
@@ -128,6 +136,13 @@ public struct AlphaEvent: Codable, Equatable, Sendable {
     public var reduce: [[Double?]]
     public var betaNormal: [Double]
     public var betaReduce: [Double]
+
+    /// Whether the event has the 14x8 tables and 14 betas that readers index into (a file may hold anything).
+    public var isWellFormed: Bool {
+        let edges = CellTopology.edgeCount, columns = OperationKind.allCases.count
+        return [normal, reduce].allSatisfy { $0.count == edges && $0.allSatisfy { $0.count == columns } }
+            && betaNormal.count == edges && betaReduce.count == edges
+    }
 }
 
 /// The latency of one candidate operation at a deployment size on the bit path and the float path.
@@ -156,6 +171,9 @@ public struct KernelsEvent: Codable, Equatable, Sendable {
     public var latencyChannels: Int?
     public var latencySize: Int?
     public var latencyBatch: Int?
+
+    /// Bit operations per second: each binary multiply-accumulate is an XNOR and a popcount.
+    public var bitOpsPerSecond: Double { 2 * binaryMACsPerSecond }
 }
 
 /// `reduction`: one operation-space reduction step (docs/algorithms.md#operation-space-reduction).

@@ -43,6 +43,29 @@ import Tensor
         #expect(saved == results)
     }
 
+    /// metrics.csv reads back as it was written; a last line without its newline is an epoch being written,
+    /// any other line that is not an epoch's metrics is damage, named with its line.
+    @Test func metricsReadBackAsWritten() throws {
+        let history = [
+            EpochMetrics(epoch: 0, learningRate: 0.05, trainLoss: 2.25, trainAccuracy: 0.125, testLoss: nil, testAccuracy: nil,
+                         seconds: 1.5, imagesPerSecond: 640.5),
+            EpochMetrics(epoch: 1, learningRate: 0.025, trainLoss: 1.0625, trainAccuracy: 0.5, testLoss: 1.1, testAccuracy: 0.45,
+                         seconds: 2.25, imagesPerSecond: 700),
+        ]
+        let root = Self.temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let url = root.appendingPathComponent("metrics.csv")
+        try Data((TrainingSession.metricsText(history) + "3,0.01,0.9").utf8).write(to: url)
+        #expect(try TrainingSession.readMetrics(url) == history)
+        try Data((TrainingSession.metricsText(history) + "3,0.01,0.9\n").utf8).write(to: url)
+        #expect(throws: RunFolderError.damaged(url.path, "line 4 is not an epoch's metrics")) { try TrainingSession.readMetrics(url) }
+        try Data("epoch,phase\n".utf8).write(to: url)
+        #expect(throws: RunFolderError.damaged(url.path, "its first line is not the header of a training's metrics")) {
+            try TrainingSession.readMetrics(url)
+        }
+    }
+
     /// Same seed, same data: the same losses to the last bit (seeded init, shuffles and augmentation).
     @Test func trainingIsDeterministic() throws {
         let splits = try SyntheticDataset.splits(trainCount: 64, testCount: 32, channels: 1, side: 8, seed: 2)
