@@ -12,7 +12,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "bnas", targets: ["bnas"]),
-        .library(name: "BNASCore", targets: ["Tensor", "Binary", "Network", "Datasets", "Search", "Experiments"]),
+        .library(name: "BNASCore", targets: ["Tensor", "Binary", "Network", "Datasets", "Search", "Experiments", "Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,11 +29,12 @@ let package = Package(
         .target(name: "Search", dependencies: ["Tensor", "Binary", "Network", "Datasets"], swiftSettings: hostCPU),
         .target(name: "Dashboard", dependencies: ["Search", "Network", "CNCurses"], swiftSettings: hostCPU),
         .target(name: "Experiments", dependencies: ["Search", "Network", "Datasets"], swiftSettings: hostCPU),
+        .target(name: "Report", dependencies: ["Search", "Network", "Experiments"], swiftSettings: hostCPU),
         .target(name: "Benchmarks", dependencies: ["Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard"], swiftSettings: hostCPU),
         .executableTarget(
             name: "bnas",
             dependencies: [
-                "Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard", "Experiments", "Benchmarks", "CMalloc",
+                "Tensor", "Binary", "Network", "Datasets", "Search", "Dashboard", "Experiments", "Report", "Benchmarks", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hostCPU),
@@ -43,8 +44,9 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Network", "Tensor", "Datasets", "Binary", "Benchmarks"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Search", "Network", "bnas"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "BNASCommandTests", dependencies: ["bnas"]),
+        .testTarget(name: "BNASCommandTests", dependencies: ["bnas", "CZlib"]),
         .testTarget(name: "ExperimentTests", dependencies: ["Experiments", "Search", "Network", "Datasets"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Search", "Network", "Experiments", "Benchmarks"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["Datasets", "Network", "Search", "Dashboard"]),
     ],
     swiftLanguageModes: [.v5]
