@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what bnas needs from Debian when it is missing: OpenBLAS, zlib, ncursesw, tmux (for the
-# dashboard's end-to-end tests) and the Fashion-MNIST data set (files under /usr/share/datasets).
+# dashboard's end-to-end tests), Graphviz (the cells in `bnas report`), Chromium (the test that renders a
+# report headless) and the Fashion-MNIST data set (files under /usr/share/datasets).
 set -euo pipefail
-packages=(libopenblas-dev zlib1g-dev libncurses-dev tmux dataset-fashion-mnist)
+packages=(libopenblas-dev zlib1g-dev libncurses-dev tmux graphviz chromium dataset-fashion-mnist)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -7,7 +7,7 @@ struct BNAS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bnas",
         abstract: "Binarized neural architecture search: search, train and benchmark 1-bit networks.",
-        subcommands: [SearchCommandLine.self, TrainCommand.self, EvalCommand.self, ExperimentCommand.self, ExportCommand.self, BenchCommand.self, ReplayCommand.self],
+        subcommands: [SearchCommandLine.self, TrainCommand.self, EvalCommand.self, ExperimentCommand.self, ExportCommand.self, ReportCommand.self, BenchCommand.self, ReplayCommand.self],
         defaultSubcommand: SearchCommandLine.self)
 
     static func main() {

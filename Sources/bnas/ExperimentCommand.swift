@@ -51,13 +51,16 @@ struct ExperimentCommand: ParsableCommand {
             markdown = try runner.writeTables()
         }
         let files = plan.kind.tables.map { plan.tableFile($0, root: tables).path + ".md" }
+        let reports = plan.kind.tables.map { "bnas report results/\(plan.tableFile($0, root: tables).lastPathComponent).csv" }
         switch outcome {
         case .finished:
             print("")
             print(markdown.joined(separator: "\n"))
             print("tables: \(files.joined(separator: ", ")) (and .csv)")
+            print("figures: " + reports.joined(separator: "; "))
         case .stopped(let run):
             print("stopped in \(run); the tables so far are in \(files.joined(separator: ", ")); run the same command again to continue")
+            print("figures so far: " + reports.joined(separator: "; "))
             throw ExitCode(130)
         }
     }

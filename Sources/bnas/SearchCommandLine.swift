@@ -116,15 +116,19 @@ struct SearchCommandLine: ParsableCommand {
         }
         guard let session else { throw ExitCode(1) }
         if let warning = session.checkpointWarning { FileHandle.standardError.write(Data("bnas: \(warning)\n".utf8)) }
+        // The folder as the user names it: what --resume was given, or runs/NAME.
+        let folder = resume.flatMap { $0.contains("/") ? $0 : nil } ?? "runs/\(session.folder.name)"
         if !headless {
             var code: Int32 = 0
             try reportingErrors { code = try Dashboard.runLive(session: session, options: dashboard) }
             if code != 0 { throw ExitCode(code) }
+            print("figures of the run: bnas report \(folder)")
             return
         }
         let outcome = HeadlessSearch(session: session).run()
         switch outcome {
-        case .finished, .stopped: return
+        case .finished, .stopped:
+            print("figures of the run: bnas report \(folder)")
         case .failed(let message):
             FileHandle.standardError.write(Data("bnas: \(message)\n".utf8))
             throw ExitCode(1)

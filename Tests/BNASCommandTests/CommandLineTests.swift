@@ -15,11 +15,13 @@ struct BNAS {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("bnas")
     }
 
-    static func run(_ arguments: [String], in directory: URL) throws -> Outcome {
+    /// Runs bnas in `directory`; `environment` replaces the test's environment when given.
+    static func run(_ arguments: [String], in directory: URL, environment: [String: String]? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        if let environment { process.environment = environment }
         let (out, err) = (Pipe(), Pipe())
         process.standardOutput = out
         process.standardError = err
