@@ -26,8 +26,8 @@ import Testing
     static func chromium(_ arguments: [String], page: URL, profile: URL) throws -> String {
         let process = Process()
         process.executableURL = try chromium()
-        // As root Chromium needs --no-sandbox; its own profile folder keeps the user's untouched.
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)"]
+        // The README's command (as root Chromium needs --no-sandbox); a profile of its own keeps the user's untouched.
+        process.arguments = ["--headless", "--no-sandbox", "--hide-scrollbars", "--user-data-dir=\(profile.path)"]
             + arguments + [page.absoluteString]
         let output = Pipe()
         process.standardOutput = output
@@ -65,9 +65,9 @@ import Testing
         #expect(dom.components(separatedBy: "<polyline").count > 100, "the DOM holds few lines")
 
         let screenshot = directory.appendingPathComponent("report.png")
-        _ = try Self.chromium(["--window-size=1280,2400", "--screenshot=\(screenshot.path)"], page: page, profile: profile)
+        _ = try Self.chromium(["--window-size=1280,1900", "--screenshot=\(screenshot.path)"], page: page, profile: profile)
         let image = try PNGImage(try Data(contentsOf: screenshot))
-        #expect(image.width == 1280 && image.height == 2400)
+        #expect(image.width == 1280 && image.height == 1900)
         let colours = image.colourCounts
         let white = colours[0xFFFFFF] ?? 0
         let pixels = image.width * image.height
