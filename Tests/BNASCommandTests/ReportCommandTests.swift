@@ -26,9 +26,11 @@ import Testing
     static func chromium(_ arguments: [String], page: URL, profile: URL) throws -> String {
         let process = Process()
         process.executableURL = try chromium()
-        // The README's command (as root Chromium needs --no-sandbox); a profile of its own keeps the user's untouched.
+        // The README's command (as root Chromium needs --no-sandbox). A profile and a configuration folder of its
+        // own keep the user's home untouched.
         process.arguments = ["--headless", "--no-sandbox", "--hide-scrollbars", "--user-data-dir=\(profile.path)"]
             + arguments + [page.absoluteString]
+        process.environment = ProcessInfo.processInfo.environment.merging(["XDG_CONFIG_HOME": profile.path]) { $1 }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
