@@ -31,6 +31,11 @@ public struct ExperimentRecipe: Equatable, Sendable {
     /// The random genotypes, `random:SEED`.
     public var randomSeeds: [UInt64]
 
+    /// The reduction schedule the ablations try against the default one: the paper's strategy with a
+    /// short warm-up and a reduction step after every epoch (R = 1), so that the search spends most
+    /// epochs on a reduced space (docs/experiments.md#the-compare-protocol).
+    public static let earlySchedule = (warmupEpochs: 2, reductionInterval: 1)
+
     /// What the vetoed row's search vetoes on every edge after the warm-up: the parameter-free
     /// operations DARTS-style searches tend to collapse onto.
     public static let vetoedOperations: [OperationKind] = [.maxPool3x3, .avgPool3x3, .skipConnect]

@@ -143,8 +143,10 @@ public struct ExperimentReport {
             return lines
         case .ablations, .all:
             var lines = ["search time, policy performance / none: \(ratioText(searchTimeRatio, "policy-performance", "policy-none"))",
+                         "search time, early schedule / policy none: \(ratioText(earlyTimeRatio, "schedule-early", "policy-none"))",
                          "search time, K = 1 / K = \(plan.recipe.search.partialK): \(ratioText(kTimeRatio, "k-1", "k-\(plan.recipe.search.partialK)"))"]
-            let pairs = [("policy-alpha", "policy-performance"), ("policy-none", "policy-performance"), ("weights-pcnn", "weights-xnor"),
+            let pairs = [("policy-alpha", "policy-performance"), ("policy-none", "policy-performance"), ("schedule-early", "policy-performance"),
+                         ("weights-pcnn", "weights-xnor"),
                          ("k-1", "k-\(plan.recipe.search.partialK)"), ("activations-real", "activations-binary")]
             for (variant, baseline) in pairs {
                 guard let a = rows.first(where: { $0.key == variant }), let b = rows.first(where: { $0.key == baseline }) else { continue }
@@ -182,6 +184,7 @@ public struct ExperimentReport {
     }
 
     var searchTimeRatio: Double? { ratio(searchSeconds("policy-performance"), searchSeconds("policy-none")) }
+    var earlyTimeRatio: Double? { ratio(searchSeconds("schedule-early"), searchSeconds("policy-none")) }
     var kTimeRatio: Double? { ratio(searchSeconds("k-1"), searchSeconds("k-\(plan.recipe.search.partialK)")) }
 
     func ratio(_ numerator: Double?, _ denominator: Double?) -> Double? {
@@ -221,7 +224,12 @@ public struct ExperimentReport {
                            met: gap.map { $0.gap * 100 <= 3 })]
         case .ablations, .all:
             let text = searchTimeRatio.map { _ in ratioText(searchTimeRatio, "policy-performance", "policy-none") }
-            return [Target(target: "performance search ≤ 0.6x the time of policy none", measured: text, met: searchTimeRatio.map { $0 <= 0.6 })]
+            let earlyText = earlyTimeRatio.map { _ in ratioText(earlyTimeRatio, "schedule-early", "policy-none") }
+            let earlyAccuracy = training("schedule-early").flatMap { e in training("policy-performance").map { e.testAccuracy - $0.testAccuracy } }
+            return [Target(target: "performance search ≤ 0.6x the time of policy none", measured: text, met: searchTimeRatio.map { $0 <= 0.6 }),
+                    Target(target: "early schedule ≤ 0.6x the time of policy none", measured: earlyText, met: earlyTimeRatio.map { $0 <= 0.6 }),
+                    Target(target: "early schedule's accuracy ≥ the default schedule's", measured: earlyAccuracy.map { Self.points($0) },
+                           met: earlyAccuracy.map { $0 >= 0 })]
         }
     }
 

@@ -60,7 +60,7 @@ import Testing
 
     @Test func ablationsVaryOneThingAgainstTheSearchedBaseline() {
         let plan = ExperimentPlan(kind: .ablations, recipe: .full, root: Self.root)
-        #expect(plan.rows.map(\.key) == ["policy-performance", "policy-alpha", "policy-none", "weights-xnor", "weights-pcnn",
+        #expect(plan.rows.map(\.key) == ["policy-performance", "policy-alpha", "policy-none", "schedule-early", "weights-xnor", "weights-pcnn",
                                          "k-4", "k-1", "activations-binary", "activations-real"])
         let baselines = plan.rows.filter { ["policy-performance", "weights-xnor", "k-4", "activations-binary"].contains($0.key) }
         #expect(Set(baselines.map(\.trainRun)) == ["exp-full-train-react-searched-seed-0"])
@@ -68,7 +68,7 @@ import Testing
         #expect(plan.runs.map(\.name) == [
             "exp-full-search-react-seed-0", "exp-full-train-react-searched-seed-0", "exp-full-search-react-alpha",
             "exp-full-train-react-searched-alpha", "exp-full-search-react-none", "exp-full-train-react-searched-none",
-            "exp-full-train-react-searched-pcnn", "exp-full-search-react-k1", "exp-full-train-react-searched-k1",
+            "exp-full-search-react-early", "exp-full-train-react-searched-early", "exp-full-train-react-searched-pcnn", "exp-full-search-react-k1", "exp-full-train-react-searched-k1",
             "exp-full-train-react-searched-real-activations",
         ])
         var expected = SearchConfiguration()
@@ -78,6 +78,9 @@ import Testing
         expected.partialK = 4
         expected.policy = .none
         #expect(plan.run(named: "exp-full-search-react-none")?.work == .search(expected))
+        expected.policy = .performance
+        (expected.warmupEpochs, expected.reductionInterval) = (2, 1)
+        #expect(plan.run(named: "exp-full-search-react-early")?.work == .search(expected))
         guard case .train(let real, "exp-full-search-react-seed-0") = plan.run(named: "exp-full-train-react-searched-real-activations")?.work,
               case .train(let pcnn, _) = plan.run(named: "exp-full-train-react-searched-pcnn")?.work else {
             Issue.record("the activation and PCNN rows do not train the searched genotype")
@@ -149,8 +152,8 @@ import Testing
     /// `all` is both tables; the runs they share run once, and every training comes after its search.
     @Test func allPlansSharedRunsOnce() {
         let plan = ExperimentPlan(kind: .all, recipe: .quick, root: Self.root)
-        #expect(plan.rows.count == 11 + 9)
-        #expect(plan.runs.count == 22)
+        #expect(plan.rows.count == 11 + 10)
+        #expect(plan.runs.count == 24)
         #expect(Set(plan.runs.map(\.name)).count == plan.runs.count)
         for (index, run) in plan.runs.enumerated() {
             guard case .train(_, let search?) = run.work else { continue }
