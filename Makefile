@@ -24,7 +24,7 @@ test-portable: setup
 # among them SearchStressTests (many short searches, a reduction every epoch, bit-path scoring,
 # the latency probe, checkpoints, pause/veto commands). Any report fails the run. The tmux end-to-end
 # test is left out: its deadlines are for the optimised build, and the sanitizer runs 5-15x slower.
-TSAN_SUITES = WorkerPoolTests|ParallelismTests|DerivedValueTests|SearchStressTests|SearchSessionTests|SupernetTests|ReductionTests|SeparableBitsTests|BinaryConvolutionTests|ModelEvaluationTests|TrainerTests
+TSAN_SUITES = WorkerPoolTests|FlavourLayerTests|ParallelismTests|DerivedValueTests|SearchStressTests|SearchSessionTests|SupernetTests|ReductionTests|SeparableBitsTests|BinaryConvolutionTests|ModelEvaluationTests|TrainerTests
 tsan: setup
 	TSAN_OPTIONS="halt_on_error=1" SWIFT_BACKTRACE=enable=no swift test -c release -Xswiftc -enable-testing --sanitize=thread \
 		--scratch-path .build-tsan --filter '$(TSAN_SUITES)'

@@ -86,12 +86,6 @@ public final class KernelCounters: @unchecked Sendable {
         return totals
     }
 
-    /// Clears every total.
-    public func reset() {
-        lock.lock(); defer { lock.unlock() }
-        totals = Snapshot()
-    }
-
     /// Adds one XNOR GEMM call.
     public func recordBinary(macs: Int, nanoseconds: Int) {
         guard isRecording else { return }

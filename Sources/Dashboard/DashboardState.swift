@@ -54,7 +54,6 @@ public struct DashboardState: Equatable, Sendable {
     var kernels: KernelsEvent?
     var latencies: KernelsEvent?
     var lastVeto: VetoEvent?
-    var lastCheckpoint: CheckpointEvent?
     var genotype: GenotypeEvent?
     var eventCount = 0
 
@@ -115,8 +114,8 @@ public struct DashboardState: Equatable, Sendable {
             (epoch, step) = (position.epoch, position.step)
         case .resumed:
             isPaused = false
-        case .checkpoint(let event):
-            lastCheckpoint = event
+        case .checkpoint:
+            break
         case .genotype(let event):
             genotype = event
         case .finished(let event):

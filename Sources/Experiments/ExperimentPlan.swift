@@ -35,6 +35,8 @@ public struct PlannedRun: Equatable, Sendable {
 /// What kind of row a table shows.
 public enum RowGroup: String, Sendable {
     case searched, random, published
+    /// A search with operations vetoed by script, as a user vetoes them in the dashboard.
+    case vetoed
     case fullPrecision = "full-precision"
     case ablation
 }
@@ -97,6 +99,12 @@ public struct ExperimentPlan: Equatable, Sendable {
         return (["bnas"] + configuration.trainArguments).map(Self.shellQuoted).joined(separator: " ")
     }
 
+    /// The `bnas search` command that reproduces the search of `row` (nil: the row has none).
+    public func searchCommand(_ row: ExperimentRow) -> String? {
+        guard let name = row.searchRun, let run = run(named: name), case .search(let configuration) = run.work else { return nil }
+        return (["bnas"] + configuration.searchArguments + ["--run", name]).map(Self.shellQuoted).joined(separator: " ")
+    }
+
     /// `text` as one shell word.
     static func shellQuoted(_ text: String) -> String {
         let plain = !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=+,".contains($0) }
@@ -105,47 +113,102 @@ public struct ExperimentPlan: Equatable, Sendable {
 
     // MARK: - The rows
 
+    /// The protocol (docs/experiments.md#the-compare-protocol): a search per seed, the random and
+    /// published genotypes, each searched genotype at full precision, and a search whose
+    /// parameter-free operations are vetoed after the warm-up; every row trained once with
+    /// `recipe.protocolTraining`.
     private mutating func planCompare(root: URL) {
-        let searched = search("performance") { _ in }
-        addRow(.compare, "searched", "searched (BNAS search, policy performance)", .searched, search: searched,
-               train: train("searched", genotype: searched, root: root))
-        for seed in 1...3 {
-            addRow(.compare, "random-\(seed)", "random:\(seed)", .random, search: nil, train: train("random-\(seed)", genotype: "random:\(seed)"))
+        let tag = recipe.flavourTag
+        for seed in recipe.searchSeeds {
+            let searched = protocolSearch(seed: seed)
+            addRow(.compare, "searched-\(seed)", "searched (seed \(seed))", .searched, search: searched,
+                   train: train("\(tag)-searched-seed-\(seed)", genotype: searched, root: root, recipe: recipe.protocolTraining))
+        }
+        for seed in recipe.randomSeeds {
+            addRow(.compare, "random-\(seed)", "random:\(seed)", .random, search: nil,
+                   train: train("\(tag)-random-\(seed)", genotype: "random:\(seed)", recipe: recipe.protocolTraining))
         }
         for (name, label) in [("pc-darts", "PC-DARTS (published)"), ("darts-v2", "DARTS V2 (published)"), ("bnas-xnor", "BNAS XNOR (published)")] {
-            addRow(.compare, name, label, .published, search: nil, train: train(name, genotype: name))
+            addRow(.compare, name, label, .published, search: nil, train: train("\(tag)-\(name)", genotype: name, recipe: recipe.protocolTraining))
         }
-        addRow(.compare, "full-precision", "searched, full precision (--binarize none)", .fullPrecision, search: searched,
-               train: train("searched-float", genotype: searched, root: root) { $0.binarize = "none" })
+        var vetoedSearch = recipe.protocolSearch
+        vetoedSearch.seed = recipe.searchSeeds.first ?? vetoedSearch.seed
+        vetoedSearch.vetoes = ExperimentRecipe.vetoedOperations
+        let vetoed = search("\(tag)-vetoed") { $0 = vetoedSearch }
+        addRow(.compare, "vetoed", "searched, \(ExperimentRecipe.vetoedOperations.map(\.rawValue).joined(separator: ", ")) vetoed after the warm-up",
+               .vetoed, search: vetoed, train: train("\(tag)-vetoed", genotype: vetoed, root: root, recipe: recipe.protocolTraining))
+        for seed in recipe.searchSeeds {
+            let searched = protocolSearch(seed: seed)
+            addRow(.compare, "full-precision-\(seed)", "searched (seed \(seed)), full precision", .fullPrecision, search: searched,
+                   train: train("\(tag)-searched-seed-\(seed)-float", genotype: searched, root: root, recipe: recipe.protocolTraining) {
+                       $0.binarization = .init(weights: .none, activations: .binary)
+                   })
+        }
     }
 
+    /// Reduction policy, weight binarization, K and activation precision, one at a time, from the
+    /// first seed's protocol search and training.
     private mutating func planAblations(root: URL) {
-        let searched = search("performance") { _ in }
-        let baseline = train("searched", genotype: searched, root: root)
+        let tag = recipe.flavourTag
+        let seed = recipe.searchSeeds.first ?? recipe.search.seed
+        let searched = protocolSearch(seed: seed)
+        let baseline = train("\(tag)-searched-seed-\(seed)", genotype: searched, root: root, recipe: recipe.protocolTraining)
+        var seeded = recipe.protocolSearch
+        seeded.seed = seed
+        func variant(_ name: String, _ change: (inout SearchConfiguration) -> Void) -> String {
+            var configuration = seeded
+            change(&configuration)
+            return search("\(tag)-\(name)") { $0 = configuration }
+        }
         for policy in ReductionPolicyKind.allCases {
-            let found = policy == .performance ? searched : search(policy.rawValue) { $0.policy = policy }
-            let trained = policy == .performance ? baseline : train("searched-\(policy.rawValue)", genotype: found, root: root)
+            let found = policy == .performance ? searched : variant(policy.rawValue) { $0.policy = policy }
+            let trained = policy == .performance ? baseline
+                : train("\(tag)-searched-\(policy.rawValue)", genotype: found, root: root, recipe: recipe.protocolTraining)
             addRow(.ablations, "policy-\(policy.rawValue)", "policy \(policy.rawValue)", .ablation, search: found, train: trained)
         }
+        let early = variant("early") {
+            $0.warmupEpochs = ExperimentRecipe.earlySchedule.warmupEpochs
+            $0.reductionInterval = ExperimentRecipe.earlySchedule.reductionInterval
+        }
+        let schedule = ExperimentRecipe.earlySchedule
+        addRow(.ablations, "schedule-early", "policy performance, \(schedule.warmupEpochs) warm-up epochs, a reduction every epoch "
+               + "(--warmup-epochs \(schedule.warmupEpochs) --reduction-interval \(schedule.reductionInterval))", .ablation, search: early,
+               train: train("\(tag)-searched-early", genotype: early, root: root, recipe: recipe.protocolTraining))
         addRow(.ablations, "weights-xnor", "XNOR weights", .ablation, search: searched, train: baseline)
         addRow(.ablations, "weights-pcnn", "PCNN weights (--binarize pcnn)", .ablation, search: searched,
-               train: train("searched-pcnn", genotype: searched, root: root) { $0.binarize = "pcnn" })
-        let k1 = search("k1") { $0.partialK = 1 }
+               train: train("\(tag)-searched-pcnn", genotype: searched, root: root, recipe: recipe.protocolTraining) {
+                   $0.binarization.weights = .pcnn
+               })
+        let k1 = variant("k1") { $0.partialK = 1 }
         addRow(.ablations, "k-\(recipe.search.partialK)", "K = \(recipe.search.partialK)", .ablation, search: searched, train: baseline)
-        addRow(.ablations, "k-1", "K = 1 (--partial-k 1)", .ablation, search: k1, train: train("searched-k1", genotype: k1, root: root))
+        addRow(.ablations, "k-1", "K = 1 (--partial-k 1)", .ablation, search: k1,
+               train: train("\(tag)-searched-k1", genotype: k1, root: root, recipe: recipe.protocolTraining))
         addRow(.ablations, "activations-binary", "binary activations", .ablation, search: searched, train: baseline)
         addRow(.ablations, "activations-real", "real activations (--activations real)", .ablation, search: searched,
-               train: train("searched-real-activations", genotype: searched, root: root) { $0.activations = "real" })
+               train: train("\(tag)-searched-real-activations", genotype: searched, root: root, recipe: recipe.protocolTraining) {
+                   // Thresholds and the sign's derivative belong to sign activations.
+                   $0.binarization.activations = .real
+                   $0.binarization.thresholds = false
+                   $0.binarization.signGradient = .ste
+               })
     }
 
-    /// The searched genotype trained as the paper does (the recipe of `compare`), then with the
+    /// The protocol's search with `seed`; seed 0 of the XNOR flavour is the default search itself.
+    private mutating func protocolSearch(seed: UInt64) -> String {
+        var configuration = recipe.protocolSearch
+        configuration.seed = seed
+        if configuration == recipe.search { return search("performance") { _ in } }
+        return search("\(recipe.flavourTag)-seed-\(seed)") { $0 = configuration }
+    }
+
+    /// The default search's genotype trained as the paper does (`recipe.training`, the first protocol), then with the
     /// recipe for binary networks (`recipe.binaryTraining`) alone, with each addition, with all of
     /// them, and in full precision. The full-precision run comes before the distilled ones, whose
     /// teacher it is. The flavour rows add the ReAct flavour's parts to XNOR
     /// (docs/algorithms.md#react-flavour); "all" is the `react` preset with two-step and distillation.
     private mutating func planBinarization(root: URL) {
         let searched = search("performance") { _ in }
-        addRow(.binarization, "paper-xnor", "XNOR, the paper's recipe (as compare: \(recipe.training.epochs) epochs, cosine per epoch)",
+        addRow(.binarization, "paper-xnor", "XNOR, the first protocol's recipe (\(recipe.training.epochs) epochs, cosine per epoch)",
                .ablation, search: searched, train: train("searched", genotype: searched, root: root))
         func binary(_ variant: String, _ change: (inout TrainingConfiguration) -> Void = { _ in }) -> String {
             train("searched-bnn\(variant)", genotype: searched, root: root, recipe: recipe.binaryTraining, change)
@@ -192,9 +255,11 @@ public struct ExperimentPlan: Equatable, Sendable {
         return add(PlannedRun(name: "\(prefix)-search-\(variant)", work: .search(configuration)))
     }
 
-    /// Plans the training `variant` of a built-in or random genotype.
-    private mutating func train(_ variant: String, genotype: String, _ change: (inout TrainingConfiguration) -> Void = { _ in }) -> String {
-        var configuration = recipe.training
+    /// Plans the training `variant` of a built-in or random genotype, with the training `recipe` (the
+    /// size's `training` unless given) changed by `change`.
+    private mutating func train(_ variant: String, genotype: String, recipe training: TrainingConfiguration? = nil,
+                                _ change: (inout TrainingConfiguration) -> Void = { _ in }) -> String {
+        var configuration = training ?? recipe.training
         configuration.genotype = genotype
         change(&configuration)
         return add(PlannedRun(name: "\(prefix)-train-\(variant)", work: .train(configuration, search: nil)))

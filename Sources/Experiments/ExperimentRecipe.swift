@@ -1,3 +1,4 @@
+import Binary
 import Datasets
 import Foundation
 import Network
@@ -22,13 +23,33 @@ public struct ExperimentRecipe: Equatable, Sendable {
     public var binaryEpochs: Int
     /// How this size departs from the protocol, said under the tables (nil: it follows it).
     public var deviation: String?
+    /// The binarization of `compare` and `ablations`, searches and trainings alike: the flavour the
+    /// binarization experiment measured to lose least (docs/experiments.md#the-compare-protocol).
+    public var flavour: BinarizationConfig
+    /// One search, and so one searched genotype, per seed.
+    public var searchSeeds: [UInt64]
+    /// The random genotypes, `random:SEED`.
+    public var randomSeeds: [UInt64]
 
-    public init(name: String, search: SearchConfiguration, training: TrainingConfiguration, binaryEpochs: Int, deviation: String?) {
+    /// The reduction schedule the ablations try against the default one: the paper's strategy with a
+    /// short warm-up and a reduction step after every epoch (R = 1), so that the search spends most
+    /// epochs on a reduced space (docs/experiments.md#the-compare-protocol).
+    public static let earlySchedule = (warmupEpochs: 2, reductionInterval: 1)
+
+    /// What the vetoed row's search vetoes on every edge after the warm-up: the parameter-free
+    /// operations DARTS-style searches tend to collapse onto.
+    public static let vetoedOperations: [OperationKind] = [.maxPool3x3, .avgPool3x3, .skipConnect]
+
+    public init(name: String, search: SearchConfiguration, training: TrainingConfiguration, binaryEpochs: Int, deviation: String?,
+                flavour: BinarizationConfig = .react, searchSeeds: [UInt64] = [0, 1, 2], randomSeeds: [UInt64] = [1, 2, 3, 4, 5]) {
         self.name = name
         self.search = search
         self.training = training
         self.binaryEpochs = binaryEpochs
         self.deviation = deviation
+        self.flavour = flavour
+        self.searchSeeds = searchSeeds
+        self.randomSeeds = randomSeeds
     }
 
     /// `training` (its data, network and seed) with the recipe for binary networks over `binaryEpochs`.
@@ -37,6 +58,25 @@ public struct ExperimentRecipe: Equatable, Sendable {
         configuration.epochs = binaryEpochs
         TrainingRecipe.bnn.apply(to: &configuration)
         return configuration
+    }
+
+    /// The search of `compare` and `ablations`: `search` with `flavour`.
+    public var protocolSearch: SearchConfiguration {
+        var configuration = search
+        configuration.binarization = flavour
+        return configuration
+    }
+
+    /// The training of every `compare` and `ablations` row: `binaryTraining` with `flavour`.
+    public var protocolTraining: TrainingConfiguration {
+        var configuration = binaryTraining
+        configuration.binarization = flavour
+        return configuration
+    }
+
+    /// `flavour` in run names: its label with "/" and "+" as "-" ("react", "xnor-binary").
+    public var flavourTag: String {
+        String(flavour.label.map { "/+".contains($0) ? "-" : $0 })
     }
 
     /// The protocol, sized for a few hours per experiment on a 2-core machine. The training recipe
@@ -70,7 +110,8 @@ public struct ExperimentRecipe: Equatable, Sendable {
                                             batchSize: 64, trainSize: 2_000, testSize: 1_000, seed: 0, optimizer: .adam,
                                             learningRate: TrainingOptimizer.adam.defaultLearningRate, weightDecay: TrainingOptimizer.adam.defaultWeightDecay),
             binaryEpochs: 2, deviation: "the quick size departs from the protocol (60,000 training and 10,000 test images, the default search): "
-                + "its numbers show that the pipeline runs, not how good the genotypes are")
+                + "its numbers show that the pipeline runs, not how good the genotypes are",
+            searchSeeds: [0, 1], randomSeeds: [1, 2, 3])
     }()
 
     public static func named(quick: Bool) -> ExperimentRecipe { quick ? .quick : .full }

@@ -18,7 +18,7 @@ struct ExperimentTableReport {
     var table: CSVTable
 
     /// The groups in legend order: those `bnas experiment` plans, then any other the file names.
-    static let groupOrder = ["searched", "random", "published", "full-precision", "ablation"]
+    static let groupOrder = ["searched", "random", "published", "vetoed", "full-precision", "ablation"]
 
     static func read(_ url: URL) throws -> ExperimentTableReport {
         let table = try CSVTable.read(url)
@@ -78,7 +78,7 @@ struct ExperimentTableReport {
                                            points: members.map { ChartPoint(x: $0.binaryParameters, y: $0.accuracy, label: $0.label) },
                                            dots: true, dotRadius: 4.5))
             guard members.count > 1 else { continue }
-            let (mean, spread) = ExperimentReport.meanAndSpread(members.map(\.accuracy))
+            let (mean, spread) = Statistics.meanAndSpread(members.map(\.accuracy))
             let x = members.map(\.binaryParameters).reduce(0, +) / Double(members.count)
             let text = String(format: "%@: mean %.2f%% ± %.2f points (sample standard deviation of %d)",
                               group, mean * 100, spread * 100, members.count)

@@ -122,7 +122,7 @@ struct HTMLPage {
     .op-0{stroke:#bab0ac;fill:#bab0ac}
     .op-2{stroke:#76b7b2;fill:#76b7b2}
     .op-3,.g-full-precision{stroke:#f28e2b;fill:#f28e2b}
-    .op-7{stroke:#9c755f;fill:#9c755f}
+    .op-7,.g-vetoed{stroke:#9c755f;fill:#9c755f}
     polyline.series{fill:none;stroke-width:1.4;stroke-linejoin:round}
     .panel polyline.series{stroke-width:1.1}
     line.swatch{stroke-width:2.5}

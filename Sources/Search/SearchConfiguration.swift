@@ -57,6 +57,9 @@ public struct SearchConfiguration: Codable, Equatable, Sendable {
     public var thresholds: Bool?
     public var shortcuts: Bool?
     public var signGradient: SignGradient?
+    /// Operations vetoed on every edge of both cells when the warm-up ends (`--veto`), through the
+    /// session's command queue as the dashboard's `x` vetoes one; nil: none.
+    public var vetoes: [OperationKind]?
 
     public init() {}
 
@@ -105,6 +108,28 @@ public struct SearchConfiguration: Codable, Equatable, Sendable {
         guard architectureLearningRate > 0, architectureLearningRate.isFinite else {
             throw fail("--arch-learning-rate must be positive, got \(architectureLearningRate)")
         }
+        if let vetoes {
+            let kept = OperationKind.allCases.filter { $0 != .none && !vetoes.contains($0) }
+            guard !kept.isEmpty else { throw fail("--veto would leave no operation but none on an edge: keep at least one") }
+        }
+    }
+
+    /// The `bnas search --headless` arguments of this configuration (after `bnas`), every setting
+    /// that has a flag spelled out.
+    public var searchArguments: [String] {
+        var arguments = ["search", "--headless", "--dataset", dataset]
+        if let dataDirectory { arguments += ["--data-dir", dataDirectory] }
+        arguments += ["--binarize", binarize.rawValue, "--activations", activations.rawValue]
+        if let thresholds { arguments += ["--thresholds", thresholds ? "on" : "off"] }
+        if let shortcuts { arguments += ["--shortcuts", shortcuts ? "on" : "off"] }
+        if let signGradient { arguments += ["--sign-gradient", signGradient.rawValue] }
+        arguments += ["--policy", policy.rawValue, "--layers", "\(layers)", "--channels", "\(channels)", "--partial-k", "\(partialK)",
+                      "--epochs", "\(epochs)", "--warmup-epochs", "\(warmupEpochs)", "--reduction-interval", "\(reductionInterval)",
+                      "--sampling-rounds", "\(samplingRounds)", "--scoring-batches", "\(scoringBatches)", "--batch-size", "\(batchSize)",
+                      "--train-size", "\(trainSize)", "--learning-rate", "\(learningRate)",
+                      "--arch-learning-rate", "\(architectureLearningRate)", "--seed", "\(seed)"]
+        if let vetoes { arguments += ["--veto", vetoes.map(\.rawValue).joined(separator: ",")] }
+        return arguments
     }
 
     /// The epoch (0-based) after which the reduction steps come: epochs warmup+R-1, warmup+2R-1, ...

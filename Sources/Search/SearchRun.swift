@@ -49,6 +49,7 @@ final class SearchRun {
             try emit(.runStarted(runStartedEvent()))
             if session.resumedFromEpoch == nil { try checkpoint(reason: .start) }
             try emit(.alpha(engine.alphaEvent()))
+            if session.resumedFromEpoch == nil && configuration.warmupEpochs == 0 { try sendScriptedVetoes() }
             while !engine.isComplete { try runEpoch() }
             let genotype = try finish(stopped: false)
             return .finished(genotype)
@@ -152,12 +153,29 @@ final class SearchRun {
         if configuration.isReductionEpoch(epoch), let reduction = engine.reduce(epoch: epoch) {
             try emit(.reduction(reduction))
         }
+        if epoch + 1 == configuration.warmupEpochs { try sendScriptedVetoes() }
         try emit(.alpha(engine.alphaEvent()))
         try emit(.kernels(latencyKernelsEvent(epoch: epoch + 1)))
         try checkpoint(reason: .epoch)
     }
 
     // MARK: - Commands
+
+    /// `configuration.vetoes`, sent as the dashboard sends a veto (one command per surviving
+    /// operation on every edge of both cells) and taken at once, so that the checkpoint after them
+    /// holds them and a resumed search does not send them again.
+    func sendScriptedVetoes() throws {
+        guard let kinds = configuration.vetoes else { return }
+        for cell in CellType.allCases {
+            for edge in 0..<CellTopology.edgeCount {
+                for kind in kinds {
+                    let ref = OperationRef(cell: cell, edge: edge, operation: kind)
+                    if engine.state.space.isSurviving(ref) { session.send(.veto(ref)) }
+                }
+            }
+        }
+        try takeCommands()
+    }
 
     /// Applies the queued commands; while paused, waits for more. Throws `stopRequested` on stop.
     func takeCommands() throws {

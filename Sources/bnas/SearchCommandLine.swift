@@ -67,6 +67,11 @@ struct SearchCommandLine: ParsableCommand {
     @Option(help: "Seed for initialisation, data order and sampling.")
     var seed: UInt64 = 0
 
+    @Option(help: ArgumentHelp("Operations to veto on every edge of both cells when the warm-up ends, comma-separated "
+                               + "(e.g. max_pool_3x3,avg_pool_3x3,skip_connect): sent as the dashboard's x sends a veto.",
+                               valueName: "ops"))
+    var veto: String?
+
     @Option(name: .customLong("run"), help: "Run name: files go to runs/NAME/ (default: a timestamp).")
     var runName: String?
 
@@ -94,7 +99,19 @@ struct SearchCommandLine: ParsableCommand {
         c.learningRate = learningRate
         c.architectureLearningRate = architectureLearningRate
         c.seed = seed
+        if let veto { c.vetoes = try Self.operations(veto) }
         return c
+    }
+
+    /// The operations of a comma-separated list, each named as in genotypes.
+    static func operations(_ list: String) throws -> [OperationKind] {
+        try list.split(separator: ",", omittingEmptySubsequences: false).map { name in
+            let name = name.trimmingCharacters(in: .whitespaces)
+            guard let kind = OperationKind(rawValue: name) else {
+                throw ValidationError("--veto: unknown operation '\(name)'; use \(OperationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return kind
+        }
     }
 
     func validate() throws {

@@ -27,10 +27,10 @@ import Testing
         let outcome = try BNAS.run(["experiment", "all", "--quick", "--list"], in: directory)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let lines = outcome.stdout.split(separator: "\n")
-        #expect(lines.first?.hasPrefix("bnas experiment all, quick size: 17 runs under ") == true)
-        #expect(lines.filter { $0.contains("  todo  ") }.count == 17)
-        #expect(lines.contains { $0.hasPrefix(" 1. exp-quick-search-performance  todo  search (policy performance, K = 4)") })
-        #expect(lines.contains { $0.hasPrefix("  random:2: exp-quick-train-random-2") })
+        #expect(lines.first?.hasPrefix("bnas experiment all, quick size: 24 runs under ") == true)
+        #expect(lines.filter { $0.contains("  todo  ") }.count == 24)
+        #expect(lines.contains { $0.hasPrefix(" 1. exp-quick-search-react-seed-0  todo  search (policy performance, K = 4)") })
+        #expect(lines.contains { $0.hasPrefix("  random:2: exp-quick-train-react-random-2") })
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("runs").path))
     }
 
@@ -38,14 +38,14 @@ import Testing
     @Test func aForeignRunFolderIsRefusedAndKept() throws {
         let directory = try BNAS.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let folder = directory.appendingPathComponent("runs/exp-quick-train-random-1")
+        let folder = directory.appendingPathComponent("runs/exp-quick-train-react-random-1")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let config = Data("{\"mine\": true}".utf8)
         try config.write(to: folder.appendingPathComponent("config.json"))
         let outcome = try BNAS.run(["experiment", "compare", "--quick"], in: directory)
         #expect(outcome.status == 1)
         #expect(outcome.stderrLines == ["bnas: \(folder.path)/config.json is not a training configuration: move \(folder.path) away"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("runs").path) == ["exp-quick-train-random-1"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("runs").path) == ["exp-quick-train-react-random-1"])
         #expect(try Data(contentsOf: folder.appendingPathComponent("config.json")) == config)
     }
 

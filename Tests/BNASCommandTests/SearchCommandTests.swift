@@ -111,6 +111,8 @@ import Testing
         (["--binarize", "react", "--activations", "real"], "--activations binary"),
         (["--binarize", "none", "--shortcuts", "on"], "need binarized weights"),
         (["--thresholds", "maybe"], "maybe"),
+        (["--veto", "max_pool_3x3,conv_7x7"], "--veto: unknown operation 'conv_7x7'"),
+        (["--veto", "max_pool_3x3,avg_pool_3x3,skip_connect,sep_conv_3x3,sep_conv_5x5,dil_conv_3x3,dil_conv_5x5"], "leave no operation"),
     ])
     func impossibleSearchFlagsAreRefusedBeforeAnythingStarts(extra: [String], mentioned: String) throws {
         let directory = try BNAS.temporaryDirectory()

@@ -89,6 +89,25 @@ import Testing
         }
     }
 
+    /// Every row's search command parses to the search the row's genotype comes from.
+    @Test func theExperimentSearchCommandsReproduceTheirSearches() throws {
+        for kind in [ExperimentKind.compare, .ablations, .binarization] {
+            let plan = ExperimentPlan(kind: kind, recipe: .full, root: URL(fileURLWithPath: "runs"))
+            for row in plan.rows {
+                guard let name = row.searchRun else { continue }
+                guard let command = plan.searchCommand(row), case .search(let planned) = plan.run(named: name)?.work else {
+                    Issue.record("\(row.key) has no search command")
+                    continue
+                }
+                let words = command.split(separator: " ").map(String.init)
+                #expect(words.prefix(3) == ["bnas", "search", "--headless"])
+                let parsed = try SearchCommandLine.parse(Array(words.dropFirst(2)))
+                #expect(try parsed.searchConfiguration() == planned, "\(kind) \(row.key)")
+                #expect(parsed.runName == name)
+            }
+        }
+    }
+
     /// Every row's command in the experiments' tables parses to the training the row runs.
     @Test func theExperimentCommandsReproduceTheirRows() throws {
         for kind in [ExperimentKind.compare, .ablations, .binarization] {

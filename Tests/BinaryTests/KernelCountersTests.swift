@@ -59,7 +59,5 @@ struct KernelCountersTests {
         #expect(interval.binaryCalls == 8000 && interval.binaryNanoseconds == 16000)
         #expect(interval.floatFLOPs == 80006 && interval.floatCalls == 8001)
         #expect(interval.floatNanoseconds >= 40000)
-        counters.reset()
-        #expect(counters.snapshot() == KernelCounters.Snapshot())
     }
 }

@@ -8,64 +8,92 @@ import Testing
 @Suite struct ExperimentPlanTests {
     static let root = URL(fileURLWithPath: "/data/runs")
 
-    @Test func compareHasTheSearchedRandomPublishedAndFullPrecisionRows() {
-        let plan = ExperimentPlan(kind: .compare, recipe: .quick, root: Self.root)
-        #expect(plan.rows.map(\.key) == ["searched", "random-1", "random-2", "random-3", "pc-darts", "darts-v2", "bnas-xnor", "full-precision"])
+    /// A search and a training per search seed, the random and published genotypes, the vetoed
+    /// search, and each searched genotype at full precision; every training is the protocol's.
+    @Test func compareHasSeededSearchesRandomPublishedVetoedAndFullPrecisionRows() throws {
+        let plan = ExperimentPlan(kind: .compare, recipe: .full, root: Self.root)
+        #expect(plan.rows.map(\.key) == ["searched-0", "searched-1", "searched-2", "random-1", "random-2", "random-3", "random-4", "random-5",
+                                         "pc-darts", "darts-v2", "bnas-xnor", "vetoed", "full-precision-0", "full-precision-1", "full-precision-2"])
         #expect(plan.runs.map(\.name) == [
-            "exp-quick-search-performance", "exp-quick-train-searched", "exp-quick-train-random-1", "exp-quick-train-random-2",
-            "exp-quick-train-random-3", "exp-quick-train-pc-darts", "exp-quick-train-darts-v2", "exp-quick-train-bnas-xnor",
-            "exp-quick-train-searched-float",
+            "exp-full-search-react-seed-0", "exp-full-train-react-searched-seed-0", "exp-full-search-react-seed-1",
+            "exp-full-train-react-searched-seed-1", "exp-full-search-react-seed-2", "exp-full-train-react-searched-seed-2",
+            "exp-full-train-react-random-1", "exp-full-train-react-random-2", "exp-full-train-react-random-3", "exp-full-train-react-random-4",
+            "exp-full-train-react-random-5", "exp-full-train-react-pc-darts", "exp-full-train-react-darts-v2", "exp-full-train-react-bnas-xnor",
+            "exp-full-search-react-vetoed", "exp-full-train-react-vetoed", "exp-full-train-react-searched-seed-0-float",
+            "exp-full-train-react-searched-seed-1-float", "exp-full-train-react-searched-seed-2-float",
         ])
-        guard case .search(let search) = plan.runs[0].work, case .train(let searched, let from) = plan.runs[1].work,
-              case .train(let random, nil) = plan.runs[2].work, case .train(let float, _) = plan.runs[8].work else {
-            Issue.record("unexpected kinds of runs: \(plan.runs)")
-            return
+        for (seed, name) in [(UInt64(0), "exp-full-search-react-seed-0"), (1, "exp-full-search-react-seed-1"), (2, "exp-full-search-react-seed-2")] {
+            var expected = SearchConfiguration()
+            expected.binarization = .react
+            expected.seed = seed
+            #expect(plan.run(named: name)?.work == .search(expected))
         }
-        #expect(search == ExperimentRecipe.quick.search)
-        #expect(search.policy == .performance && search.partialK == 4)
-        #expect(from == "exp-quick-search-performance")
-        #expect(searched.genotype == "/data/runs/exp-quick-search-performance/genotype.json")
-        #expect(searched.binarize == "xnor" && searched.activations == "binary")
-        #expect(random.genotype == "random:1")
-        #expect(float.binarize == "none" && float.genotype == searched.genotype)
-        // Every row trains with the one recipe: only the genotype and the binarization differ.
+        var vetoed = SearchConfiguration()
+        vetoed.binarization = .react
+        vetoed.vetoes = [.maxPool3x3, .avgPool3x3, .skipConnect]
+        #expect(plan.run(named: "exp-full-search-react-vetoed")?.work == .search(vetoed))
+        // Every row trains with the protocol's recipe: only the genotype and, at full precision, the binarization differ.
+        let protocolTraining = ExperimentRecipe.full.protocolTraining
+        #expect(protocolTraining.binarization == .react && protocolTraining.epochs == 10 && protocolTraining.schedule == .cosine)
         for run in plan.runs {
-            guard case .train(var configuration, _) = run.work else { continue }
-            (configuration.genotype, configuration.binarize) = ("", "xnor")
-            #expect(configuration == ExperimentRecipe.quick.training, "\(run.name)")
+            guard case .train(var configuration, let search) = run.work else { continue }
+            if let search { #expect(configuration.genotype == "/data/runs/\(search)/genotype.json") }
+            if run.name.hasSuffix("-float") {
+                #expect(configuration.binarization == .init(weights: .none, activations: .binary))
+                configuration.binarization = .react
+            }
+            configuration.genotype = ""
+            #expect(configuration == protocolTraining, "\(run.name)")
         }
+        #expect(plan.rows.first { $0.key == "random-4" }?.trainRun == "exp-full-train-react-random-4")
+    }
+
+    /// The XNOR flavour's seed-0 search is the default search itself, and is reused as such.
+    @Test func theXNORProtocolReusesTheDefaultSearch() {
+        var recipe = ExperimentRecipe.full
+        recipe.flavour = .init(weights: .xnor, activations: .binary)
+        let plan = ExperimentPlan(kind: .compare, recipe: recipe, root: Self.root)
+        #expect(plan.rows.first?.searchRun == "exp-full-search-performance")
+        #expect(plan.rows[1].searchRun == "exp-full-search-xnor-binary-seed-1")
+        #expect(plan.rows.first?.trainRun == "exp-full-train-xnor-binary-searched-seed-0")
     }
 
     @Test func ablationsVaryOneThingAgainstTheSearchedBaseline() {
         let plan = ExperimentPlan(kind: .ablations, recipe: .full, root: Self.root)
-        #expect(plan.rows.map(\.key) == ["policy-performance", "policy-alpha", "policy-none", "weights-xnor", "weights-pcnn",
+        #expect(plan.rows.map(\.key) == ["policy-performance", "policy-alpha", "policy-none", "schedule-early", "weights-xnor", "weights-pcnn",
                                          "k-4", "k-1", "activations-binary", "activations-real"])
         let baselines = plan.rows.filter { ["policy-performance", "weights-xnor", "k-4", "activations-binary"].contains($0.key) }
-        #expect(Set(baselines.map(\.trainRun)) == ["exp-full-train-searched"])
-        #expect(Set(baselines.map(\.searchRun)) == ["exp-full-search-performance"])
+        #expect(Set(baselines.map(\.trainRun)) == ["exp-full-train-react-searched-seed-0"])
+        #expect(Set(baselines.map(\.searchRun)) == ["exp-full-search-react-seed-0"])
         #expect(plan.runs.map(\.name) == [
-            "exp-full-search-performance", "exp-full-train-searched", "exp-full-search-alpha", "exp-full-train-searched-alpha",
-            "exp-full-search-none", "exp-full-train-searched-none", "exp-full-train-searched-pcnn", "exp-full-search-k1",
-            "exp-full-train-searched-k1", "exp-full-train-searched-real-activations",
+            "exp-full-search-react-seed-0", "exp-full-train-react-searched-seed-0", "exp-full-search-react-alpha",
+            "exp-full-train-react-searched-alpha", "exp-full-search-react-none", "exp-full-train-react-searched-none",
+            "exp-full-search-react-early", "exp-full-train-react-searched-early", "exp-full-train-react-searched-pcnn", "exp-full-search-react-k1", "exp-full-train-react-searched-k1",
+            "exp-full-train-react-searched-real-activations",
         ])
         var expected = SearchConfiguration()
+        expected.binarization = .react
         expected.partialK = 1
-        #expect(plan.run(named: "exp-full-search-k1")?.work == .search(expected))
-        expected = SearchConfiguration()
+        #expect(plan.run(named: "exp-full-search-react-k1")?.work == .search(expected))
+        expected.partialK = 4
         expected.policy = .none
-        #expect(plan.run(named: "exp-full-search-none")?.work == .search(expected))
-        guard case .train(let real, "exp-full-search-performance") = plan.run(named: "exp-full-train-searched-real-activations")?.work,
-              case .train(let pcnn, _) = plan.run(named: "exp-full-train-searched-pcnn")?.work else {
+        #expect(plan.run(named: "exp-full-search-react-none")?.work == .search(expected))
+        expected.policy = .performance
+        (expected.warmupEpochs, expected.reductionInterval) = (2, 1)
+        #expect(plan.run(named: "exp-full-search-react-early")?.work == .search(expected))
+        guard case .train(let real, "exp-full-search-react-seed-0") = plan.run(named: "exp-full-train-react-searched-real-activations")?.work,
+              case .train(let pcnn, _) = plan.run(named: "exp-full-train-react-searched-pcnn")?.work else {
             Issue.record("the activation and PCNN rows do not train the searched genotype")
             return
         }
-        #expect(real.activations == "real" && real.binarize == "xnor")
-        #expect(pcnn.binarize == "pcnn" && pcnn.activations == "binary")
+        #expect(real.binarization == .init(weights: .xnor, activations: .real, shortcuts: true))
+        #expect(pcnn.binarization == .init(weights: .pcnn, activations: .binary, thresholds: true, shortcuts: true, signGradient: .approx))
+        #expect(real.binarization.conflict == nil && pcnn.binarization.conflict == nil)
     }
 
-    /// The paper's XNOR row is compare's own run; every other binarized row is the recipe for binary
+    /// The paper's XNOR row is the first protocol's training; every other binarized row is the recipe for binary
     /// networks with one thing changed (all of them in the last); the distilled rows learn from the
-    /// full-precision row, which runs before them; rows needing flags this build lacks are never run.
+    /// full-precision row, which runs before them.
     @Test func binarizationRowsChangeOneThingAgainstTheRecipe() throws {
         let plan = ExperimentPlan(kind: .binarization, recipe: .full, root: Self.root)
         #expect(plan.rows.map(\.key) == ["paper-xnor", "recipe", "two-step", "distillation", "thresholds", "shortcuts", "all", "full-precision"])
@@ -75,8 +103,12 @@ import Testing
             "exp-full-train-searched-bnn-float", "exp-full-train-searched-bnn-distill", "exp-full-train-searched-bnn-thresholds",
             "exp-full-train-searched-bnn-shortcuts", "exp-full-train-searched-bnn-all",
         ])
-        let compare = ExperimentPlan(kind: .compare, recipe: .full, root: Self.root)
-        #expect(plan.run(named: "exp-full-train-searched") == compare.run(named: "exp-full-train-searched"))
+        guard case .train(var paper, "exp-full-search-performance") = plan.run(named: "exp-full-train-searched")?.work else {
+            throw ExperimentError("the paper's row does not train the default search's genotype")
+        }
+        #expect(paper.genotype == "/data/runs/exp-full-search-performance/genotype.json")
+        paper.genotype = ""
+        #expect(paper == ExperimentRecipe.full.training)
 
         func configuration(_ name: String) throws -> TrainingConfiguration {
             guard case .train(let configuration, "exp-full-search-performance") = plan.run(named: "exp-full-train-\(name)")?.work else {
@@ -120,8 +152,8 @@ import Testing
     /// `all` is both tables; the runs they share run once, and every training comes after its search.
     @Test func allPlansSharedRunsOnce() {
         let plan = ExperimentPlan(kind: .all, recipe: .quick, root: Self.root)
-        #expect(plan.rows.count == 8 + 9)
-        #expect(plan.runs.count == 17)
+        #expect(plan.rows.count == 11 + 10)
+        #expect(plan.runs.count == 24)
         #expect(Set(plan.runs.map(\.name)).count == plan.runs.count)
         for (index, run) in plan.runs.enumerated() {
             guard case .train(_, let search?) = run.work else { continue }
@@ -140,7 +172,7 @@ import Testing
         #expect(full.deviation == nil && ExperimentRecipe.quick.deviation != nil)
         let synthetic = ExperimentPlan(kind: .compare, recipe: full.on(dataset: .synthetic, dataDirectory: "/d"), root: Self.root)
         #expect(synthetic.prefix == "exp-full-synthetic")
-        #expect(synthetic.runs.first?.name == "exp-full-synthetic-search-performance")
+        #expect(synthetic.runs.first?.name == "exp-full-synthetic-search-react-seed-0")
         guard case .train(let configuration, _) = synthetic.runs[1].work else { return }
         #expect(configuration.dataset == "synthetic" && configuration.dataDirectory == "/d")
     }

@@ -4,7 +4,7 @@ import Search
 import Testing
 @testable import Experiments
 
-/// The runner on the tiny synthetic recipe: a whole `compare` experiment (one search, eight trainings).
+/// The runner on the tiny synthetic recipe: a whole `compare` experiment (three searches, ten trainings).
 @Suite(.serialized) struct ExperimentRunnerTests {
     /// `compare` run straight through once, shared by the tests that compare against it.
     static let straight = Result { () throws -> URL in
@@ -41,7 +41,7 @@ import Testing
         let table = plan.tableFile(.compare, root: Tiny.tables(root))
         let markdown = try String(contentsOf: table.appendingPathExtension("md"), encoding: .utf8)
         #expect(!markdown.contains("pending"))
-        #expect(try String(contentsOf: table.appendingPathExtension("csv"), encoding: .utf8).split(separator: "\n").count == 1 + 8)
+        #expect(try String(contentsOf: table.appendingPathExtension("csv"), encoding: .utf8).split(separator: "\n").count == 1 + 10)
 
         let observer = RecordingObserver()
         #expect(try Self.runner(root, observer: observer).run() == .finished)
@@ -56,35 +56,37 @@ import Testing
         let straight = try Self.straight.get()
         let root = Tiny.temporaryRoot()
         defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
-        let search = "exp-tiny-synthetic-search-performance"
+        let search = "exp-tiny-synthetic-search-react-seed-3"
+        let (trained, second) = ("exp-tiny-synthetic-train-react-searched-seed-3", "exp-tiny-synthetic-search-react-seed-4")
+        let secondTrained = "exp-tiny-synthetic-train-react-searched-seed-4"
 
         let first = RecordingObserver()
         first.stopAtSearchStep = 3
         #expect(try Self.runner(root, observer: first).run() == .stopped(run: search))
         #expect(Self.runner(root).statuses().map(\.status.label).prefix(2) == ["partial (1 of 2 epochs)", "todo"])
         let pending = try String(contentsOf: Tiny.tables(root).appendingPathComponent("exp-tiny-synthetic-compare.md"), encoding: .utf8)
-        #expect(pending.contains("| random:1 | random | pending | | | | | | – | `exp-tiny-synthetic-train-random-1` |"))
+        #expect(pending.contains("| random:1 | random | pending | | | | | | – | `exp-tiny-synthetic-train-react-random-1` |"))
 
-        let second = RecordingObserver()
-        second.stopAfterRuns = 2
-        #expect(try Self.runner(root, observer: second).run() == .stopped(run: "exp-tiny-synthetic-train-random-1"))
-        #expect(second.started == [search, "exp-tiny-synthetic-train-searched"])
+        let afterTwo = RecordingObserver()
+        afterTwo.stopAfterRuns = 2
+        #expect(try Self.runner(root, observer: afterTwo).run() == .stopped(run: second))
+        #expect(afterTwo.started == [search, trained])
         #expect(try Data(contentsOf: root.appendingPathComponent("\(search)/genotype.json"))
                 == Data(contentsOf: straight.appendingPathComponent("\(search)/genotype.json")))
 
         let third = RecordingObserver()
         third.stopAtTrainingStep = 3
-        #expect(try Self.runner(root, observer: third).run() == .stopped(run: "exp-tiny-synthetic-train-random-1"))
-        #expect(third.reused == [search, "exp-tiny-synthetic-train-searched"])
-        #expect(Self.runner(root).statuses()[2].status == .partial("0 epochs trained"))
+        #expect(try Self.runner(root, observer: third).run() == .stopped(run: secondTrained))
+        #expect(third.reused == [search, trained] && third.started == [second, secondTrained])
+        #expect(Self.runner(root).statuses()[3].status == .partial("0 epochs trained"))
 
         let last = RecordingObserver()
         #expect(try Self.runner(root, observer: last).run() == .finished)
-        #expect(last.started.first == "exp-tiny-synthetic-train-random-1")
-        #expect(last.started.count == 7)
+        #expect(last.started.first == secondTrained)
+        #expect(last.started.count == 10)
         #expect(last.warnings.isEmpty)
         let expected = try Self.computed(straight)
-        #expect(expected.count == 8)
+        #expect(expected.count == 10)
         #expect(try Self.computed(root) == expected)
     }
 
@@ -124,9 +126,9 @@ import Testing
         let root = Tiny.temporaryRoot()
         defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
         let plan = ExperimentPlan(kind: .compare, recipe: Tiny.recipe, root: root)
-        guard case .train(var configuration, _) = plan.run(named: "exp-tiny-synthetic-train-random-2")?.work else { return }
+        guard case .train(var configuration, _) = plan.run(named: "exp-tiny-synthetic-train-react-random-2")?.work else { return }
         configuration.epochs = 3
-        let folder = root.appendingPathComponent("exp-tiny-synthetic-train-random-2")
+        let folder = root.appendingPathComponent("exp-tiny-synthetic-train-react-random-2")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let written = try JSONEncoder().encode(configuration)
         try written.write(to: folder.appendingPathComponent("config.json"))
@@ -138,7 +140,7 @@ import Testing
             "\(error)" == "\(folder.path) was run with another configuration (epochs 3, not 2): move it away or pick the other size"
         }
         #expect(observer.started.isEmpty)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["exp-tiny-synthetic-train-random-2"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["exp-tiny-synthetic-train-react-random-2"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["config.json"])
         #expect(try Data(contentsOf: folder.appendingPathComponent("config.json")) == written)
 

@@ -120,11 +120,7 @@ import Tensor
     @Test(arguments: flavours, [(1, 6), (2, 6), (1, 24), (2, 24)])
     func separableBlocksEqualTheirLayers(_ binarization: BinarizationConfig, geometry: (stride: Int, channels: Int)) {
         let (stride, channels) = geometry
-        var rng = SeededRNG(seed: 7)
-        let sep = SepConv(inChannels: channels, outChannels: channels, kernel: 3, stride: stride, padding: 1, affine: true,
-                          binarization: binarization, rng: &rng)
-        let dil = DilConv(inChannels: channels, outChannels: channels, kernel: 5, stride: stride, padding: 4, dilation: 2, affine: false,
-                          binarization: binarization, rng: &rng)
+        let (sep, dil) = NormalisationFusionTests.separableBlocks(binarization, stride: stride, channels: channels)
         Self.randomise(sep, seed: 8)
         Self.randomise(dil, seed: 9)
         #expect((dil.end?.shortcut ?? false) == (binarization.shortcuts && stride == 1))

@@ -22,6 +22,17 @@ import Tensor
         }
     }
 
+    /// A 3x3 separable block (affine norms) and a dilated 5x5 one (non-affine), as the tests of
+    /// the separable kernels use them.
+    static func separableBlocks(_ binarization: BinarizationConfig, stride: Int, channels: Int) -> (SepConv, DilConv) {
+        var rng = SeededRNG(seed: 7)
+        let sep = SepConv(inChannels: channels, outChannels: channels, kernel: 3, stride: stride, padding: 1, affine: true,
+                          binarization: binarization, rng: &rng)
+        let dil = DilConv(inChannels: channels, outChannels: channels, kernel: 5, stride: stride, padding: 4, dilation: 2, affine: false,
+                          binarization: binarization, rng: &rng)
+        return (sep, dil)
+    }
+
     static func input(_ shape: [Int], seed: UInt64) -> Tensor {
         var rng = SeededRNG(seed: seed)
         return Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.nextNormal() })
@@ -51,11 +62,7 @@ import Tensor
     @Test(arguments: binarizations, [(1, 6), (2, 6), (1, 24), (2, 24)])
     func separableAndDilated(_ binarization: BinarizationConfig, geometry: (stride: Int, channels: Int)) {
         let (stride, channels) = geometry
-        var rng = SeededRNG(seed: 7)
-        let sep = SepConv(inChannels: channels, outChannels: channels, kernel: 3, stride: stride, padding: 1, affine: true,
-                          binarization: binarization, rng: &rng)
-        let dil = DilConv(inChannels: channels, outChannels: channels, kernel: 5, stride: stride, padding: 4, dilation: 2, affine: false,
-                          binarization: binarization, rng: &rng)
+        let (sep, dil) = Self.separableBlocks(binarization, stride: stride, channels: channels)
         Self.randomiseNorms(sep, seed: 8)
         Self.randomiseNorms(dil, seed: 9)
         let x = Self.input([2, channels, 9, 9], seed: 10)

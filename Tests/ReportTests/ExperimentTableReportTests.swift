@@ -14,7 +14,8 @@ struct ExperimentTableReportTests {
         #expect(throws: ReportError.damaged("t.csv", "no header line")) { try CSVTable.parse("", path: "t.csv") }
     }
 
-    /// The compare table of the quick recipe with every row measured but one published row.
+    /// The compare table of the quick recipe (two searched seeds, three random genotypes) with every
+    /// row measured but one published row.
     static func compareCSV() -> (csv: String, accuracies: [String: Double]) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("runs")
         let plan = ExperimentPlan(kind: .compare, recipe: .named(quick: true), root: root)
@@ -45,11 +46,11 @@ struct ExperimentTableReportTests {
         let figure = try #require(ReportPageTests.figure("figure-accuracy", in: html))
         let dots = SVGTests.elements("circle", in: figure).filter { $0.contains("<title>") }
         #expect(dots.count == accuracies.count)
-        for (group, count) in [("searched", 1), ("random", 3), ("published", 2), ("full-precision", 1)] {
+        for (group, count) in [("searched", 2), ("random", 3), ("published", 2), ("vetoed", 1), ("full-precision", 2)] {
             #expect(dots.filter { $0.contains("class=\"dot g-\(group)\"") }.count == count, "\(group)")
         }
         let randoms = ["random-1", "random-2", "random-3"].compactMap { accuracies[$0] }
-        let (mean, spread) = ExperimentReport.meanAndSpread(randoms)
+        let (mean, spread) = Statistics.meanAndSpread(randoms)
         let expected = String(format: "random: mean %.2f%% ± %.2f points (sample standard deviation of 3)", mean * 100, spread * 100)
         #expect(SVGTests.elements("g", in: figure).contains { $0.hasPrefix("<g class=\"error-bar g-random\"><title>\(expected)</title>") })
         #expect(figure.contains(expected))

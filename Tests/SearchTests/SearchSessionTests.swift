@@ -89,6 +89,44 @@ import Testing
         #expect(throws: CheckpointFileError.self) { try SearchSession.resume(run: resumed.folder.url.path) }
     }
 
+    /// `vetoes`: when the warm-up ends, one veto command per op on every edge of both cells goes
+    /// through the session as the dashboard's would, all accepted before the next step; the
+    /// genotype has none of them, and a search resumed after them neither loses nor resends them.
+    @Test(arguments: [0, 1])
+    func scriptedVetoesRemoveTheirOperationsWhenTheWarmUpEnds(warmup: Int) throws {
+        let root = try temporaryDirectory("vetoes")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var configuration = tinyConfiguration(epochs: 3, warmup: warmup)
+        configuration.binarize = .none
+        configuration.vetoes = [.maxPool3x3, .skipConnect]
+        let straight = try SearchSession.create(configuration: configuration, runName: "straight", root: root)
+        let collector = EventCollector()
+        straight.start { collector.append($0) }
+        guard case .finished(let expected) = straight.waitUntilFinished() else { Issue.record("the search failed"); return }
+        let events = collector.records.map(\.event)
+        let vetoes = events.compactMap { event -> VetoEvent? in if case .veto(let veto) = event { return veto } else { return nil } }
+        #expect(vetoes.count == 2 * CellTopology.edgeCount * 2)
+        #expect(vetoes.allSatisfy { $0.accepted && $0.epoch == warmup && $0.step == 0 })
+        #expect(Set(vetoes.map(\.operation.operation)) == [.maxPool3x3, .skipConnect])
+        let firstVeto = try #require(events.firstIndex { if case .veto = $0 { return true } else { return false } })
+        let firstSearchStep = try #require(events.firstIndex { if case .step(let step) = $0 { return step.epoch == warmup + 1 } else { return false } })
+        #expect(firstVeto < firstSearchStep)
+        let operations = (expected.normal + expected.reduce).map(\.operation)
+        #expect(!operations.contains(.maxPool3x3) && !operations.contains(.skipConnect))
+
+        let interrupted = try SearchSession.create(configuration: configuration, runName: "interrupted", root: root)
+        interrupted.start { [interrupted] record in
+            if case .step(let step) = record.event, step.epoch == 3, step.step == 1 { interrupted.send(.stop) }
+        }
+        guard case .stopped = interrupted.waitUntilFinished() else { Issue.record("the interrupted search did not stop"); return }
+        let resumed = try SearchSession.resume(run: interrupted.folder.url.path)
+        let after = EventCollector()
+        resumed.start { after.append($0) }
+        guard case .finished(let genotype) = resumed.waitUntilFinished() else { Issue.record("the resumed search failed"); return }
+        #expect(!after.records.contains { if case .veto = $0.event { return true } else { return false } })
+        #expect(genotype == expected)
+    }
+
     @Test func aDivergingLossStopsWithAnErrorAndKeepsTheLastGoodCheckpoint() throws {
         let root = try temporaryDirectory("nan")
         defer { try? FileManager.default.removeItem(at: root) }
