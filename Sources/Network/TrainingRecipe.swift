@@ -8,7 +8,7 @@ public enum TrainingRecipe: String, CaseIterable, Sendable {
     /// For binary networks (docs/algorithms.md#training-recipe): Adam from 0.005 without weight
     /// decay, the learning rate set at every step, rising linearly over the first tenth of each
     /// training step's epochs and falling to 0 along a cosine at its last step; latent weights
-    /// clipped to [-1, 1] after every step and never decayed; 10 epochs.
+    /// clipped to [-1, 1] after every step and never decayed; 16 epochs.
     case bnn
     /// The DARTS final training: SGD (momentum 0.9, learning rate 0.05, weight decay 3e-4 on every
     /// weight), the learning rate set once per epoch along a cosine, no clipping; 5 epochs. What
@@ -23,7 +23,7 @@ public enum TrainingRecipe: String, CaseIterable, Sendable {
     /// The epochs of a run that does not give them: for bnn, as many as a training of the default
     /// network (5 cells, C = 8) on 60,000 images fits in the 40 minutes a training may take on two
     /// cores (docs/experiments.md#training-recipes has the times).
-    public var epochs: Int { self == .bnn ? 10 : 5 }
+    public var epochs: Int { self == .bnn ? 16 : 5 }
 
     public var optimizer: TrainingOptimizer { self == .bnn ? .adam : .sgd }
 

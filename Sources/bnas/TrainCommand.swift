@@ -51,7 +51,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Channels C of the first cells (the stem has 3C).")
     var channels: Int = 8
 
-    @Option(help: "Training recipe: bnn (Adam, a warm-up over a tenth of the epochs then a cosine decay to 0 set at every step, latent weights clipped to [-1, 1] and not decayed, 10 epochs) or darts (SGD, cosine per epoch, 5 epochs). Default: bnn with --binarize xnor|pcnn, darts with --binarize none; the flags below override its choices.")
+    @Option(help: "Training recipe: bnn (Adam, a warm-up over a tenth of the epochs then a cosine decay to 0 set at every step, latent weights clipped to [-1, 1] and not decayed, 16 epochs) or darts (SGD, cosine per epoch, 5 epochs). Default: bnn with --binarize xnor|pcnn, darts with --binarize none; the flags below override its choices.")
     var recipe: TrainingRecipe?
 
     @Option(help: "Training epochs (default: the recipe's, 10 for bnn, 5 for darts).")

@@ -13,8 +13,8 @@ import Testing
 
     @Test func binarizedRunsTrainWithTheBnnRecipeAndFloatRunsWithDarts() throws {
         let binary = try Self.configuration(["--binarize", "xnor"])
-        #expect(binary.epochs == 10 && binary.optimizer == .adam && binary.learningRate == 0.005 && binary.weightDecay == 0)
-        #expect(binary.schedule == .cosine && binary.warmupEpochs == 1 && binary.latentWeightDecay == 0 && binary.clipLatentWeights == true)
+        #expect(binary.epochs == 16 && binary.optimizer == .adam && binary.learningRate == 0.005 && binary.weightDecay == 0)
+        #expect(binary.schedule == .cosine && binary.warmupEpochs == 1.6 && binary.latentWeightDecay == 0 && binary.clipLatentWeights == true)
         #expect(binary.firstStepEpochs == nil && binary.teacher == nil)
 
         let float = try Self.configuration(["--binarize", "none"])

@@ -34,7 +34,7 @@ import Testing
         #expect(plan.run(named: "exp-full-search-react-vetoed")?.work == .search(vetoed))
         // Every row trains with the protocol's recipe: only the genotype and, at full precision, the binarization differ.
         let protocolTraining = ExperimentRecipe.full.protocolTraining
-        #expect(protocolTraining.binarization == .react && protocolTraining.epochs == 10 && protocolTraining.schedule == .cosine)
+        #expect(protocolTraining.binarization == .react && protocolTraining.epochs == 16 && protocolTraining.schedule == .cosine)
         for run in plan.runs {
             guard case .train(var configuration, let search) = run.work else { continue }
             if let search { #expect(configuration.genotype == "/data/runs/\(search)/genotype.json") }
@@ -119,11 +119,11 @@ import Testing
         var recipe = ExperimentRecipe.full.binaryTraining
         recipe.genotype = "/data/runs/exp-full-search-performance/genotype.json"
         #expect(try configuration("searched-bnn") == recipe)
-        #expect(recipe.epochs == 10 && recipe.schedule == .cosine && recipe.warmupEpochs == 1 && recipe.clipLatentWeights == true)
+        #expect(recipe.epochs == 16 && recipe.schedule == .cosine && recipe.warmupEpochs == 1.6 && recipe.clipLatentWeights == true)
         #expect(recipe.binarize == "xnor" && recipe.trainSize == nil && recipe.layers == 5 && recipe.channels == 8)
 
         var twoStep = recipe
-        (twoStep.firstStepEpochs, twoStep.warmupEpochs) = (5, 0.5)
+        (twoStep.firstStepEpochs, twoStep.warmupEpochs) = (8, 0.8)
         #expect(try configuration("searched-bnn-two-step") == twoStep)
         var float = recipe
         float.binarize = "none"
