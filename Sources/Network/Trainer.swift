@@ -121,7 +121,7 @@ public final class Trainer {
                                     augmentation: augmentation, seed: configuration.seed, epoch: epoch)
         let steps = batches.batchCount
         // A resumed epoch draws the batches it already trained on, so the rest come in the same order.
-        for _ in 0..<state.step { _ = batches.next() }
+        for _ in 0..<min(state.step, steps) { _ = batches.next() }
         while state.step < steps, let batch = batches.next() {
             if shouldStop() {
                 state.seconds = Date().timeIntervalSince(clock)
@@ -190,6 +190,7 @@ public final class Trainer {
             throw CheckpointFileError.mismatch(path, "it holds \(floats.count) values, this network needs \(needed)")
         }
         guard let rng = SeededRNG(state: restored.dropPathRNG) else { throw CheckpointFileError.damaged(path, "invalid drop-path generator state") }
+        guard restored.step >= 0 else { throw CheckpointFileError.damaged(path, "it stands at step \(restored.step) of an epoch") }
         let stage = configuration.stage(ofEpoch: restored.completedEpochs)
         if configuration.firstStepEpochs != nil, restored.stage != stage.number {
             throw CheckpointFileError.damaged(path, "it is in step \(restored.stage.map(String.init) ?? "none") of the two-step training, "

@@ -46,7 +46,13 @@ extension EventRecord: Codable {
         case "paused": event = .paused(try PositionEvent(from: decoder))
         case "resumed": event = .resumed(try PositionEvent(from: decoder))
         case "checkpoint": event = .checkpoint(try CheckpointEvent(from: decoder))
-        case "genotype": event = .genotype(try GenotypeEvent(from: decoder))
+        case "genotype":
+            let derived = try GenotypeEvent(from: decoder)
+            // The dashboard draws its cells, which a derived genotype always is: valid ones.
+            do { try derived.genotype.validate() } catch {
+                throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "an invalid genotype: \(error)")
+            }
+            event = .genotype(derived)
         case "finished": event = .finished(try FinishedEvent(from: decoder))
         case "error": event = .error(try ErrorEvent(from: decoder))
         default:

@@ -68,4 +68,18 @@ public struct OperationSpace: Codable, Equatable, Sendable {
     }
 
     private func table(_ cell: CellType) -> [RemovalCause?] { cell == .normal ? normal : reduce }
+
+    private enum CodingKeys: String, CodingKey { case normal, reduce }
+
+    /// Reads the tables of a checkpoint, which must have an entry for every op of every edge.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        normal = try container.decode([RemovalCause?].self, forKey: .normal)
+        reduce = try container.decode([RemovalCause?].self, forKey: .reduce)
+        let size = Self.edgeCount * Self.operationCount
+        guard normal.count == size, reduce.count == size else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "the search space has \(normal.count) and \(reduce.count) entries, not \(size) per cell type"))
+        }
+    }
 }

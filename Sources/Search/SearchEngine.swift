@@ -138,6 +138,12 @@ public final class SearchEngine {
         guard sizes.reduce(0, +) == checkpoint.floats.count else {
             throw CheckpointFileError.mismatch(path, "it holds \(checkpoint.floats.count) values, this supernet needs \(sizes.reduce(0, +))")
         }
+        // The epoch loop resumes after the completed epochs and skips the steps done in the next one.
+        let position = checkpoint.header.state
+        guard (0...configuration.epochs).contains(position.completedEpochs), (0...stepsPerEpoch).contains(position.step) else {
+            throw CheckpointFileError.damaged(path, "it stands at step \(position.step) after \(position.completedEpochs) epochs,"
+                + " outside a search of \(configuration.epochs) epochs of \(stepsPerEpoch) steps")
+        }
         var offset = 0
         func next(_ count: Int) -> [Float] {
             defer { offset += count }

@@ -23,6 +23,22 @@ struct ReductionLikelihoods: Codable, Equatable {
     var normal = [Double](repeating: 0, count: CellTopology.edgeCount * OperationSpace.operationCount)
     var reduce = [Double](repeating: 0, count: CellTopology.edgeCount * OperationSpace.operationCount)
 
+    init() {}
+
+    private enum CodingKeys: String, CodingKey { case normal, reduce }
+
+    /// Reads the likelihoods of a checkpoint, which must have one for every op of every edge.
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        normal = try container.decode([Double].self, forKey: .normal)
+        reduce = try container.decode([Double].self, forKey: .reduce)
+        let size = OperationSpace.edgeCount * OperationSpace.operationCount
+        guard normal.count == size, reduce.count == size else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "the likelihoods number \(normal.count) and \(reduce.count), not \(size) per cell type"))
+        }
+    }
+
     subscript(cell: CellType, edge: Int, operation: OperationKind) -> Double {
         get { (cell == .normal ? normal : reduce)[edge * OperationSpace.operationCount + operation.index] }
         set {

@@ -64,6 +64,15 @@ struct FuzzRegressionTests {
         }
     }
 
+    /// A genotype event whose edge reads input -9223372036854775808: naming that input overflowed.
+    @Test func aGenotypeEventOfAnInvalidGenotypeIsRefusedAtItsLine() throws {
+        let data = try Self.input("events/genotype-input-int-min.jsonl")
+        #expect(throws: EventLogError.malformed(path: "events.jsonl", line: 2, reason:
+            "an invalid genotype: normal cell: node 0 takes input -9223372036854775808, but only inputs 0..1 exist")) {
+            try EventLog.parse(data, path: "events.jsonl")
+        }
+    }
+
     /// A clock of 1e300 s did not fit the Int of m:ss; the status bar now shows it as unknown.
     @Test func aTimeTooLargeToShowIsShownAsUnknown() throws {
         let frames = try Self.replay(try Self.input("events/time-1e300.jsonl"))

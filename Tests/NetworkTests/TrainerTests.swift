@@ -222,6 +222,24 @@ import Tensor
         #expect(try TrainingSession.decodeCheckpoint(checkpoint(.dartsV2, shape, values: 5000), path: "c").1.count == 5000)
     }
 
+    /// A checkpoint at a negative step is damaged: the resumed epoch skipped its done steps over a
+    /// backwards range.
+    @Test func aCheckpointAtANegativeStepIsDamaged() throws {
+        let configuration = Self.resumable()
+        let trainer = Trainer(network: GenotypeNetwork(genotype: .dartsV2, shape: NetworkShape(inputChannels: 1, imageSize: 8, classes: 10,
+                                                                                                   layers: 3, channels: 2), seed: 0),
+                              configuration: configuration)
+        let floats = trainer.checkpointArrays.flatMap { $0 }
+        var state = trainer.state
+        state.step = -1
+        #expect(throws: CheckpointFileError.damaged("c", "it stands at step -1 of an epoch")) {
+            try trainer.restore(floats: floats, state: state, path: "c")
+        }
+        state.step = 3
+        try trainer.restore(floats: floats, state: state, path: "c")
+        #expect(trainer.state.step == 3)
+    }
+
     @Test func correctPredictionsCountsArgMaxHits() {
         let logits = Tensor(shape: [3, 3], data: [0.1, 2, 0.3, /**/ 5, 1, 1, /**/ 0, 0, 1])
         #expect(Metrics.correctPredictions(logits, labels: [1, 0, 0]) == 2)

@@ -89,6 +89,38 @@ struct CheckpointTests {
         #expect(throws: CheckpointFileError.damaged("c", "only 3 bytes (truncated)")) { try SearchCheckpoint(data: Data([1, 2, 3]), path: "c") }
     }
 
+    /// A checkpoint whose search space or likelihoods lack entries is damaged (resuming indexed past
+    /// them), and so is one standing outside its search: a negative step ran the epoch loop's skip over
+    /// a backwards range.
+    @Test func aCheckpointOutsideItsSearchIsDamaged() throws {
+        let engine = try Self.engine()
+        let checkpoint = engine.checkpoint()
+        func edited(_ key: String, _ edit: (inout [String: Any]) -> Void) throws -> Data {
+            var header = try #require(try JSONSerialization.jsonObject(with: SearchJSON.encoder().encode(checkpoint.header)) as? [String: Any])
+            var state = try #require(header["state"] as? [String: Any])
+            var table = try #require(state[key] as? [String: Any])
+            edit(&table)
+            state[key] = table
+            header["state"] = state
+            return CheckpointFile(header: try JSONSerialization.data(withJSONObject: header), floats: checkpoint.floats).encoded(magic: SearchCheckpoint.magic)
+        }
+        #expect(throws: CheckpointFileError.damaged("c", "unreadable header: the search space has 111 and 112 entries, not 112 per cell type")) {
+            try SearchCheckpoint(data: edited("space") { $0["normal"] = Array(($0["normal"] as? [Any] ?? []).dropLast()) }, path: "c")
+        }
+        #expect(throws: CheckpointFileError.damaged("c", "unreadable header: the likelihoods number 112 and 0, not 112 per cell type")) {
+            try SearchCheckpoint(data: edited("likelihoods") { $0["reduce"] = [Double]() }, path: "c")
+        }
+        for (epochs, step) in [(0, -1), (0, engine.stepsPerEpoch + 1), (-1, 0), (engine.configuration.epochs + 1, 0)] {
+            var outside = checkpoint
+            (outside.header.state.completedEpochs, outside.header.state.step) = (epochs, step)
+            #expect(throws: CheckpointFileError.damaged("c", "it stands at step \(step) after \(epochs) epochs, outside a search of"
+                                                               + " \(engine.configuration.epochs) epochs of \(engine.stepsPerEpoch) steps")) {
+                try Self.engine().restore(outside, path: "c")
+            }
+        }
+        try Self.engine().restore(checkpoint, path: "c")
+    }
+
     @Test func writingKeepsThePreviousCheckpointAndReadingFallsBackToIt() throws {
         let root = try temporaryDirectory("checkpoint")
         defer { try? FileManager.default.removeItem(at: root) }

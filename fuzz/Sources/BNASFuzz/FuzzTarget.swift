@@ -9,24 +9,34 @@ import Foundation
 /// anything else (a trap, a sanitizer report, another kind of error, a hang) is a finding.
 struct FuzzTarget {
     let name: String
-    /// Whether the format writes numbers as text (JSON, DARTS): `NumberMutator` then also swaps them for extreme ones.
+    /// Whether the format writes numbers as text (JSON, DARTS): the mutator then also swaps them for extreme ones.
     var hasTextNumbers = false
-    let run: (Data) -> Void
+    /// For model files and checkpoints, the bytes of the JSON header's length field (which ends at byte
+    /// 16, where the header starts): each input is also read sealed (`asIsAndSealed`).
+    var headerLengthBytes: Int?
+    /// The product's reading of the file.
+    let read: (Data) -> Void
 
     /// The target this process feeds (libFuzzer's callback is a C function: it cannot capture it).
     nonisolated(unsafe) static var selected: FuzzTarget?
 
+    /// Feeds one input.
+    func run(_ data: Data) {
+        guard let headerLengthBytes else { return read(data) }
+        asIsAndSealed(data, lengthBytes: headerLengthBytes, read)
+    }
+
     static let all: [FuzzTarget] = [
-        FuzzTarget(name: "idx", run: idx),
-        FuzzTarget(name: "idx-gzip", run: idx),
-        FuzzTarget(name: "cifar10", run: cifar10),
-        FuzzTarget(name: "genotype-json", hasTextNumbers: true, run: { genotype($0, path: "genotype.json", names: [nil]) }),
-        FuzzTarget(name: "genotype-darts", hasTextNumbers: true, run: { genotype($0, path: "genotypes.py", names: [nil, "BNAS"]) }),
-        FuzzTarget(name: "checkpoint-training", hasTextNumbers: true, run: { asIsAndSealed($0, lengthBytes: 8, trainingCheckpoint) }),
-        FuzzTarget(name: "checkpoint-search", hasTextNumbers: true, run: { asIsAndSealed($0, lengthBytes: 8, searchCheckpoint) }),
-        FuzzTarget(name: "model", hasTextNumbers: true, run: { asIsAndSealed($0, lengthBytes: 4, model) }),
-        FuzzTarget(name: "theme", run: theme),
-        FuzzTarget(name: "events", hasTextNumbers: true, run: events),
+        FuzzTarget(name: "idx", read: idx),
+        FuzzTarget(name: "idx-gzip", read: idx),
+        FuzzTarget(name: "cifar10", read: cifar10),
+        FuzzTarget(name: "genotype-json", hasTextNumbers: true, read: { genotype($0, path: "genotype.json", names: [nil]) }),
+        FuzzTarget(name: "genotype-darts", hasTextNumbers: true, read: { genotype($0, path: "genotypes.py", names: [nil, "BNAS"]) }),
+        FuzzTarget(name: "checkpoint-training", hasTextNumbers: true, headerLengthBytes: 8, read: trainingCheckpoint),
+        FuzzTarget(name: "checkpoint-search", hasTextNumbers: true, headerLengthBytes: 8, read: searchCheckpoint),
+        FuzzTarget(name: "model", hasTextNumbers: true, headerLengthBytes: 4, read: model),
+        FuzzTarget(name: "theme", read: theme),
+        FuzzTarget(name: "events", hasTextNumbers: true, read: events),
     ]
 }
 
