@@ -76,7 +76,7 @@ public struct OperationSpace: Codable, Equatable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         normal = try container.decode([RemovalCause?].self, forKey: .normal)
         reduce = try container.decode([RemovalCause?].self, forKey: .reduce)
-        let size = Self.edgeCount * Self.operationCount
+        let size = CellTopology.edgeCount * Self.operationCount
         guard normal.count == size, reduce.count == size else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                 debugDescription: "the search space has \(normal.count) and \(reduce.count) entries, not \(size) per cell type"))

@@ -32,7 +32,7 @@ struct ReductionLikelihoods: Codable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         normal = try container.decode([Double].self, forKey: .normal)
         reduce = try container.decode([Double].self, forKey: .reduce)
-        let size = OperationSpace.edgeCount * OperationSpace.operationCount
+        let size = CellTopology.edgeCount * OperationSpace.operationCount
         guard normal.count == size, reduce.count == size else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                 debugDescription: "the likelihoods number \(normal.count) and \(reduce.count), not \(size) per cell type"))
