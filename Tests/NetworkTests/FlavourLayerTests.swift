@@ -119,14 +119,13 @@ import Tensor
     /// the bit; a stride-2 block has RPReLU but no shortcut.
     @Test(arguments: flavours, [(1, 6), (2, 6), (1, 24), (2, 24)])
     func separableBlocksEqualTheirLayers(_ binarization: BinarizationConfig, geometry: (stride: Int, channels: Int)) {
-        let (stride, channels) = geometry
-        let (sep, dil) = NormalisationFusionTests.separableBlocks(binarization, stride: stride, channels: channels)
+        let (sep, dil) = NormalisationFusionTests.separableBlocks(binarization, stride: geometry.stride, channels: geometry.channels)
         Self.randomise(sep, seed: 8)
         Self.randomise(dil, seed: 9)
-        #expect((dil.end?.shortcut ?? false) == (binarization.shortcuts && stride == 1))
+        #expect((dil.end?.shortcut ?? false) == (binarization.shortcuts && geometry.stride == 1))
         #expect((sep.second.end?.shortcut ?? false) == binarization.shortcuts)
         #expect((dil.end?.rprelu != nil) == binarization.thresholds)
-        let x = Self.input([2, channels, 9, 9], seed: 10)
+        let x = Self.input([2, geometry.channels, 9, 9], seed: 10)
         GradMode.disabled {
             #expect(Self.sameBits(dil(x, training: false), Self.byHand(dil, x)))
             #expect(Self.sameBits(sep(x, training: false), Self.byHand(sep.second, Self.byHand(sep.first, x))))
