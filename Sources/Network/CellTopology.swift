@@ -32,7 +32,9 @@ public enum CellTopology {
     }
 
     /// An edge labelled by its nodes, e.g. "c-1→n2" (or "c-1->n2" in ASCII): the dashboard's and the report's name.
+    /// A number that is no edge of a cell (a refused veto may name one) is labelled "edge N".
     public static func label(of edge: Int, arrow: String = "→") -> String {
-        sourceName(input(of: edge)) + arrow + "n\(node(of: edge))"
+        guard (0..<edgeCount).contains(edge) else { return "edge \(edge)" }
+        return sourceName(input(of: edge)) + arrow + "n\(node(of: edge))"
     }
 }

@@ -41,8 +41,21 @@ extension EventRecord: Codable {
         case "epoch": event = .epoch(try EpochEvent(from: decoder))
         case "alpha": event = .alpha(try AlphaEvent(from: decoder))
         case "kernels": event = .kernels(try KernelsEvent(from: decoder))
-        case "reduction": event = .reduction(try ReductionEvent(from: decoder))
-        case "veto": event = .veto(try VetoEvent(from: decoder))
+        case "reduction":
+            let reduction = try ReductionEvent(from: decoder)
+            // Readers look the removed ops up in the cells: a search removes only ops of its edges.
+            if let op = reduction.removed.first(where: { !$0.isInCell }) {
+                throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "a reduction of an operation no cell has: \(op)")
+            }
+            event = .reduction(reduction)
+        case "veto":
+            let veto = try VetoEvent(from: decoder)
+            // A refused veto may name any edge (what was asked); an accepted one removed an op of a cell.
+            if veto.accepted && !veto.operation.isInCell {
+                throw DecodingError.dataCorruptedError(forKey: .type, in: container,
+                                                       debugDescription: "an accepted veto of an operation no cell has: \(veto.operation)")
+            }
+            event = .veto(veto)
         case "paused": event = .paused(try PositionEvent(from: decoder))
         case "resumed": event = .resumed(try PositionEvent(from: decoder))
         case "checkpoint": event = .checkpoint(try CheckpointEvent(from: decoder))

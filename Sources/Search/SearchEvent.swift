@@ -76,6 +76,9 @@ public struct OperationRef: Codable, Equatable, Hashable, Sendable, CustomString
     }
 
     public var description: String { "\(cell.rawValue) edge \(edge) \(operation.rawValue)" }
+
+    /// Whether `edge` is one of a cell's edges (a command may name any number; it is then refused).
+    public var isInCell: Bool { (0..<CellTopology.edgeCount).contains(edge) }
 }
 
 /// `run_started`: the configuration and what the search runs on.

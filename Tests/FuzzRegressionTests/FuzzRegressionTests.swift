@@ -73,6 +73,21 @@ struct FuzzRegressionTests {
         }
     }
 
+    /// An accepted veto of edge -9223372036854775808: the dashboard's note naming that edge overflowed.
+    /// Such a veto is refused at its line; a refused one (a search writes what it was asked) replays,
+    /// its edge named by number.
+    @Test func aVetoOfAnEdgeNoCellHasIsRefusedOrNamedByNumber() throws {
+        let data = try Self.input("events/veto-edge-int-min.jsonl")
+        #expect(throws: EventLogError.malformed(path: "events.jsonl", line: 3, reason:
+            "an accepted veto of an operation no cell has: normal edge -9223372036854775808 max_pool_3x3")) {
+            try EventLog.parse(data, path: "events.jsonl")
+        }
+        let refused = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\"accepted\":true", with: "\"accepted\":false")
+        _ = try Self.replay(Data(refused.utf8))
+        #expect(CellTopology.label(of: Int.min) == "edge -9223372036854775808" && CellTopology.label(of: 14) == "edge 14")
+        #expect(CellTopology.label(of: 13) == "n2→n3" && CellTopology.label(of: 0) == "c-2→n0")
+    }
+
     /// A clock of 1e300 s did not fit the Int of m:ss; the status bar now shows it as unknown.
     @Test func aTimeTooLargeToShowIsShownAsUnknown() throws {
         let frames = try Self.replay(try Self.input("events/time-1e300.jsonl"))
