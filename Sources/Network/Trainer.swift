@@ -191,6 +191,13 @@ public final class Trainer {
         }
         guard let rng = SeededRNG(state: restored.dropPathRNG) else { throw CheckpointFileError.damaged(path, "invalid drop-path generator state") }
         guard restored.step >= 0 else { throw CheckpointFileError.damaged(path, "it stands at step \(restored.step) of an epoch") }
+        // The history is the finished epochs in order: metrics.csv and the results number them from it.
+        if let wrong = restored.history.indices.first(where: { restored.history[$0].epoch != $0 }) {
+            throw CheckpointFileError.damaged(path, "its history lists epoch \(restored.history[wrong].epoch) where epoch \(wrong) belongs")
+        }
+        guard restored.completedEpochs <= configuration.epochs else {
+            throw CheckpointFileError.damaged(path, "it has \(restored.completedEpochs) epochs done of a training of \(configuration.epochs)")
+        }
         let stage = configuration.stage(ofEpoch: restored.completedEpochs)
         if configuration.firstStepEpochs != nil, restored.stage != stage.number {
             throw CheckpointFileError.damaged(path, "it is in step \(restored.stage.map(String.init) ?? "none") of the two-step training, "

@@ -20,6 +20,18 @@ struct FuzzRegressionTests {
         }
     }
 
+    /// A training checkpoint whose history listed epoch 9223372036854775807 first: writing its
+    /// metrics.csv line (epoch + 1) overflowed. The history must be the finished epochs in order.
+    @Test func aTrainingCheckpointWithAHistoryOutOfOrderIsRefused() throws {
+        let path = "runs/fuzz/checkpoint"
+        #expect(throws: CheckpointFileError.damaged(path, "its history lists epoch 9223372036854775807 where epoch 0 belongs")) {
+            let file = try CheckpointFile(data: try Self.input("checkpoint-training/history-epoch-int-max.checkpoint"),
+                                          magic: TrainingSession.checkpointMagic, path: path)
+            let (header, floats) = try TrainingSession.decodeCheckpoint(file, path: path)
+            _ = try TrainingSession.restoredTrainer(header: header, floats: floats, configuration: header.configuration, path: path)
+        }
+    }
+
     /// events.jsonl whose run_started carries reductionInterval 0: the dashboard divided by it when the
     /// next epoch event asked whether a reduction follows.
     @Test func anEventLogOfAnUnrunnableConfigurationIsRefusedAtItsLine() throws {
