@@ -33,10 +33,10 @@ public struct RunMeasurements: Equatable, Sendable {
 
 /// One table of an experiment as Markdown (rows, summary, targets) and as CSV.
 ///
-/// The targets (docs/experiments.md#targets): the searched genotype reaches 92.0% and beats the random genotypes'
-/// mean by 0.5 points; binarizing costs at most 3 points against full precision (in `binarization`:
-/// the best binarized row against full precision with the same recipe); the performance search takes
-/// at most 0.6x the time of the search without reduction.
+/// The targets (docs/experiments.md#targets): the searched genotypes reach 90.0% on average and beat the random
+/// genotypes' mean by 0.5 points; binarizing costs at most 3 points against full precision (in `binarization`:
+/// the best binarized row, which must reach 90.0%, against full precision with the same recipe); the
+/// performance search (and the early schedule) takes at most 0.6x the time of the search without reduction.
 public struct ExperimentReport {
     public let plan: ExperimentPlan
     public let table: ExperimentKind
@@ -220,7 +220,10 @@ public struct ExperimentReport {
             ]
         case .binarization:
             let gap = bestBinarizedGap
-            return [Target(target: "best binarized row ≤ 3 points under full precision", measured: gap.map { Self.points($0.gap) },
+            let best = gap.flatMap { training($0.row.key)?.testAccuracy }
+            return [Target(target: "best binarized row ≥ 90.0% (1-bit weights and activations)", measured: best.map(Self.percent),
+                           met: best.map { $0 * 100 >= 90.0 }),
+                    Target(target: "best binarized row ≤ 3 points under full precision", measured: gap.map { Self.points($0.gap) },
                            met: gap.map { $0.gap * 100 <= 3 })]
         case .ablations, .all:
             let text = searchTimeRatio.map { _ in ratioText(searchTimeRatio, "policy-performance", "policy-none") }

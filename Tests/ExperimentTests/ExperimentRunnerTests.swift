@@ -116,6 +116,10 @@ import Testing
         #expect(markdown.contains("| + real-valued shortcuts (--shortcuts on) | ablation | "))
         #expect(!markdown.contains("pending"))
         #expect(markdown.contains("- full precision − best binarized row (the binarization gap): "))
+        let report = ExperimentReport(plan: runner.plan, table: .binarization, measurements: runner.measurements())
+        let best = try #require(report.bestBinarizedGap.flatMap { report.training($0.row.key)?.testAccuracy })
+        #expect(report.targets.first == .init(target: "best binarized row ≥ 90.0% (1-bit weights and activations)",
+                                              measured: ExperimentReport.percent(best), met: best >= 0.9))
         let csv = try String(contentsOf: table.appendingPathExtension("csv"), encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 1 + 8 && csv.dropFirst().allSatisfy { $0.contains(",done,") })
     }
