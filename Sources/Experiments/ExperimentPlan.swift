@@ -208,7 +208,7 @@ public struct ExperimentPlan: Equatable, Sendable {
     /// (docs/algorithms.md#react-flavour); "all" is the `react` preset with two-step and distillation.
     private mutating func planBinarization(root: URL) {
         let searched = search("performance") { _ in }
-        addRow(.binarization, "paper-xnor", "XNOR, the first protocol's recipe (\(recipe.training.epochs) epochs, cosine per epoch)",
+        addRow(.binarization, "paper-xnor", "XNOR, the first protocol's recipe (\(recipe.training.epochs) epoch\(recipe.training.epochs == 1 ? "" : "s"), cosine per epoch)",
                .ablation, search: searched, train: train("searched", genotype: searched, root: root))
         func binary(_ variant: String, _ change: (inout TrainingConfiguration) -> Void = { _ in }) -> String {
             train("searched-bnn\(variant)", genotype: searched, root: root, recipe: recipe.binaryTraining, change)

@@ -64,7 +64,7 @@ public struct ExperimentReport {
         var lines = ["# bnas experiment \(table.rawValue) (\(plan.recipe.name) size)", "", plan.recipe.description]
         if table == .binarization {
             lines += ["", "Rows marked `--recipe bnn` train \(plan.recipe.binaryEpochs) epochs with the recipe for binary networks: "
-                      + "\(plan.recipe.binaryTraining.recipeSummary); each row after it adds one thing, the last but one all of them."]
+                      + "\(plan.recipe.binaryTraining.recipeSummary); each row after it adds one thing to it (the summary compares the two), the last but one all of them."]
         }
         if let deviation = plan.recipe.deviation { lines += ["", "Note: \(deviation)."] }
         lines += [
@@ -133,10 +133,13 @@ public struct ExperimentReport {
                                             + " s (mean \(Self.seconds(Statistics.meanAndSpread(searchTimes).mean)) s)"))
             return lines
         case .binarization:
-            let baseline = rows.first { $0.key == "paper-xnor" }
-            var lines = rows.filter { $0.group == .ablation && $0.key != "paper-xnor" }.map { row -> String in
-                let difference = training(row.key).flatMap { v in training("paper-xnor").map { v.testAccuracy - $0.testAccuracy } }
-                return "\(row.label) − \(baseline?.label ?? "paper-xnor"): \(difference.map { Self.points($0) } ?? "pending")"
+            // The recipe row against the paper's XNOR; every ingredient (and all of them) against the
+            // recipe row it is added to, which is what that ingredient buys.
+            var lines = rows.filter { $0.group == .ablation && $0.key != "paper-xnor" }.compactMap { row -> String? in
+                let baselineKey = row.key == "recipe" ? "paper-xnor" : "recipe"
+                guard let baseline = rows.first(where: { $0.key == baselineKey }) else { return nil }
+                let difference = training(row.key).flatMap { v in training(baselineKey).map { v.testAccuracy - $0.testAccuracy } }
+                return "\(row.label) − \(baseline.label): \(difference.map { Self.points($0) } ?? "pending")"
             }
             lines.append("full precision − best binarized row (the binarization gap): "
                          + (bestBinarizedGap.map { "\(Self.points($0.gap)) (\($0.row.label))" } ?? "pending"))

@@ -97,6 +97,35 @@ import Testing
         #expect(written.contains(" --veto max_pool_3x3,avg_pool_3x3,skip_connect --run exp-quick-search-react-vetoed`"))
     }
 
+    /// The recipe row is compared with the paper's XNOR, every ingredient with the recipe row, and the
+    /// best binarized row with full precision.
+    @Test func theBinarizationSummarySaysWhatEachIngredientBuys() throws {
+        let root = Tiny.temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        let plan = ExperimentPlan(kind: .binarization, recipe: .quick, root: root)
+        try Self.finishedSearch("exp-quick-search-performance", seconds: 100, plan: plan, root: root)
+        for (name, accuracy) in [("searched", 0.8340), ("searched-bnn", 0.8922), ("searched-bnn-two-step", 0.8891),
+                                 ("searched-bnn-thresholds", 0.8975), ("searched-bnn-all", 0.9039), ("searched-bnn-float", 0.9275)] {
+            try Self.finishedTraining("exp-quick-train-\(name)", accuracy: accuracy, plan: plan, root: root)
+        }
+        let runner = ExperimentRunner(plan: plan, root: root, tables: Tiny.tables(root), observer: Silent())
+        let report = ExperimentReport(plan: plan, table: .binarization, measurements: runner.measurements())
+        #expect(report.summary == [
+            "recipe for binary networks (--recipe bnn) − XNOR, the first protocol's recipe (1 epoch, cosine per epoch): +5.82 points",
+            "+ two-step training (--two-step) − recipe for binary networks (--recipe bnn): -0.31 points",
+            "+ distillation from the full-precision row (--teacher) − recipe for binary networks (--recipe bnn): pending",
+            "+ learnable thresholds and RPReLU (--thresholds on) − recipe for binary networks (--recipe bnn): +0.53 points",
+            "+ real-valued shortcuts (--shortcuts on) − recipe for binary networks (--recipe bnn): pending",
+            "all together (--binarize react: thresholds, shortcuts, ApproxSign; two-step, distillation) − recipe for binary networks (--recipe bnn): +1.17 points",
+            "full precision − best binarized row (the binarization gap): +2.36 points (all together (--binarize react: thresholds, shortcuts, "
+                + "ApproxSign; two-step, distillation))",
+        ])
+        #expect(report.targets == [
+            .init(target: "best binarized row ≥ 90.0% (1-bit weights and activations)", measured: "90.39%", met: true),
+            .init(target: "best binarized row ≤ 3 points under full precision", measured: "+2.36 points", met: true),
+        ])
+    }
+
     @Test func theAblationsTableMarksMissedAndPendingTargets() throws {
         let (runner, root) = try Self.fixture()
         defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
