@@ -54,6 +54,17 @@ public struct ExperimentReport {
         rows.first { $0.key == key }.flatMap { measurements.trainings[$0.trainRun] }
     }
 
+    /// Test accuracy of row `variant` minus that of row `baseline`, once both are measured.
+    func accuracyDifference(_ variant: String, _ baseline: String) -> Double? {
+        training(variant).flatMap { v in training(baseline).map { v.testAccuracy - $0.testAccuracy } }
+    }
+
+    /// "VARIANT − BASELINE: +x.xx points" (or "pending"), by the rows' labels; nil when either row is not planned.
+    func differenceLine(_ variant: String, _ baseline: String) -> String? {
+        guard let a = rows.first(where: { $0.key == variant }), let b = rows.first(where: { $0.key == baseline }) else { return nil }
+        return "\(a.label) − \(b.label): \(accuracyDifference(variant, baseline).map { Self.points($0) } ?? "pending")"
+    }
+
     func searchSeconds(_ key: String) -> Double? {
         rows.first { $0.key == key }?.searchRun.flatMap { measurements.searchSeconds[$0] }
     }
@@ -135,28 +146,20 @@ public struct ExperimentReport {
         case .binarization:
             // The recipe row against the paper's XNOR; every ingredient (and all of them) against the
             // recipe row it is added to, which is what that ingredient buys.
-            var lines = rows.filter { $0.group == .ablation && $0.key != "paper-xnor" }.compactMap { row -> String? in
-                let baselineKey = row.key == "recipe" ? "paper-xnor" : "recipe"
-                guard let baseline = rows.first(where: { $0.key == baselineKey }) else { return nil }
-                let difference = training(row.key).flatMap { v in training(baselineKey).map { v.testAccuracy - $0.testAccuracy } }
-                return "\(row.label) − \(baseline.label): \(difference.map { Self.points($0) } ?? "pending")"
+            var lines = rows.filter { $0.group == .ablation && $0.key != "paper-xnor" }.compactMap { row in
+                differenceLine(row.key, row.key == "recipe" ? "paper-xnor" : "recipe")
             }
             lines.append("full precision − best binarized row (the binarization gap): "
                          + (bestBinarizedGap.map { "\(Self.points($0.gap)) (\($0.row.label))" } ?? "pending"))
             return lines
         case .ablations, .all:
-            var lines = ["search time, policy performance / none: \(ratioText(searchTimeRatio, "policy-performance", "policy-none"))",
+            let lines = ["search time, policy performance / none: \(ratioText(searchTimeRatio, "policy-performance", "policy-none"))",
                          "search time, early schedule / policy none: \(ratioText(earlyTimeRatio, "schedule-early", "policy-none"))",
                          "search time, K = 1 / K = \(plan.recipe.search.partialK): \(ratioText(kTimeRatio, "k-1", "k-\(plan.recipe.search.partialK)"))"]
             let pairs = [("policy-alpha", "policy-performance"), ("policy-none", "policy-performance"), ("schedule-early", "policy-performance"),
                          ("weights-pcnn", "weights-xnor"),
                          ("k-1", "k-\(plan.recipe.search.partialK)"), ("activations-real", "activations-binary")]
-            for (variant, baseline) in pairs {
-                guard let a = rows.first(where: { $0.key == variant }), let b = rows.first(where: { $0.key == baseline }) else { continue }
-                let difference = training(variant).flatMap { v in training(baseline).map { v.testAccuracy - $0.testAccuracy } }
-                lines.append("\(a.label) − \(b.label): \(difference.map { Self.points($0) } ?? "pending")")
-            }
-            return lines
+            return lines + pairs.compactMap { differenceLine($0.0, $0.1) }
         }
     }
 
@@ -231,7 +234,7 @@ public struct ExperimentReport {
         case .ablations, .all:
             let text = searchTimeRatio.map { _ in ratioText(searchTimeRatio, "policy-performance", "policy-none") }
             let earlyText = earlyTimeRatio.map { _ in ratioText(earlyTimeRatio, "schedule-early", "policy-none") }
-            let earlyAccuracy = training("schedule-early").flatMap { e in training("policy-performance").map { e.testAccuracy - $0.testAccuracy } }
+            let earlyAccuracy = accuracyDifference("schedule-early", "policy-performance")
             return [Target(target: "performance search ≤ 0.6x the time of policy none", measured: text, met: searchTimeRatio.map { $0 <= 0.6 }),
                     Target(target: "early schedule ≤ 0.6x the time of policy none", measured: earlyText, met: earlyTimeRatio.map { $0 <= 0.6 }),
                     Target(target: "early schedule's accuracy ≥ the default schedule's", measured: earlyAccuracy.map { Self.points($0) },
