@@ -79,12 +79,11 @@ public struct ExperimentRecipe: Equatable, Sendable {
         String(flavour.label.map { "/+".contains($0) ? "-" : $0 })
     }
 
-    /// The protocol, sized for a few hours per experiment on a 2-core machine. The training recipe
-    /// (`training`) is the place to change epochs, layers or channels of every row at once.
-    /// Every row trains with Adam (lr 0.005, cosine, no weight decay): binarized networks learned
-    /// clearly faster with it than with the DARTS SGD recipe (docs/experiments.md#why-adam), and 4
-    /// epochs of 60,000 images keep `compare` within a few hours. The rows of `binarization` with the
-    /// recipe for binary networks train the epochs `bnas train` gives that recipe.
+    /// The protocol, sized for a few hours per experiment on a 2-core machine. `training` is the
+    /// place to change layers or channels of every row at once. Its 4 epochs of Adam (lr 0.005,
+    /// cosine per epoch, no weight decay; docs/experiments.md#why-adam) are the first protocol's
+    /// recipe, kept for the binarization table's first row; every other row trains the epochs
+    /// `bnas train` gives the recipe for binary networks (`binaryTraining`).
     public static let full = ExperimentRecipe(
         name: "full",
         search: SearchConfiguration(),
@@ -126,21 +125,53 @@ public struct ExperimentRecipe: Equatable, Sendable {
         return recipe
     }
 
-    /// One paragraph for the table's header, written from the configurations themselves.
-    public var description: String {
-        let s = search
-        let t = training
-        let dataset = DatasetKind(rawValue: t.dataset)?.displayName ?? t.dataset
+    /// The header paragraph of `kind`'s table, written from the configurations its rows run: the
+    /// protocol's flavour and 16-epoch training for `compare` and `ablations`, the default search and
+    /// the two training recipes for `binarization`.
+    public func description(for kind: ExperimentKind) -> String {
+        let dataset = DatasetKind(rawValue: training.dataset)?.displayName ?? training.dataset
+        let protocolRows = kind != .binarization
+        let s = protocolRows ? protocolSearch : search
+        let t = protocolRows ? protocolTraining : training
+        let seeds: String
+        if kind == .compare || kind == .all {
+            seeds = "seed\(searchSeeds.count == 1 ? "" : "s") \(searchSeeds.map(String.init).joined(separator: ", ")), one search each"
+        } else {
+            seeds = "seed \(s.seed)"
+        }
+        let schedule = "a reduction step every \(s.reductionInterval == 1 ? "epoch" : "\(s.reductionInterval) epochs")"
+        let searchSentence = "Search: \(Self.count(s.trainSize)) + \(Self.count(s.trainSize)) training images, \(s.layers) cells, "
+            + "C = \(s.channels), K = \(s.partialK), \(Self.describe(s.binarization)), policy \(s.policy.rawValue), \(s.epochs) epochs "
+            + "(\(s.warmupEpochs) warm-up), \(schedule), batch \(s.batchSize), \(seeds)."
         let trainImages = t.trainSize.map { "\(Self.count($0)) of the training images" } ?? "all training images"
         let testImages = t.testSize.map { "the first \(Self.count($0)) test images" } ?? "all test images"
-        return "Recipe `\(name)` on \(dataset). Search: \(Self.count(s.trainSize)) + \(Self.count(s.trainSize)) training images, "
-            + "\(s.layers) cells, C = \(s.channels), K = \(s.partialK), \(s.binarize.rawValue) weights with \(s.activations.rawValue) activations, "
-            + "\(s.epochs) epochs (\(s.warmupEpochs) warm-up), a reduction step every \(s.reductionInterval == 1 ? "epoch" : "\(s.reductionInterval) epochs"), "
-            + "batch \(s.batchSize), seed \(s.seed). Training (every row): \(t.layers) cells, C = \(t.channels), batch \(t.batchSize), "
-            + "\(t.epochs) epoch\(t.epochs == 1 ? "" : "s") on \(trainImages), \(t.weightOptimizer == .sgd ? "SGD" : "Adam") from learning rate \(t.learningRate) (cosine), "
-            + "weight decay \(t.weightDecay), seed \(t.seed); "
-            + "the final model tested once on \(testImages). Cells: \(t.binarize) weights, \(t.activations) activations "
-            + "(stem and classifier real) unless the row says otherwise; a full-precision row's images/s are its float network's."
+        let network = "\(t.layers) cells, C = \(t.channels), batch \(t.batchSize), on \(trainImages), seed \(t.seed), "
+            + "the final model tested once on \(testImages)"
+        let trainingSentence: String
+        if protocolRows {
+            trainingSentence = "Training (every row): \(network); \(t.epochs) epochs with the recipe for binary networks "
+                + "(\(t.recipeSummary)); cells \(Self.describe(t.binarization)) unless the row says otherwise."
+        } else {
+            let b = binaryTraining
+            trainingSentence = "Training (every row): \(network); cells \(Self.describe(t.binarization)) unless the row says otherwise. "
+                + "The first row trains \(t.epochs) epoch\(t.epochs == 1 ? "" : "s") with the first protocol's recipe (\(t.recipeSummary)); "
+                + "rows marked `--recipe bnn` train \(b.epochs) epochs with the recipe for binary networks (\(b.recipeSummary)); "
+                + "each row after it adds one thing to it (the summary compares the two), the last but one all of them."
+        }
+        return "Recipe `\(name)` on \(dataset). \(searchSentence) \(trainingSentence) "
+            + "Stem and classifier are real-valued; a full-precision row's images/s are its float network's."
+    }
+
+    /// "react (XNOR weights, sign activations with ...)", "xnor weights with binary activations", "full precision".
+    static func describe(_ binarization: BinarizationConfig) -> String {
+        if !binarization.isBinary { return "full precision" }
+        if binarization == .react {
+            return "flavour react (XNOR weights; sign activations with learnable thresholds and RPReLU; real-valued shortcuts; ApproxSign)"
+        }
+        let options = [(binarization.thresholds, "learnable thresholds"), (binarization.shortcuts, "real-valued shortcuts"),
+                       (binarization.signGradient == .approx, "ApproxSign")].filter(\.0).map(\.1)
+        return "\(binarization.weights.rawValue) weights with \(binarization.activations.rawValue) activations"
+            + (options.isEmpty ? "" : " (" + options.joined(separator: ", ") + ")")
     }
 
     /// 60000 -> "60,000".

@@ -72,11 +72,7 @@ public struct ExperimentReport {
     // MARK: - Markdown
 
     public var markdown: String {
-        var lines = ["# bnas experiment \(table.rawValue) (\(plan.recipe.name) size)", "", plan.recipe.description]
-        if table == .binarization {
-            lines += ["", "Rows marked `--recipe bnn` train \(plan.recipe.binaryEpochs) epochs with the recipe for binary networks: "
-                      + "\(plan.recipe.binaryTraining.recipeSummary); each row after it adds one thing to it (the summary compares the two), the last but one all of them."]
-        }
+        var lines = ["# bnas experiment \(table.rawValue) (\(plan.recipe.name) size)", "", plan.recipe.description(for: table)]
         if let deviation = plan.recipe.deviation { lines += ["", "Note: \(deviation)."] }
         lines += [
             "",

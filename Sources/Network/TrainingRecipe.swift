@@ -139,7 +139,8 @@ extension TrainingConfiguration {
         add("--train-size", trainSize)
         add("--test-size", testSize)
         add("--binarize", binarize)
-        add("--activations", activations)
+        // A full-precision network has no sign to choose; binary is the flag's default, so leave it out.
+        add("--activations", binarize == "none" && activations == "binary" ? nil : activations)
         add("--thresholds", thresholds.map { $0 ? "on" : "off" })
         add("--shortcuts", shortcuts.map { $0 ? "on" : "off" })
         add("--sign-gradient", signGradient?.rawValue)

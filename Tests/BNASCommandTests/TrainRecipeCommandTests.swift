@@ -86,6 +86,8 @@ import Testing
             let spelled = configuration.trainArguments
             #expect(spelled.first == "train")
             #expect(try Self.configuration(Array(spelled.dropFirst())) == configuration, "\(spelled.joined(separator: " "))")
+            // A full-precision command does not name an activation sign it has no use for.
+            #expect(spelled.contains("--activations") == (configuration.binarize != "none"), "\(spelled.joined(separator: " "))")
         }
     }
 

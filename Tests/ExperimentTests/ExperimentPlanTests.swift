@@ -177,6 +177,26 @@ import Testing
         #expect(configuration.dataset == "synthetic" && configuration.dataDirectory == "/d")
     }
 
+    /// A table's header describes the search and training its rows ran: the protocol's flavour and
+    /// 16 epochs for compare and ablations, the 4-epoch first row and the bnn rows for binarization.
+    @Test func tableHeadersDescribeTheirOwnRows() {
+        let full = ExperimentRecipe.full
+        for kind in [ExperimentKind.compare, .ablations] {
+            let text = full.description(for: kind)
+            #expect(text.contains("Training (every row): 5 cells, C = 8, batch 64, on all training images, seed 0"), "\(kind)")
+            #expect(text.contains("16 epochs with the recipe for binary networks (Adam from 0.005"), "\(kind)")
+            #expect(text.components(separatedBy: "flavour react").count == 3, "\(kind): search and training both react")
+            #expect(!text.contains("4 epochs") && !text.contains("xnor weights"), "\(kind)")
+        }
+        #expect(full.description(for: .compare).contains("seeds 0, 1, 2, one search each"))
+        #expect(full.description(for: .ablations).contains("policy performance, 20 epochs (5 warm-up), a reduction step every 2 epochs, batch 64, seed 0."))
+        let binarization = full.description(for: .binarization)
+        #expect(binarization.contains("xnor weights with binary activations, policy performance"))
+        #expect(binarization.contains("The first row trains 4 epochs with the first protocol's recipe (Adam from 0.005, weight decay 0.0, cosine per epoch)"))
+        #expect(binarization.contains("rows marked `--recipe bnn` train 16 epochs with the recipe for binary networks"))
+        #expect(!binarization.contains("react"))
+    }
+
     @Test func numbersAreGroupedByThousands() {
         #expect(ExperimentRecipe.count(0) == "0")
         #expect(ExperimentRecipe.count(999) == "999")
