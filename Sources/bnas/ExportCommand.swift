@@ -3,7 +3,7 @@ import Foundation
 import Network
 
 /// `bnas export runs/NAME`: the searched genotype for other tools (DARTS/PC-DARTS PyTorch code,
-/// Graphviz, JSON) on stdout.
+/// Graphviz, JSON) on stdout; the published and random genotypes by name too.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
@@ -13,7 +13,7 @@ struct ExportCommand: ParsableCommand {
         case darts, dot, json
     }
 
-    @Argument(help: "The run folder (runs/NAME) or a genotype file.")
+    @Argument(help: "The run folder (runs/NAME), a genotype file, a published genotype (darts-v2, pc-darts, bnas-xnor) or random:SEED.")
     var source: String
 
     @Option(help: "darts (a genotypes.py entry), dot (Graphviz) or json.")
@@ -30,10 +30,16 @@ struct ExportCommand: ParsableCommand {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory)
             let path = exists && isDirectory.boolValue ? (source as NSString).appendingPathComponent("genotype.json") : source
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw ExportError("\(path) not found: is \(source) a finished (or stopped) search run?")
+            let genotype: Genotype
+            if FileManager.default.fileExists(atPath: path) {
+                genotype = try Genotype.resolve(path)
+            } else if Genotype.builtin(named: source) != nil || source.hasPrefix("random:") {
+                // The genotypes `bnas train --genotype` takes by name, so that the experiments' rows can be read.
+                genotype = try Genotype.resolve(source)
+            } else {
+                throw ExportError("\(path) not found: is \(source) a finished (or stopped) search run, "
+                                  + "a published genotype (\(Genotype.builtinNames.joined(separator: ", "))) or random:SEED?")
             }
-            let genotype = try Genotype.resolve(path)
             switch format {
             case .darts: print(genotype.dartsFile(name: name), terminator: "")
             case .json: print(String(decoding: try genotype.jsonData(), as: UTF8.self))

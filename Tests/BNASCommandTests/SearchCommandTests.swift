@@ -1,4 +1,5 @@
 import Foundation
+import Network
 import Testing
 
 /// `bnas search --headless`, `--resume`, `bnas export` and the search's refusals, through the real binary.
@@ -60,6 +61,18 @@ import Testing
         #expect(darts.status == 0 && darts.stdout.contains("PRIMITIVES = [") && darts.stdout.contains("BNAS = Genotype("))
         let dot = try BNAS.run(["export", "runs/straight", "--format", "dot", "--cell", "reduce"], in: directory)
         #expect(dot.status == 0 && dot.stdout.hasPrefix("digraph"))
+        // The genotypes the experiments train by name export too; a name that is none of them is one line.
+        let random = try BNAS.run(["export", "random:3", "--format", "json"], in: directory)
+        #expect(random.status == 0, "\(random.stderr)")
+        let file = directory.appendingPathComponent("random-3.json")
+        try Data(random.stdout.utf8).write(to: file)
+        #expect(try Genotype.resolve(file.path) == Genotype.random(seed: 3))
+        let published = try BNAS.run(["export", "pc-darts", "--name", "PC_DARTS"], in: directory)
+        #expect(published.status == 0 && published.stdout.contains("PC_DARTS = Genotype("), "\(published.stderr)")
+        let unknown = try BNAS.run(["export", "runs/nothing"], in: directory)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderrLines == ["bnas: runs/nothing not found: is runs/nothing a finished (or stopped) search run, "
+                                        + "a published genotype (darts-v2, pc-darts, bnas-xnor) or random:SEED?"], "\(unknown.stderr)")
         let train = try BNAS.run(["train", "--genotype", "runs/straight/genotype.json", "--dataset", "synthetic", "--layers", "3",
                                   "--channels", "4", "--epochs", "1", "--batch-size", "32", "--train-size", "64", "--run", "trained"], in: directory)
         #expect(train.status == 0, "\(train.stderr)")
