@@ -38,6 +38,9 @@ public enum RowGroup: String, Sendable {
     /// A search with operations vetoed by script, as a user vetoes them in the dashboard.
     case vetoed
     case fullPrecision = "full-precision"
+    /// The first searched genotype trained again with other training seeds: how far one genotype's
+    /// accuracy moves with the training's seed alone.
+    case trainingNoise = "training-noise"
     case ablation
 }
 
@@ -114,9 +117,9 @@ public struct ExperimentPlan: Equatable, Sendable {
     // MARK: - The rows
 
     /// The protocol (docs/experiments.md#the-compare-protocol): a search per seed, the random and
-    /// published genotypes, each searched genotype at full precision, and a search whose
-    /// parameter-free operations are vetoed after the warm-up; every row trained once with
-    /// `recipe.protocolTraining`.
+    /// published genotypes, each searched genotype at full precision, a search whose
+    /// parameter-free operations are vetoed after the warm-up, and the first searched genotype
+    /// trained with other training seeds; every row trained once with `recipe.protocolTraining`.
     private mutating func planCompare(root: URL) {
         let tag = recipe.flavourTag
         for seed in recipe.searchSeeds {
@@ -143,6 +146,15 @@ public struct ExperimentPlan: Equatable, Sendable {
                    train: train("\(tag)-searched-seed-\(seed)-float", genotype: searched, root: root, recipe: recipe.protocolTraining) {
                        $0.binarization = .init(weights: .none, activations: .binary)
                    })
+        }
+        if let seed = recipe.searchSeeds.first {
+            let searched = protocolSearch(seed: seed)
+            for trainingSeed in recipe.trainingNoiseSeeds where trainingSeed != recipe.protocolTraining.seed {
+                addRow(.compare, "training-noise-\(trainingSeed)", "searched (seed \(seed)), training seed \(trainingSeed)", .trainingNoise,
+                       search: searched,
+                       train: train("\(tag)-searched-seed-\(seed)-training-seed-\(trainingSeed)", genotype: searched, root: root,
+                                    recipe: recipe.protocolTraining) { $0.seed = trainingSeed })
+            }
         }
     }
 

@@ -30,6 +30,9 @@ public struct ExperimentRecipe: Equatable, Sendable {
     public var searchSeeds: [UInt64]
     /// The random genotypes, `random:SEED`.
     public var randomSeeds: [UInt64]
+    /// The training seeds (besides `training.seed`) the first searched genotype is trained with again,
+    /// to measure the training's own noise.
+    public var trainingNoiseSeeds: [UInt64]
 
     /// The reduction schedule the ablations try against the default one: the paper's strategy with a
     /// short warm-up and a reduction step after every epoch (R = 1), so that the search spends most
@@ -41,7 +44,8 @@ public struct ExperimentRecipe: Equatable, Sendable {
     public static let vetoedOperations: [OperationKind] = [.maxPool3x3, .avgPool3x3, .skipConnect]
 
     public init(name: String, search: SearchConfiguration, training: TrainingConfiguration, binaryEpochs: Int, deviation: String?,
-                flavour: BinarizationConfig = .react, searchSeeds: [UInt64] = [0, 1, 2], randomSeeds: [UInt64] = [1, 2, 3, 4, 5]) {
+                flavour: BinarizationConfig = .react, searchSeeds: [UInt64] = [0, 1, 2], randomSeeds: [UInt64] = [1, 2, 3, 4, 5],
+                trainingNoiseSeeds: [UInt64] = [1, 2]) {
         self.name = name
         self.search = search
         self.training = training
@@ -50,6 +54,7 @@ public struct ExperimentRecipe: Equatable, Sendable {
         self.flavour = flavour
         self.searchSeeds = searchSeeds
         self.randomSeeds = randomSeeds
+        self.trainingNoiseSeeds = trainingNoiseSeeds
     }
 
     /// `training` (its data, network and seed) with the recipe for binary networks over `binaryEpochs`.
@@ -110,7 +115,7 @@ public struct ExperimentRecipe: Equatable, Sendable {
                                             learningRate: TrainingOptimizer.adam.defaultLearningRate, weightDecay: TrainingOptimizer.adam.defaultWeightDecay),
             binaryEpochs: 2, deviation: "the quick size departs from the protocol (60,000 training and 10,000 test images, the default search): "
                 + "its numbers show that the pipeline runs, not how good the genotypes are",
-            searchSeeds: [0, 1], randomSeeds: [1, 2, 3])
+            searchSeeds: [0, 1], randomSeeds: [1, 2, 3], trainingNoiseSeeds: [1])
     }()
 
     public static func named(quick: Bool) -> ExperimentRecipe { quick ? .quick : .full }

@@ -135,6 +135,13 @@ public struct ExperimentReport {
             if rows.contains(where: { $0.group == .vetoed }) {
                 lines.append("vetoed − searched mean: \(vetoed.map { Self.points($0) } ?? "pending")")
             }
+            if let noise = trainingNoise {
+                lines.append("training noise, \(noise.label) trained with seeds \(noise.seeds): " + (noise.accuracies.map { values in
+                    let (mean, spread) = Statistics.meanAndSpread(values)
+                    return values.map(Self.percent).joined(separator: ", ")
+                        + String(format: " (mean %.2f%% ± %.2f)", mean * 100, spread * 100)
+                } ?? "pending"))
+            }
             let searchTimes = rows.filter { $0.group == .searched }.compactMap { $0.searchRun.flatMap { measurements.searchSeconds[$0] } }
             lines.append("search cost: " + (searchTimes.isEmpty ? "pending" : searchTimes.map(Self.seconds).joined(separator: ", ")
                                             + " s (mean \(Self.seconds(Statistics.meanAndSpread(searchTimes).mean)) s)"))
@@ -163,6 +170,21 @@ public struct ExperimentReport {
     var searchedMinusRandom: (difference: Double, low: Double, high: Double, degreesOfFreedom: Double)? {
         guard let searched = accuracies(.searched), let randoms = accuracies(.random) else { return nil }
         return Statistics.welchInterval(searched, randoms)
+    }
+
+    /// The first searched genotype's training seeds and accuracies, its own row's and the noise rows'
+    /// (nil accuracies until all are measured); nil when the table has no noise rows.
+    var trainingNoise: (seeds: String, label: String, accuracies: [Double]?)? {
+        let noise = rows.filter { $0.group == .trainingNoise }
+        guard !noise.isEmpty, let seed = plan.recipe.searchSeeds.first,
+              let searched = rows.first(where: { $0.key == "searched-\(seed)" }) else { return nil }
+        let keys = [searched.key] + noise.map(\.key)
+        let values = keys.compactMap { training($0)?.testAccuracy }
+        let seeds = ([searched] + noise).compactMap { row -> UInt64? in
+            guard case .train(let configuration, _)? = plan.run(named: row.trainRun)?.work else { return nil }
+            return configuration.seed
+        }.map(String.init).joined(separator: ", ")
+        return (seeds, searched.label, values.count == keys.count ? values : nil)
     }
 
     /// Full precision minus binarized accuracy of each searched genotype whose two rows are measured

@@ -18,7 +18,7 @@ struct ExperimentTableReport {
     var table: CSVTable
 
     /// The groups in legend order: those `bnas experiment` plans, then any other the file names.
-    static let groupOrder = ["searched", "random", "published", "vetoed", "full-precision", "ablation"]
+    static let groupOrder = ["searched", "random", "published", "vetoed", "full-precision", "training-noise", "ablation"]
 
     static func read(_ url: URL) throws -> ExperimentTableReport {
         let table = try CSVTable.read(url)

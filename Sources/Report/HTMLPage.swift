@@ -120,7 +120,7 @@ struct HTMLPage {
     .c-bit,.op-6,.g-published{stroke:#59a14f;fill:#59a14f}
     .c-float,.op-5,.g-ablation{stroke:#b07aa1;fill:#b07aa1}
     .op-0{stroke:#bab0ac;fill:#bab0ac}
-    .op-2{stroke:#76b7b2;fill:#76b7b2}
+    .op-2,.g-training-noise{stroke:#76b7b2;fill:#76b7b2}
     .op-3,.g-full-precision{stroke:#f28e2b;fill:#f28e2b}
     .op-7,.g-vetoed{stroke:#9c755f;fill:#9c755f}
     polyline.series{fill:none;stroke-width:1.4;stroke-linejoin:round}

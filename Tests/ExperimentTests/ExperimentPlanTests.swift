@@ -9,11 +9,13 @@ import Testing
     static let root = URL(fileURLWithPath: "/data/runs")
 
     /// A search and a training per search seed, the random and published genotypes, the vetoed
-    /// search, and each searched genotype at full precision; every training is the protocol's.
+    /// search, each searched genotype at full precision, and the first one with two more training
+    /// seeds; every training is the protocol's.
     @Test func compareHasSeededSearchesRandomPublishedVetoedAndFullPrecisionRows() throws {
         let plan = ExperimentPlan(kind: .compare, recipe: .full, root: Self.root)
         #expect(plan.rows.map(\.key) == ["searched-0", "searched-1", "searched-2", "random-1", "random-2", "random-3", "random-4", "random-5",
-                                         "pc-darts", "darts-v2", "bnas-xnor", "vetoed", "full-precision-0", "full-precision-1", "full-precision-2"])
+                                         "pc-darts", "darts-v2", "bnas-xnor", "vetoed", "full-precision-0", "full-precision-1", "full-precision-2",
+                                         "training-noise-1", "training-noise-2"])
         #expect(plan.runs.map(\.name) == [
             "exp-full-search-react-seed-0", "exp-full-train-react-searched-seed-0", "exp-full-search-react-seed-1",
             "exp-full-train-react-searched-seed-1", "exp-full-search-react-seed-2", "exp-full-train-react-searched-seed-2",
@@ -21,6 +23,7 @@ import Testing
             "exp-full-train-react-random-5", "exp-full-train-react-pc-darts", "exp-full-train-react-darts-v2", "exp-full-train-react-bnas-xnor",
             "exp-full-search-react-vetoed", "exp-full-train-react-vetoed", "exp-full-train-react-searched-seed-0-float",
             "exp-full-train-react-searched-seed-1-float", "exp-full-train-react-searched-seed-2-float",
+            "exp-full-train-react-searched-seed-0-training-seed-1", "exp-full-train-react-searched-seed-0-training-seed-2",
         ])
         for (seed, name) in [(UInt64(0), "exp-full-search-react-seed-0"), (1, "exp-full-search-react-seed-1"), (2, "exp-full-search-react-seed-2")] {
             var expected = SearchConfiguration()
@@ -41,6 +44,11 @@ import Testing
             if run.name.hasSuffix("-float") {
                 #expect(configuration.binarization == .init(weights: .none, activations: .binary))
                 configuration.binarization = .react
+            }
+            if run.name.contains("-training-seed-") {
+                // The training-noise rows: the first searched genotype with another training seed.
+                #expect(search == "exp-full-search-react-seed-0" && [1, 2].contains(configuration.seed), "\(run.name)")
+                configuration.seed = protocolTraining.seed
             }
             configuration.genotype = ""
             #expect(configuration == protocolTraining, "\(run.name)")
@@ -152,8 +160,8 @@ import Testing
     /// `all` is both tables; the runs they share run once, and every training comes after its search.
     @Test func allPlansSharedRunsOnce() {
         let plan = ExperimentPlan(kind: .all, recipe: .quick, root: Self.root)
-        #expect(plan.rows.count == 11 + 10)
-        #expect(plan.runs.count == 24)
+        #expect(plan.rows.count == 12 + 10)
+        #expect(plan.runs.count == 25)
         #expect(Set(plan.runs.map(\.name)).count == plan.runs.count)
         for (index, run) in plan.runs.enumerated() {
             guard case .train(_, let search?) = run.work else { continue }

@@ -48,8 +48,8 @@ import Testing
         func warning(_ text: String) {}
     }
 
-    /// The quick `all` plan with the searched (two seeds), random and full-precision rows done, the
-    /// performance and policy-none searches finished, the rest pending.
+    /// The quick `all` plan with the searched (two seeds), random, full-precision and training-noise
+    /// rows done, the performance and policy-none searches finished, the rest pending.
     static func fixture() throws -> (ExperimentRunner, URL) {
         let root = Tiny.temporaryRoot()
         let plan = ExperimentPlan(kind: .all, recipe: .quick, root: root)
@@ -57,7 +57,8 @@ import Testing
         try finishedSearch("exp-quick-search-react-seed-1", seconds: 130.6, plan: plan, root: root)
         try finishedSearch("exp-quick-search-react-none", seconds: 250.6, plan: plan, root: root)
         for (name, accuracy) in [("searched-seed-0", 0.9231), ("searched-seed-1", 0.9187), ("random-1", 0.9102), ("random-2", 0.9150),
-                                 ("random-3", 0.9190), ("searched-seed-0-float", 0.9405), ("searched-seed-1-float", 0.9353)] {
+                                 ("random-3", 0.9190), ("searched-seed-0-float", 0.9405), ("searched-seed-1-float", 0.9353),
+                                 ("searched-seed-0-training-seed-1", 0.9205)] {
             try finishedTraining("exp-quick-train-react-\(name)", accuracy: accuracy, plan: plan, root: root)
         }
         return (ExperimentRunner(plan: plan, root: root, tables: Tiny.tables(root), observer: Silent()), root)
@@ -82,6 +83,7 @@ import Testing
             "searched − random: +0.62 points, 95% confidence interval [-0.48, +1.71] (Welch's t, 2.9 degrees of freedom)",
             "full precision − searched, per seed (the binarization gap): +1.74 points, +1.66 points, mean +1.70 points",
             "vetoed − searched mean: pending",
+            "training noise, searched (seed 0) trained with seeds 0, 1: 92.31%, 92.05% (mean 92.18% ± 0.18)",
             "search cost: 120, 131 s (mean 126 s)",
         ])
         #expect(report.targets == [
@@ -186,6 +188,6 @@ import Testing
         let pcDarts = try #require(rows.first { $0.key == "pc-darts" })
         #expect(lines.contains("compare,quick,pc-darts,PC-DARTS (published),published,pending,,,,,,,,,exp-quick-train-react-pc-darts,\(plan.command(pcDarts)),"))
         #expect(rows.map(\.group.rawValue) == ["searched", "searched", "random", "random", "random", "published", "published", "published",
-                                               "vetoed", "full-precision", "full-precision"])
+                                               "vetoed", "full-precision", "full-precision", "training-noise"])
     }
 }

@@ -41,7 +41,7 @@ import Testing
         let table = plan.tableFile(.compare, root: Tiny.tables(root))
         let markdown = try String(contentsOf: table.appendingPathExtension("md"), encoding: .utf8)
         #expect(!markdown.contains("pending"))
-        #expect(try String(contentsOf: table.appendingPathExtension("csv"), encoding: .utf8).split(separator: "\n").count == 1 + 10)
+        #expect(try String(contentsOf: table.appendingPathExtension("csv"), encoding: .utf8).split(separator: "\n").count == 1 + 11)
 
         let observer = RecordingObserver()
         #expect(try Self.runner(root, observer: observer).run() == .finished)
@@ -83,10 +83,10 @@ import Testing
         let last = RecordingObserver()
         #expect(try Self.runner(root, observer: last).run() == .finished)
         #expect(last.started.first == secondTrained)
-        #expect(last.started.count == 10)
+        #expect(last.started.count == 11)
         #expect(last.warnings.isEmpty)
         let expected = try Self.computed(straight)
-        #expect(expected.count == 10)
+        #expect(expected.count == 11)
         #expect(try Self.computed(root) == expected)
     }
 

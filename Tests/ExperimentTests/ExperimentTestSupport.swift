@@ -25,7 +25,7 @@ enum Tiny {
                                              channels: 4, epochs: 2, batchSize: 16, trainSize: 64, testSize: 50, seed: 1,
                                              learningRate: 0.05)
         return ExperimentRecipe(name: "tiny", search: search, training: training, binaryEpochs: 2, deviation: "tiny, for tests",
-                                searchSeeds: [3, 4], randomSeeds: [1, 2])
+                                searchSeeds: [3, 4], randomSeeds: [1, 2], trainingNoiseSeeds: [2])
     }()
 
     static func temporaryRoot() -> URL {
