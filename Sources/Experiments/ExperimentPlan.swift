@@ -91,7 +91,16 @@ public struct ExperimentPlan: Equatable, Sendable {
 
     /// The table file of one experiment without its extension: `root/exp-SIZE[-DATASET]-KIND`.
     public func tableFile(_ table: ExperimentKind, root: URL) -> URL {
-        root.appendingPathComponent("\(prefix)-\(table.rawValue)")
+        root.appendingPathComponent("\(prefix)-\(table.rawValue)" + (table == .compare ? variantSuffix : ""))
+    }
+
+    /// "-VARIANT" for a compare with a search variant, "" for the protocol's.
+    var variantSuffix: String { recipe.searchVariant == .standard ? "" : "-\(recipe.searchVariant.rawValue)" }
+
+    /// The table's title: "bnas experiment compare --variant scoring (full size)".
+    public func title(_ table: ExperimentKind) -> String {
+        let variant = table == .compare && recipe.searchVariant != .standard ? " --variant \(recipe.searchVariant.rawValue)" : ""
+        return "bnas experiment \(table.rawValue)\(variant) (\(recipe.name) size)"
     }
 
     public func run(named name: String) -> PlannedRun? { runs.first { $0.name == name } }
@@ -122,10 +131,11 @@ public struct ExperimentPlan: Equatable, Sendable {
     /// trained with other training seeds; every row trained once with `recipe.protocolTraining`.
     private mutating func planCompare(root: URL) {
         let tag = recipe.flavourTag
+        let variant = recipe.searchVariant
         for seed in recipe.searchSeeds {
-            let searched = protocolSearch(seed: seed)
+            let searched = protocolSearch(seed: seed, variant: variant)
             addRow(.compare, "searched-\(seed)", "searched (seed \(seed))", .searched, search: searched,
-                   train: train("\(tag)-searched-seed-\(seed)", genotype: searched, root: root, recipe: recipe.protocolTraining))
+                   train: train("\(tag)\(variantSuffix)-searched-seed-\(seed)", genotype: searched, root: root, recipe: recipe.protocolTraining))
         }
         for seed in recipe.randomSeeds {
             addRow(.compare, "random-\(seed)", "random:\(seed)", .random, search: nil,
@@ -134,6 +144,9 @@ public struct ExperimentPlan: Equatable, Sendable {
         for (name, label) in [("pc-darts", "PC-DARTS (published)"), ("darts-v2", "DARTS V2 (published)"), ("bnas-xnor", "BNAS XNOR (published)")] {
             addRow(.compare, name, label, .published, search: nil, train: train("\(tag)-\(name)", genotype: name, recipe: recipe.protocolTraining))
         }
+        // A variant is measured by its searched rows against the same random ones; the vetoed,
+        // full-precision and training-noise rows belong to the protocol's search.
+        guard variant == .standard else { return }
         var vetoedSearch = recipe.protocolSearch
         vetoedSearch.seed = recipe.searchSeeds.first ?? vetoedSearch.seed
         vetoedSearch.vetoes = ExperimentRecipe.vetoedOperations
@@ -205,12 +218,15 @@ public struct ExperimentPlan: Equatable, Sendable {
                })
     }
 
-    /// The protocol's search with `seed`; seed 0 of the XNOR flavour is the default search itself.
-    private mutating func protocolSearch(seed: UInt64) -> String {
+    /// The protocol's search with `seed`, changed by `variant`; one that comes out as the default
+    /// search (seed 0 in the XNOR flavour) is that search itself.
+    private mutating func protocolSearch(seed: UInt64, variant: SearchVariant = .standard) -> String {
         var configuration = recipe.protocolSearch
+        variant.apply(to: &configuration)
         configuration.seed = seed
         if configuration == recipe.search { return search("performance") { _ in } }
-        return search("\(recipe.flavourTag)-seed-\(seed)") { $0 = configuration }
+        let name = variant == .standard ? recipe.flavourTag : "\(recipe.flavourTag)-\(variant.rawValue)"
+        return search("\(name)-seed-\(seed)") { $0 = configuration }
     }
 
     /// The default search's genotype trained as the paper does (`recipe.training`, the first protocol), then with the

@@ -4,6 +4,47 @@ import Foundation
 import Network
 import Search
 
+/// A change to the protocol's search that `bnas experiment compare --variant NAME` measures against the
+/// protocol's own random and published rows (docs/experiments.md#search-variants): each tries one way
+/// for the search to find better cells than random sampling does.
+public enum SearchVariant: String, CaseIterable, Sendable {
+    /// The protocol's search itself.
+    case standard = "protocol"
+    /// Performance scores from 10 sampling rounds of 8 validation batches each instead of 3 of 2:
+    /// each sub-network's accuracy is measured on 512 images instead of 128, and averaged over more draws.
+    case scoring
+    /// Twice the warm-up epochs, added to the search (10 of 25 instead of 5 of 20 at full size): the
+    /// weights train longer before alpha moves, the usual remedy for DARTS-style searches that favour
+    /// parameter-free operations early.
+    case longWarmup = "long-warmup"
+    /// The search in the XNOR flavour (sign activations without thresholds, shortcuts or ApproxSign), whose
+    /// one search kept more convolutions; the trainings keep the protocol's flavour.
+    case xnorSearch = "xnor-search"
+
+    /// The protocol's search changed by this variant.
+    public func apply(to search: inout SearchConfiguration) {
+        switch self {
+        case .standard: break
+        case .scoring: (search.samplingRounds, search.scoringBatches) = (10, 8)
+        case .longWarmup: (search.warmupEpochs, search.epochs) = (2 * search.warmupEpochs, search.epochs + search.warmupEpochs)
+        case .xnorSearch: search.binarization = BinarizationConfig(weights: .xnor, activations: .binary)
+        }
+    }
+
+    /// What the variant changes, for the table's header, with the numbers of `search` (the changed search).
+    public func change(_ search: SearchConfiguration) -> String {
+        switch self {
+        case .standard: return "none"
+        case .scoring:
+            return "\(search.samplingRounds) sampling rounds of \(search.scoringBatches) validation batches each "
+                + "(`--sampling-rounds \(search.samplingRounds) --scoring-batches \(search.scoringBatches)`)"
+        case .longWarmup:
+            return "\(search.warmupEpochs) warm-up epochs of \(search.epochs) (`--warmup-epochs \(search.warmupEpochs) --epochs \(search.epochs)`)"
+        case .xnorSearch: return "the search in the XNOR flavour (`--binarize xnor`, no thresholds, shortcuts or ApproxSign)"
+        }
+    }
+}
+
 /// The size of an experiment: the search every searched row starts from and the one training recipe
 /// every row is trained with. Both sizes live here and nowhere else.
 ///
@@ -33,6 +74,8 @@ public struct ExperimentRecipe: Equatable, Sendable {
     /// The training seeds (besides `training.seed`) the first searched genotype is trained with again,
     /// to measure the training's own noise.
     public var trainingNoiseSeeds: [UInt64]
+    /// The search of the `compare` rows that search (`SearchVariant.standard`: the protocol's).
+    public var searchVariant: SearchVariant = .standard
 
     /// The reduction schedule the ablations try against the default one: the paper's strategy with a
     /// short warm-up and a reduction step after every epoch (R = 1), so that the search spends most
@@ -136,7 +179,8 @@ public struct ExperimentRecipe: Equatable, Sendable {
     public func description(for kind: ExperimentKind) -> String {
         let dataset = DatasetKind(rawValue: training.dataset)?.displayName ?? training.dataset
         let protocolRows = kind != .binarization
-        let s = protocolRows ? protocolSearch : search
+        var s = protocolRows ? protocolSearch : search
+        if kind == .compare { searchVariant.apply(to: &s) }
         let t = protocolRows ? protocolTraining : training
         let seeds: String
         if kind == .compare || kind == .all {
@@ -163,7 +207,10 @@ public struct ExperimentRecipe: Equatable, Sendable {
                 + "rows marked `--recipe bnn` train \(b.epochs) epochs with the recipe for binary networks (\(b.recipeSummary)); "
                 + "each row after it adds one thing to it (the summary compares the two), the last but one all of them."
         }
-        return "Recipe `\(name)` on \(dataset). \(searchSentence) \(trainingSentence) "
+        let variant = kind == .compare && searchVariant != .standard
+            ? " Search variant `\(searchVariant.rawValue)`: \(searchVariant.change(s)); the random and published rows are the protocol's own runs."
+            : ""
+        return "Recipe `\(name)` on \(dataset). \(searchSentence)\(variant) \(trainingSentence) "
             + "Stem and classifier are real-valued; a full-precision row's images/s are its float network's."
     }
 

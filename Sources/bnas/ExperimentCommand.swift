@@ -6,6 +6,7 @@ import Network
 import Search
 
 extension ExperimentKind: ExpressibleByArgument {}
+extension SearchVariant: ExpressibleByArgument {}
 
 /// `bnas experiment compare|ablations|binarization|all`: a whole comparison as separate runs under
 /// runs/, reused when finished, continued when partial, summed up in Markdown and CSV tables under results/.
@@ -31,13 +32,22 @@ struct ExperimentCommand: ParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Folder holding the data set's files (default for Fashion-MNIST: \(DatasetLoader.defaultFashionMNISTDirectory)).")
     var dataDirectory: String?
 
+    @Option(help: ArgumentHelp("With compare: the protocol's search changed (scoring, long-warmup, xnor-search), its searched rows "
+                               + "against the protocol's random ones, in results/exp-SIZE-compare-VARIANT.md.",
+                               valueName: "variant"))
+    var variant: SearchVariant = .standard
+
     @Flag(help: "Print the plan (rows, runs and their status) and run nothing.")
     var list = false
 
     func run() throws {
         let root = URL(fileURLWithPath: "runs")
         let tables = URL(fileURLWithPath: "results")
-        let recipe = ExperimentRecipe.named(quick: quick).on(dataset: dataset.kind, dataDirectory: dataDirectory)
+        if variant != .standard && experiment != .compare {
+            try reportingErrors { throw CommandError("--variant changes the searched rows of compare, not of \(experiment.rawValue)") }
+        }
+        var recipe = ExperimentRecipe.named(quick: quick).on(dataset: dataset.kind, dataDirectory: dataDirectory)
+        recipe.searchVariant = variant
         let plan = ExperimentPlan(kind: experiment, recipe: recipe, root: root)
         let runner = ExperimentRunner(plan: plan, root: root, tables: tables, observer: ExperimentProgress())
         if list {
@@ -67,7 +77,8 @@ struct ExperimentCommand: ParsableCommand {
 
     func printPlan(_ runner: ExperimentRunner) {
         let plan = runner.plan
-        print("bnas experiment \(experiment.rawValue), \(plan.recipe.name) size: \(plan.runs.count) runs under \(runner.root.path)/")
+        let variant = plan.recipe.searchVariant == .standard ? "" : " --variant \(plan.recipe.searchVariant.rawValue)"
+        print("bnas experiment \(experiment.rawValue)\(variant), \(plan.recipe.name) size: \(plan.runs.count) runs under \(runner.root.path)/")
         for (index, entry) in runner.statuses().enumerated() {
             let kind: String
             switch entry.run.work {

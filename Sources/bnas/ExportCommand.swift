@@ -37,7 +37,7 @@ struct ExportCommand: ParsableCommand {
                 // The genotypes `bnas train --genotype` takes by name, so that the experiments' rows can be read.
                 genotype = try Genotype.resolve(source)
             } else {
-                throw ExportError("\(path) not found: is \(source) a finished (or stopped) search run, "
+                throw CommandError("\(path) not found: is \(source) a finished (or stopped) search run, "
                                   + "a published genotype (\(Genotype.builtinNames.joined(separator: ", "))) or random:SEED?")
             }
             switch format {
@@ -60,7 +60,8 @@ struct CellTypeOption: ExpressibleByArgument {
     static var allValueStrings: [String] { CellType.allCases.map(\.rawValue) }
 }
 
-struct ExportError: Error, CustomStringConvertible {
+/// A command's refusal, printed as one line ("bnas: ...") by `reportingErrors`.
+struct CommandError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }

@@ -21,6 +21,21 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("runs").path))
     }
 
+    /// A search variant lists its own table and runs; it applies to compare only, said in one line.
+    @Test func aVariantIsPlannedForCompareAndRefusedElsewhere() throws {
+        let directory = try BNAS.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let listed = try BNAS.run(["experiment", "compare", "--quick", "--variant", "scoring", "--list"], in: directory)
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdout.hasPrefix("bnas experiment compare --variant scoring, quick size: 10 runs under "), "\(listed.stdout)")
+        #expect(listed.stdout.contains(" 1. exp-quick-search-react-scoring-seed-0  todo  search (policy performance, K = 4)"))
+        #expect(listed.stdout.contains("results/exp-quick-compare-scoring.md, .csv"))
+        let refused = try BNAS.run(["experiment", "ablations", "--quick", "--variant", "long-warmup"], in: directory)
+        #expect(refused.status == 1)
+        #expect(refused.stderrLines == ["bnas: --variant changes the searched rows of compare, not of ablations"])
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("runs").path))
+    }
+
     @Test func listPrintsThePlanAndRunsNothing() throws {
         let directory = try BNAS.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -56,6 +56,52 @@ import Testing
         #expect(plan.rows.first { $0.key == "random-4" }?.trainRun == "exp-full-train-react-random-4")
     }
 
+    /// A search variant replans the searched rows only: its own searches and trainings, the
+    /// protocol's random and published runs, no vetoed, full-precision or noise rows, its own table.
+    @Test func aSearchVariantReplansTheSearchedRowsAgainstTheSameRandomOnes() throws {
+        let protocolPlan = ExperimentPlan(kind: .compare, recipe: .full, root: Self.root)
+        for variant in SearchVariant.allCases where variant != .standard {
+            var recipe = ExperimentRecipe.full
+            recipe.searchVariant = variant
+            let plan = ExperimentPlan(kind: .compare, recipe: recipe, root: Self.root)
+            #expect(plan.rows.map(\.key) == ["searched-0", "searched-1", "searched-2", "random-1", "random-2", "random-3", "random-4", "random-5",
+                                             "pc-darts", "darts-v2", "bnas-xnor"], "\(variant)")
+            for row in plan.rows where row.group != .searched {
+                #expect(protocolPlan.rows.first { $0.key == row.key } == row, "\(variant) \(row.key)")
+            }
+            #expect(plan.tableFile(.compare, root: Self.root).path == "/data/runs/exp-full-compare-\(variant.rawValue)")
+            #expect(plan.title(.compare) == "bnas experiment compare --variant \(variant.rawValue) (full size)")
+            var changed = ExperimentRecipe.full.protocolSearch
+            variant.apply(to: &changed)
+            #expect(recipe.description(for: .compare).contains("Search variant `\(variant.rawValue)`: \(variant.change(changed))"))
+            for (index, row) in plan.rows.prefix(3).enumerated() {
+                let name = try #require(row.searchRun)
+                guard case .search(let configuration) = plan.run(named: name)?.work,
+                      case .train(let training, name) = plan.run(named: row.trainRun)?.work else {
+                    Issue.record("\(variant) \(row.key) has no search and training")
+                    continue
+                }
+                var expected = ExperimentRecipe.full.protocolSearch
+                variant.apply(to: &expected)
+                expected.seed = UInt64(index)
+                #expect(configuration == expected, "\(variant) \(row.key)")
+                if variant == .longWarmup { #expect((configuration.warmupEpochs, configuration.epochs) == (10, 25)) }
+                if variant == .scoring { #expect((configuration.samplingRounds, configuration.scoringBatches) == (10, 8)) }
+                // The reduction still ends with one operation per edge: 7 steps fit in the epochs.
+                #expect((0..<configuration.epochs).filter(configuration.isReductionEpoch).count >= OperationSpace.operationCount - 1)
+                var protocolTraining = ExperimentRecipe.full.protocolTraining
+                protocolTraining.genotype = "/data/runs/\(name)/genotype.json"
+                #expect(training == protocolTraining, "\(variant) \(row.key)")
+                #expect(row.trainRun == "exp-full-train-react-\(variant.rawValue)-searched-seed-\(index)")
+                // The XNOR flavour's seed-0 search is the default search, already run for the binarization table.
+                let expectedName = variant == .xnorSearch && index == 0 ? "exp-full-search-performance"
+                    : "exp-full-search-react-\(variant.rawValue)-seed-\(index)"
+                #expect(name == expectedName)
+            }
+        }
+        #expect(protocolPlan.tableFile(.compare, root: Self.root).path == "/data/runs/exp-full-compare")
+    }
+
     /// The XNOR flavour's seed-0 search is the default search itself, and is reused as such.
     @Test func theXNORProtocolReusesTheDefaultSearch() {
         var recipe = ExperimentRecipe.full

@@ -99,6 +99,35 @@ import Testing
         #expect(written.contains(" --veto max_pool_3x3,avg_pool_3x3,skip_connect --run exp-quick-search-react-vetoed`"))
     }
 
+    /// A variant's table compares its searched rows with the protocol's random ones; it has no
+    /// full-precision twins, so no binarization gap.
+    @Test func aVariantTableSharesTheRandomRowsAndHasNoGap() throws {
+        let root = Tiny.temporaryRoot()
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        var recipe = ExperimentRecipe.quick
+        recipe.searchVariant = .scoring
+        let plan = ExperimentPlan(kind: .compare, recipe: recipe, root: root)
+        try Self.finishedSearch("exp-quick-search-react-scoring-seed-0", seconds: 140, plan: plan, root: root)
+        try Self.finishedSearch("exp-quick-search-react-scoring-seed-1", seconds: 150, plan: plan, root: root)
+        for (name, accuracy) in [("scoring-searched-seed-0", 0.9231), ("scoring-searched-seed-1", 0.9187), ("random-1", 0.9102),
+                                 ("random-2", 0.9150), ("random-3", 0.9190)] {
+            try Self.finishedTraining("exp-quick-train-react-\(name)", accuracy: accuracy, plan: plan, root: root)
+        }
+        let runner = ExperimentRunner(plan: plan, root: root, tables: Tiny.tables(root), observer: Silent())
+        let markdown = try #require(try runner.writeTables().first)
+        #expect(markdown.hasPrefix("# bnas experiment compare --variant scoring (quick size)\n"))
+        #expect(FileManager.default.fileExists(atPath: Tiny.tables(root).appendingPathComponent("exp-quick-compare-scoring.csv").path))
+        let report = ExperimentReport(plan: plan, table: .compare, measurements: runner.measurements())
+        #expect(report.summary == [
+            "searched: 92.09% ± 0.31 (sample standard deviation of 2; range 91.87-92.31%)",
+            "random: 91.47% ± 0.44 (sample standard deviation of 3; range 91.02-91.90%)",
+            "published: pending (0 of 3 measured)",
+            "searched − random: +0.62 points, 95% confidence interval [-0.48, +1.71] (Welch's t, 2.9 degrees of freedom)",
+            "search cost: 140, 150 s (mean 145 s)",
+        ])
+        #expect(report.targets.map(\.target) == ["searched mean ≥ 90.0% (1-bit weights and activations)", "searched mean ≥ random mean + 0.5 points"])
+    }
+
     /// The recipe row is compared with the paper's XNOR, every ingredient with the recipe row, and the
     /// best binarized row with full precision.
     @Test func theBinarizationSummarySaysWhatEachIngredientBuys() throws {
