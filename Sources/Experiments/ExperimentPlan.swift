@@ -91,16 +91,12 @@ public struct ExperimentPlan: Equatable, Sendable {
 
     /// The table file of one experiment without its extension: `root/exp-SIZE[-DATASET]-KIND`.
     public func tableFile(_ table: ExperimentKind, root: URL) -> URL {
-        root.appendingPathComponent("\(prefix)-\(table.rawValue)" + (table == .compare ? variantSuffix : ""))
+        root.appendingPathComponent("\(prefix)-\(table.rawValue)" + (table == .compare ? recipe.searchVariant.nameSuffix : ""))
     }
-
-    /// "-VARIANT" for a compare with a search variant, "" for the protocol's.
-    var variantSuffix: String { recipe.searchVariant == .standard ? "" : "-\(recipe.searchVariant.rawValue)" }
 
     /// The table's title: "bnas experiment compare --variant scoring (full size)".
     public func title(_ table: ExperimentKind) -> String {
-        let variant = table == .compare && recipe.searchVariant != .standard ? " --variant \(recipe.searchVariant.rawValue)" : ""
-        return "bnas experiment \(table.rawValue)\(variant) (\(recipe.name) size)"
+        "bnas experiment \(table.rawValue)\(table == .compare ? recipe.searchVariant.flag : "") (\(recipe.name) size)"
     }
 
     public func run(named name: String) -> PlannedRun? { runs.first { $0.name == name } }
@@ -135,7 +131,7 @@ public struct ExperimentPlan: Equatable, Sendable {
         for seed in recipe.searchSeeds {
             let searched = protocolSearch(seed: seed, variant: variant)
             addRow(.compare, "searched-\(seed)", "searched (seed \(seed))", .searched, search: searched,
-                   train: train("\(tag)\(variantSuffix)-searched-seed-\(seed)", genotype: searched, root: root, recipe: recipe.protocolTraining))
+                   train: train("\(tag)\(variant.nameSuffix)-searched-seed-\(seed)", genotype: searched, root: root, recipe: recipe.protocolTraining))
         }
         for seed in recipe.randomSeeds {
             addRow(.compare, "random-\(seed)", "random:\(seed)", .random, search: nil,
@@ -225,8 +221,7 @@ public struct ExperimentPlan: Equatable, Sendable {
         variant.apply(to: &configuration)
         configuration.seed = seed
         if configuration == recipe.search { return search("performance") { _ in } }
-        let name = variant == .standard ? recipe.flavourTag : "\(recipe.flavourTag)-\(variant.rawValue)"
-        return search("\(name)-seed-\(seed)") { $0 = configuration }
+        return search("\(recipe.flavourTag)\(variant.nameSuffix)-seed-\(seed)") { $0 = configuration }
     }
 
     /// The default search's genotype trained as the paper does (`recipe.training`, the first protocol), then with the

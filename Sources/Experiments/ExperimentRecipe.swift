@@ -31,6 +31,12 @@ public enum SearchVariant: String, CaseIterable, Sendable {
         }
     }
 
+    /// What run and table names add: "" for the protocol's search, "-VARIANT" otherwise.
+    public var nameSuffix: String { self == .standard ? "" : "-\(rawValue)" }
+
+    /// What titles and the plan's listing add to `bnas experiment compare`: "" or " --variant VARIANT".
+    public var flag: String { self == .standard ? "" : " --variant \(rawValue)" }
+
     /// What the variant changes, for the table's header, with the numbers of `search` (the changed search).
     public func change(_ search: SearchConfiguration) -> String {
         switch self {
@@ -183,7 +189,7 @@ public struct ExperimentRecipe: Equatable, Sendable {
         if kind == .compare { searchVariant.apply(to: &s) }
         let t = protocolRows ? protocolTraining : training
         let seeds: String
-        if kind == .compare || kind == .all {
+        if kind == .compare {
             seeds = "seed\(searchSeeds.count == 1 ? "" : "s") \(searchSeeds.map(String.init).joined(separator: ", ")), one search each"
         } else {
             seeds = "seed \(s.seed)"

@@ -77,8 +77,7 @@ struct ExperimentCommand: ParsableCommand {
 
     func printPlan(_ runner: ExperimentRunner) {
         let plan = runner.plan
-        let variant = plan.recipe.searchVariant == .standard ? "" : " --variant \(plan.recipe.searchVariant.rawValue)"
-        print("bnas experiment \(experiment.rawValue)\(variant), \(plan.recipe.name) size: \(plan.runs.count) runs under \(runner.root.path)/")
+        print("bnas experiment \(experiment.rawValue)\(plan.recipe.searchVariant.flag), \(plan.recipe.name) size: \(plan.runs.count) runs under \(runner.root.path)/")
         for (index, entry) in runner.statuses().enumerated() {
             let kind: String
             switch entry.run.work {

@@ -30,13 +30,11 @@ struct ExportCommand: ParsableCommand {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory)
             let path = exists && isDirectory.boolValue ? (source as NSString).appendingPathComponent("genotype.json") : source
+            // `resolve` also takes the names `bnas train --genotype` takes, so the experiments' rows can be read.
             let genotype: Genotype
-            if FileManager.default.fileExists(atPath: path) {
+            do {
                 genotype = try Genotype.resolve(path)
-            } else if Genotype.builtin(named: source) != nil || source.hasPrefix("random:") {
-                // The genotypes `bnas train --genotype` takes by name, so that the experiments' rows can be read.
-                genotype = try Genotype.resolve(source)
-            } else {
+            } catch GenotypeError.unknownGenotype, GenotypeError.fileNotFound {
                 throw CommandError("\(path) not found: is \(source) a finished (or stopped) search run, "
                                   + "a published genotype (\(Genotype.builtinNames.joined(separator: ", "))) or random:SEED?")
             }
