@@ -1,5 +1,5 @@
 # bnas: `make run` sets up and runs the main job, `make test` sets up and runs the tests.
-.PHONY: setup build run test test-portable tsan fuzz bench clean
+.PHONY: setup build run test test-portable test-cpu tsan fuzz bench clean
 
 setup:
 	@scripts/setup.sh
@@ -19,6 +19,12 @@ test: setup
 # portable paths, and the float rounding another CPU's build may have.
 test-portable: setup
 	BNAS_PORTABLE=1 swift test -c release -Xswiftc -enable-testing --scratch-path .build-portable
+
+# The suite compiled for another CPU (an LLVM name from `swiftc -target-cpu help`), run on this one:
+# `make test-cpu CPU=znver5` checks Zen 5's instruction selection on any host with its instructions.
+CPU ?= x86-64-v3
+test-cpu: setup
+	BNAS_TARGET_CPU=$(CPU) swift test -c release -Xswiftc -enable-testing --scratch-path .build-$(CPU)
 
 # The thread sanitizer over the tests that run parallel regions, sessions and the dashboard threads,
 # among them SearchStressTests (many short searches, a reduction every epoch, bit-path scoring,
@@ -44,4 +50,4 @@ fuzz: setup
 	@for target in $(FUZZ_TARGETS); do fuzz/run.sh $$target $(FUZZ_SECONDS) || exit 1; done
 
 clean:
-	rm -rf .build .build-portable .build-tsan .build-fuzz
+	rm -rf .build .build-*
