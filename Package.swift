@@ -3,11 +3,10 @@ import PackageDescription
 
 // Release builds target the host CPU (as llama.cpp's default build does); the kernels keep
 // portable code paths, so a debug build or another CPU computes the same numbers.
-// BNAS_PORTABLE=1 builds for the generic x86-64 baseline instead (`make test-portable`);
-// BNAS_TARGET_CPU=NAME for another CPU's code generation (`make test-cpu CPU=znver5`).
-let portable = Context.environment["BNAS_PORTABLE"] == "1"
+// BNAS_TARGET_CPU=NAME builds for another CPU instead: x86-64 is the generic baseline
+// (`make test-portable`), znver5 Zen 5's code generation (`make test-cpu CPU=znver5`).
 let targetCPU = Context.environment["BNAS_TARGET_CPU"] ?? "native"
-let hostCPU: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-target-cpu", targetCPU], .when(configuration: .release))]
+let hostCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU], .when(configuration: .release))]
 
 let package = Package(
     name: "bnas",
