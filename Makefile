@@ -1,5 +1,5 @@
 # bnas: `make run` sets up and runs the main job, `make test` sets up and runs the tests.
-.PHONY: setup build run test test-portable test-cpu tsan fuzz bench clean
+.PHONY: setup build run test test-portable test-cpu test-blas-cores tsan fuzz bench clean
 
 setup:
 	@scripts/setup.sh
@@ -25,6 +25,14 @@ test-portable:
 CPU ?= x86-64
 test-cpu: setup
 	BNAS_TARGET_CPU=$(CPU) swift test -c release -Xswiftc -enable-testing --scratch-path .build-$(CPU)
+
+# The suite once per OpenBLAS kernel set, as other CPUs select them: the cores OpenBLAS 0.3.21 picks
+# on x86-64 with SSE3 up to AVX-512 (a CPU it does not know, such as Zen 5, falls back by its
+# instruction set). A failure names the core; rerun it with OPENBLAS_CORETYPE=CORE make test.
+BLAS_CORES ?= Prescott Nehalem Sandybridge Haswell Zen SkylakeX Cooperlake
+test-blas-cores: setup
+	@for core in $(BLAS_CORES); do echo "OPENBLAS_CORETYPE=$$core"; \
+		OPENBLAS_CORETYPE=$$core swift test -c release -Xswiftc -enable-testing || { echo "failed with OPENBLAS_CORETYPE=$$core"; exit 1; }; done
 
 # The thread sanitizer over the tests that run parallel regions, sessions and the dashboard threads,
 # among them SearchStressTests (many short searches, a reduction every epoch, bit-path scoring,
