@@ -50,10 +50,11 @@ struct ExperimentTableReport {
         return groupOrder.filter(named.contains) + named.subtracting(groupOrder).sorted()
     }
 
+    /// The page names the table by its file name: it is committed beside it, and a path would be this machine's.
     func html(path: String) throws -> String {
         let rows = try measured(path: path)
         var page = HTMLPage(title: "bnas experiment \(name)",
-                            subtitle: "\(rows.count) of \(table.rows.count) rows measured (\(path))")
+                            subtitle: "\(rows.count) of \(table.rows.count) rows measured (\(URL(fileURLWithPath: path).lastPathComponent))")
         page.section(id: "accuracy", title: "Accuracy against 1-bit parameters", [figure(rows)])
         let columns = table.header
         let body = table.rows.map { row in

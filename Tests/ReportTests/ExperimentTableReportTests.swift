@@ -43,6 +43,7 @@ struct ExperimentTableReportTests {
         #expect(ReportTarget.experimentTable(file).output == directory.appendingPathComponent("exp-quick-compare.html"))
 
         let (html, _) = try Report.page(.experimentTable(file), graphviz: Graphviz(searchPath: ""))
+        #expect(html.contains("rows measured (exp-quick-compare.csv)") && !html.contains(directory.path))
         let figure = try #require(ReportPageTests.figure("figure-accuracy", in: html))
         let dots = SVGTests.elements("circle", in: figure).filter { $0.contains("<title>") }
         #expect(dots.count == accuracies.count)
