@@ -187,14 +187,13 @@ public struct ExperimentPlan: Equatable, Sendable {
                 : train("\(tag)-searched-\(policy.rawValue)", genotype: found, root: root, recipe: recipe.protocolTraining)
             addRow(.ablations, "policy-\(policy.rawValue)", "policy \(policy.rawValue)", .ablation, search: found, train: trained)
         }
-        let early = variant("early") {
-            $0.warmupEpochs = ExperimentRecipe.earlySchedule.warmupEpochs
-            $0.reductionInterval = ExperimentRecipe.earlySchedule.reductionInterval
-        }
+        // The same runs as the first seed of `compare --variant early`.
+        let early = protocolSearch(seed: seed, variant: .early)
         let schedule = ExperimentRecipe.earlySchedule
         addRow(.ablations, "schedule-early", "policy performance, \(schedule.warmupEpochs) warm-up epochs, a reduction every epoch "
                + "(--warmup-epochs \(schedule.warmupEpochs) --reduction-interval \(schedule.reductionInterval))", .ablation, search: early,
-               train: train("\(tag)-searched-early", genotype: early, root: root, recipe: recipe.protocolTraining))
+               train: train("\(tag)\(SearchVariant.early.nameSuffix)-searched-seed-\(seed)", genotype: early, root: root,
+                            recipe: recipe.protocolTraining))
         addRow(.ablations, "weights-xnor", "XNOR weights", .ablation, search: searched, train: baseline)
         addRow(.ablations, "weights-pcnn", "PCNN weights (--binarize pcnn)", .ablation, search: searched,
                train: train("\(tag)-searched-pcnn", genotype: searched, root: root, recipe: recipe.protocolTraining) {

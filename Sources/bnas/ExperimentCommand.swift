@@ -32,7 +32,7 @@ struct ExperimentCommand: ParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Folder holding the data set's files (default for Fashion-MNIST: \(DatasetLoader.defaultFashionMNISTDirectory)).")
     var dataDirectory: String?
 
-    @Option(help: ArgumentHelp("With compare: the protocol's search changed (scoring, long-warmup, xnor-search), its searched rows "
+    @Option(help: ArgumentHelp("With compare: the protocol's search changed (\(SearchVariant.allCases.dropFirst().map(\.rawValue).joined(separator: ", "))), its searched rows "
                                + "against the protocol's random ones, in results/exp-SIZE-compare-VARIANT.md.",
                                valueName: "variant"))
     var variant: SearchVariant = .standard

@@ -122,7 +122,8 @@ import Testing
         #expect(plan.runs.map(\.name) == [
             "exp-full-search-react-seed-0", "exp-full-train-react-searched-seed-0", "exp-full-search-react-alpha",
             "exp-full-train-react-searched-alpha", "exp-full-search-react-none", "exp-full-train-react-searched-none",
-            "exp-full-search-react-early", "exp-full-train-react-searched-early", "exp-full-train-react-searched-pcnn", "exp-full-search-react-k1", "exp-full-train-react-searched-k1",
+            "exp-full-search-react-early-seed-0", "exp-full-train-react-early-searched-seed-0", "exp-full-train-react-searched-pcnn",
+            "exp-full-search-react-k1", "exp-full-train-react-searched-k1",
             "exp-full-train-react-searched-real-activations",
         ])
         var expected = SearchConfiguration()
@@ -134,7 +135,14 @@ import Testing
         #expect(plan.run(named: "exp-full-search-react-none")?.work == .search(expected))
         expected.policy = .performance
         (expected.warmupEpochs, expected.reductionInterval) = (2, 1)
-        #expect(plan.run(named: "exp-full-search-react-early")?.work == .search(expected))
+        #expect(plan.run(named: "exp-full-search-react-early-seed-0")?.work == .search(expected))
+        // The early-schedule row's runs are the first seed of `compare --variant early`, run once for both.
+        var earlyRecipe = ExperimentRecipe.full
+        earlyRecipe.searchVariant = .early
+        let earlyCompare = ExperimentPlan(kind: .compare, recipe: earlyRecipe, root: Self.root)
+        let earlyRow = plan.rows.first { $0.key == "schedule-early" }
+        #expect(earlyRow.map { [$0.searchRun, $0.trainRun] } == earlyCompare.rows.first.map { [$0.searchRun, $0.trainRun] })
+        #expect(earlyCompare.run(named: "exp-full-search-react-early-seed-0")?.work == .search(expected))
         guard case .train(let real, "exp-full-search-react-seed-0") = plan.run(named: "exp-full-train-react-searched-real-activations")?.work,
               case .train(let pcnn, _) = plan.run(named: "exp-full-train-react-searched-pcnn")?.work else {
             Issue.record("the activation and PCNN rows do not train the searched genotype")

@@ -185,8 +185,8 @@ import Testing
         let measurements = runner.measurements()
         let ablations = ExperimentReport(plan: runner.plan, table: .ablations, measurements: measurements)
         #expect(ablations.markdown.contains("| performance search ≤ 0.6x the time of policy none | 0.80x (200 s / 251 s) | missed |\n"))
-        try Self.finishedSearch("exp-quick-search-react-early", seconds: 140, plan: runner.plan, root: root)
-        try Self.finishedTraining("exp-quick-train-react-searched-early", accuracy: 0.9050, plan: runner.plan, root: root)
+        try Self.finishedSearch("exp-quick-search-react-early-seed-0", seconds: 140, plan: runner.plan, root: root)
+        try Self.finishedTraining("exp-quick-train-react-early-searched-seed-0", accuracy: 0.9050, plan: runner.plan, root: root)
         let early = ExperimentReport(plan: runner.plan, table: .ablations, measurements: runner.measurements())
         #expect(early.targets.dropFirst() == [.init(target: "early schedule ≤ 0.6x the time of policy none", measured: "0.56x (140 s / 251 s)", met: true),
                                               .init(target: "early schedule's accuracy ≥ the default schedule's", measured: "+0.40 points", met: true)])
