@@ -50,7 +50,7 @@ struct ExperimentTableReport {
         return groupOrder.filter(named.contains) + named.subtracting(groupOrder).sorted()
     }
 
-    /// The page names the table by its file name: it is committed beside it, and a path would be this machine's.
+    /// The page names the table by its file name, not by a path of this machine: screenshots of it go into the docs.
     func html(path: String) throws -> String {
         let rows = try measured(path: path)
         var page = HTMLPage(title: "bnas experiment \(name)",

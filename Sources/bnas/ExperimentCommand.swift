@@ -32,8 +32,9 @@ struct ExperimentCommand: ParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Folder holding the data set's files (default for Fashion-MNIST: \(DatasetLoader.defaultFashionMNISTDirectory)).")
     var dataDirectory: String?
 
-    @Option(help: ArgumentHelp("With compare: the protocol's search changed (\(SearchVariant.allCases.dropFirst().map(\.rawValue).joined(separator: ", "))), its searched rows "
-                               + "against the protocol's random ones, in results/exp-SIZE-compare-VARIANT.md.",
+    @Option(help: ArgumentHelp("With compare: the protocol's search changed ("
+                               + SearchVariant.allCases.filter { $0 != .standard }.map(\.rawValue).joined(separator: ", ")
+                               + "), its searched rows against the protocol's random ones, in results/exp-SIZE-compare-VARIANT.md.",
                                valueName: "variant"))
     var variant: SearchVariant = .standard
 
