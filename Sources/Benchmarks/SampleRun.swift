@@ -14,6 +14,7 @@ public enum SampleRun {
         configuration.dataset = "synthetic"
         configuration.epochs = epochs
         configuration.warmupEpochs = warmupEpochs
+        configuration.reductionInterval = 2
         var records: [EventRecord] = []
         var t = 0.0
         func add(_ type: String, _ fields: [String: Any]) throws { records.append(try record(type, t: t, fields)) }

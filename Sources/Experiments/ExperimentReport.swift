@@ -260,7 +260,7 @@ public struct ExperimentReport {
             let earlyAccuracy = accuracyDifference("schedule-early", "policy-performance")
             return [Target(target: "performance search ≤ 0.6x the time of policy none", measured: text, met: searchTimeRatio.map { $0 <= 0.6 }),
                     Target(target: "early schedule ≤ 0.6x the time of policy none", measured: earlyText, met: earlyTimeRatio.map { $0 <= 0.6 }),
-                    Target(target: "early schedule's accuracy ≥ the default schedule's", measured: earlyAccuracy.map { Self.points($0) },
+                    Target(target: "early schedule's accuracy ≥ the protocol schedule's", measured: earlyAccuracy.map { Self.points($0) },
                            met: earlyAccuracy.map { $0 >= 0 })]
         }
     }

@@ -41,10 +41,10 @@ struct SearchCommandLine: ParsableCommand {
     var epochs: Int = 20
 
     @Option(name: .customLong("warmup-epochs"), help: "Epochs of weight steps only (alpha and beta frozen).")
-    var warmupEpochs: Int = 5
+    var warmupEpochs: Int = SearchConfiguration().warmupEpochs
 
     @Option(name: .customLong("reduction-interval"), help: "Epochs of search between two reduction steps.")
-    var reductionInterval: Int = 2
+    var reductionInterval: Int = SearchConfiguration().reductionInterval
 
     @Option(name: .customLong("sampling-rounds"), help: "T: sampling rounds per reduction step (performance policy).")
     var samplingRounds: Int = 3

@@ -26,12 +26,12 @@ import Testing
             "exp-full-train-react-searched-seed-0-training-seed-1", "exp-full-train-react-searched-seed-0-training-seed-2",
         ])
         for (seed, name) in [(UInt64(0), "exp-full-search-react-seed-0"), (1, "exp-full-search-react-seed-1"), (2, "exp-full-search-react-seed-2")] {
-            var expected = SearchConfiguration()
+            var expected = ExperimentRecipe.full.search
             expected.binarization = .react
             expected.seed = seed
             #expect(plan.run(named: name)?.work == .search(expected))
         }
-        var vetoed = SearchConfiguration()
+        var vetoed = ExperimentRecipe.full.search
         vetoed.binarization = .react
         vetoed.vetoes = [.maxPool3x3, .avgPool3x3, .skipConnect]
         #expect(plan.run(named: "exp-full-search-react-vetoed")?.work == .search(vetoed))
@@ -126,7 +126,7 @@ import Testing
             "exp-full-search-react-k1", "exp-full-train-react-searched-k1",
             "exp-full-train-react-searched-real-activations",
         ])
-        var expected = SearchConfiguration()
+        var expected = ExperimentRecipe.full.search
         expected.binarization = .react
         expected.partialK = 1
         #expect(plan.run(named: "exp-full-search-react-k1")?.work == .search(expected))
@@ -224,10 +224,15 @@ import Testing
         #expect(plan.tableFile(.ablations, root: Self.root).path == "/data/runs/exp-quick-ablations")
     }
 
-    /// The full size is the protocol: the default search, 60,000 training and 10,000 test images.
+    /// The full size is the protocol: the default search with the schedule its runs were made with,
+    /// 60,000 training and 10,000 test images.
     @Test func theFullSizeIsTheProtocolAndOtherDataSetsGetTheirOwnNames() {
         let full = ExperimentRecipe.full
-        #expect(full.search == SearchConfiguration())
+        var defaultSearch = SearchConfiguration()
+        #expect((defaultSearch.warmupEpochs, defaultSearch.reductionInterval) == ExperimentRecipe.earlySchedule)
+        (defaultSearch.warmupEpochs, defaultSearch.reductionInterval) = (5, 2)
+        #expect(full.search == defaultSearch)
+        #expect((full.search.warmupEpochs, full.search.reductionInterval) == ExperimentRecipe.protocolSchedule)
         #expect(full.training.trainSize == nil && full.training.testSize == nil)
         #expect((full.training.layers, full.training.channels, full.training.batchSize, full.training.epochs) == (5, 8, 64, 4))
         #expect(full.training.optimizer == .adam && full.training.binarize == "xnor" && full.training.activations == "binary")

@@ -83,6 +83,8 @@ struct ReductionTests {
 
     @Test func reductionEpochsFollowTheWarmupAndTheInterval() {
         var configuration = SearchConfiguration()
+        #expect((0..<20).filter(configuration.isReductionEpoch) == Array(2..<20), "the default: after every epoch but the 2 warm-up ones")
+        (configuration.warmupEpochs, configuration.reductionInterval) = (5, 2)
         #expect((0..<20).filter(configuration.isReductionEpoch) == [6, 8, 10, 12, 14, 16, 18])
         configuration.policy = .none
         #expect((0..<20).filter(configuration.isReductionEpoch).isEmpty)
