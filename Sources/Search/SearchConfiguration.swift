@@ -31,8 +31,8 @@ public struct SearchConfiguration: Codable, Equatable, Sendable {
     public var epochs: Int = 20
     /// Epochs of weight steps only, with alpha and beta frozen (docs/algorithms.md#bi-level-optimisation).
     /// The default is the early schedule: 2 warm-up epochs and a reduction step after every search epoch
-    /// (R = 1), which searches in about half the time of the 5-and-2 schedule with cells as good
-    /// (docs/experiments.md#the-default-search).
+    /// (R = 1), which searches in about three quarters of the time of the 5-and-2 schedule (half that of
+    /// a search without reduction) with cells as good (docs/experiments.md#the-default-search).
     public var warmupEpochs: Int = 2
     /// Epochs of search between two reduction steps (R of docs/algorithms.md#operation-space-reduction).
     public var reductionInterval: Int = 1
