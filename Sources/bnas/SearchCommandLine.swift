@@ -14,6 +14,9 @@ struct SearchCommandLine: ParsableCommand {
         commandName: "search",
         abstract: "Search a binarized cell (BNAS: PC-DARTS + performance-based operation-space reduction); writes runs/NAME/.")
 
+    /// The options' defaults are the search's own, so that they cannot drift apart.
+    static let defaults = SearchConfiguration()
+
     @Flag(help: "No dashboard: progress lines on stdout, the genotype at the end.")
     var headless = false
 
@@ -26,46 +29,46 @@ struct SearchCommandLine: ParsableCommand {
     @OptionGroup(title: "Binarization") var binarization: BinarizationOptions
 
     @Option(help: "Operation-space reduction: performance (BNAS), alpha (lowest softmax(alpha) goes), none (plain PC-DARTS).")
-    var policy: ReductionPolicyKind = .performance
+    var policy: ReductionPolicyKind = SearchCommandLine.defaults.policy
 
     @Option(help: "Cells in the supernet (reductions at layers/3 and 2*layers/3).")
-    var layers: Int = 5
+    var layers: Int = SearchCommandLine.defaults.layers
 
     @Option(help: "Channels C of the first cells.")
-    var channels: Int = 8
+    var channels: Int = SearchCommandLine.defaults.channels
 
     @Option(name: .customLong("partial-k"), help: "PC-DARTS K: 1/K of the channels go through the mixed operations.")
-    var partialK: Int = 4
+    var partialK: Int = SearchCommandLine.defaults.partialK
 
     @Option(help: "Search epochs.")
-    var epochs: Int = 20
+    var epochs: Int = SearchCommandLine.defaults.epochs
 
     @Option(name: .customLong("warmup-epochs"), help: "Epochs of weight steps only (alpha and beta frozen).")
-    var warmupEpochs: Int = SearchConfiguration().warmupEpochs
+    var warmupEpochs: Int = SearchCommandLine.defaults.warmupEpochs
 
     @Option(name: .customLong("reduction-interval"), help: "Epochs of search between two reduction steps.")
-    var reductionInterval: Int = SearchConfiguration().reductionInterval
+    var reductionInterval: Int = SearchCommandLine.defaults.reductionInterval
 
     @Option(name: .customLong("sampling-rounds"), help: "T: sampling rounds per reduction step (performance policy).")
-    var samplingRounds: Int = 3
+    var samplingRounds: Int = SearchCommandLine.defaults.samplingRounds
 
     @Option(name: .customLong("scoring-batches"), help: "Validation batches each sampled sub-network is scored on.")
-    var scoringBatches: Int = 2
+    var scoringBatches: Int = SearchCommandLine.defaults.scoringBatches
 
     @Option(name: .customLong("batch-size"), help: "Images per step.")
-    var batchSize: Int = 64
+    var batchSize: Int = SearchCommandLine.defaults.batchSize
 
     @Option(name: .customLong("train-size"), help: "Images for the weight steps; as many again, disjoint, train the architecture.")
-    var trainSize: Int = 10_000
+    var trainSize: Int = SearchCommandLine.defaults.trainSize
 
     @Option(name: .customLong("learning-rate"), help: "Initial SGD learning rate of the weights (cosine-annealed).")
-    var learningRate: Float = 0.1
+    var learningRate: Float = SearchCommandLine.defaults.learningRate
 
     @Option(name: .customLong("arch-learning-rate"), help: "Adam learning rate of alpha and beta.")
-    var architectureLearningRate: Float = 6e-4
+    var architectureLearningRate: Float = SearchCommandLine.defaults.architectureLearningRate
 
     @Option(help: "Seed for initialisation, data order and sampling.")
-    var seed: UInt64 = 0
+    var seed: UInt64 = SearchCommandLine.defaults.seed
 
     @Option(help: ArgumentHelp("Operations to veto on every edge of both cells when the warm-up ends, comma-separated "
                                + "(e.g. max_pool_3x3,avg_pool_3x3,skip_connect): sent as the dashboard's x sends a veto.",
